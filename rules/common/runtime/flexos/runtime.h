@@ -1,0 +1,198 @@
+/*
+ * flexos/runtime.h — the Linux userspace runtime shared by every mechanism.
+ *
+ * Included by the generated <flexos/isolation.h> after it has defined
+ * FLEXOS_NUM_COMPARTMENTS and exactly one of FLEXOS_SHARING_SHARED_STACK,
+ * FLEXOS_SHARING_DSS, FLEXOS_SHARING_HEAP. Provides: mechanism ids, the
+ * compartment table macros used by deployment.c, the linker-script section
+ * symbols, the shared allocator, FLEXOS_SHARED_LITERAL, flexos_dss_ptr and the
+ * argument marshalling used by the isolating gates. See rules/common/README.md.
+ */
+#ifndef FLEXOS_RUNTIME_H
+#define FLEXOS_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef FLEXOS_NUM_COMPARTMENTS
+#error "flexos/runtime.h: include <flexos/isolation.h>, which defines FLEXOS_NUM_COMPARTMENTS first"
+#endif
+
+#if defined(FLEXOS_SHARING_SHARED_STACK) + defined(FLEXOS_SHARING_DSS) + defined(FLEXOS_SHARING_HEAP) != 1
+#error "flexos/runtime.h: define exactly one of FLEXOS_SHARING_SHARED_STACK, FLEXOS_SHARING_DSS, FLEXOS_SHARING_HEAP"
+#endif
+
+/* ---- mechanisms, in strength order (a gate uses the stronger side) ------------------------- */
+#define FLEXOS_MECH_FCALLS   0
+#define FLEXOS_MECH_INTELPKU 1
+#define FLEXOS_MECH_VMEPT    2
+
+#define FLEXOS_MAX_COMPARTMENTS 16
+_Static_assert(FLEXOS_NUM_COMPARTMENTS >= 1 && FLEXOS_NUM_COMPARTMENTS <= FLEXOS_MAX_COMPARTMENTS,
+               "FLEXOS_NUM_COMPARTMENTS must be between 1 and 16");
+
+/* The compartment whose process runs main() (the kraft.yaml `default: true` one). */
+#ifndef FLEXOS_DEFAULT_COMPARTMENT
+#define FLEXOS_DEFAULT_COMPARTMENT 0
+#endif
+_Static_assert(FLEXOS_DEFAULT_COMPARTMENT >= 0 && FLEXOS_DEFAULT_COMPARTMENT < FLEXOS_NUM_COMPARTMENTS,
+               "FLEXOS_DEFAULT_COMPARTMENT out of range");
+
+/* ---- stacks and the data shadow stack ------------------------------------------------------ */
+/* Every compartment gets a private stack of FLEXOS_STACK_SIZE bytes; under DSS the shadow of a
+ * stack byte at address a is a + FLEXOS_DSS_OFFSET (the region right above the stack). */
+#ifndef FLEXOS_STACK_SIZE
+#define FLEXOS_STACK_SIZE (8UL << 20)
+#endif
+_Static_assert(FLEXOS_STACK_SIZE % 4096 == 0 && FLEXOS_STACK_SIZE >= 65536,
+               "FLEXOS_STACK_SIZE must be a multiple of 4096 and at least 64 KiB");
+#define FLEXOS_DSS_OFFSET FLEXOS_STACK_SIZE
+#define flexos_dss_ptr(p) ((void *)((char *)(p) + FLEXOS_DSS_OFFSET))
+
+/* ---- section symbols (defined by flexos_extra.ld) ------------------------------------------ */
+#define FLEXOS_HIDDEN __attribute__((visibility("hidden")))
+#define FLEXOS_DECLARE_COMPARTMENT_SECTIONS(n)                                                   \
+	extern char __flexos_data_comp##n##_start[] FLEXOS_HIDDEN;                               \
+	extern char __flexos_data_comp##n##_end[] FLEXOS_HIDDEN;                                 \
+	extern char __flexos_bss_comp##n##_start[] FLEXOS_HIDDEN;                                \
+	extern char __flexos_bss_comp##n##_end[] FLEXOS_HIDDEN;
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(0)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(1)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(2)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(3)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(4)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(5)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(6)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(7)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(8)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(9)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(10)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(11)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(12)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(13)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(14)
+FLEXOS_DECLARE_COMPARTMENT_SECTIONS(15)
+extern char __flexos_data_shared_start[] FLEXOS_HIDDEN;
+extern char __flexos_data_shared_end[] FLEXOS_HIDDEN;
+
+/* ---- the compartment table (deployment.c) -------------------------------------------------- */
+struct flexos_compartment {
+	int id;
+	const char *name;
+	int mech; /* FLEXOS_MECH_* */
+	char *data_start, *data_end; /* .data_comp<id>: private data and read-only data */
+	char *bss_start, *bss_end;   /* .bss_comp<id> */
+};
+
+extern const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMENTS];
+
+#define FLEXOS_COMPARTMENTS_BEGIN                                                                \
+	const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMENTS] = {
+#define FLEXOS_COMPARTMENT(id, name, mech)                                                       \
+	[id] = { id, name, mech, __flexos_data_comp##id##_start, __flexos_data_comp##id##_end,   \
+		 __flexos_bss_comp##id##_start, __flexos_bss_comp##id##_end },
+#define FLEXOS_COMPARTMENTS_END };
+
+/* ---- shared data ---------------------------------------------------------------------------- */
+/* Everything placed in .data_shared must be non-const (gcc: "section type conflict"). */
+#define FLEXOS_SHARED_LITERAL(s)                                                                 \
+	({                                                                                       \
+		static char __flexos_literal[] __attribute__((section(".data_shared"))) = s;     \
+		__flexos_literal;                                                                \
+	})
+
+void *flexos_shared_malloc(size_t size);
+void *flexos_shared_calloc(size_t n, size_t size);
+void *flexos_shared_realloc(void *p, size_t size);
+void *flexos_shared_memalign(size_t align, size_t size);
+void flexos_shared_free(void *p);
+void *flexos_shared_palloc(size_t npages);
+void flexos_shared_pfree(void *p, size_t npages);
+
+/* ---- per-compartment runtime state (runtime memory: key 0, per process) ------------------- */
+struct flexos_comp_rt {
+	uint64_t pkru;      /* offset 0: PKRU while this compartment runs (intel-pku) */
+	void *sp;           /* offset 8: where the next entry into this compartment starts its frame */
+	char *stack_lo;     /* private stack [stack_lo, stack_hi); shadow above it under DSS */
+	char *stack_hi;
+	int host;           /* process that runs this compartment (0 = the main process) */
+	int protected_here; /* 1 if its private sections are PROT_NONE in this process */
+	char pad[24];
+} __attribute__((aligned(64)));
+
+extern struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
+
+/* ---- gate argument marshalling (integer/pointer class, at most 6) ------------------------- */
+typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+#define FLEXOS_ARG(a)                                                                            \
+	(__extension__({                                                                         \
+		__auto_type __flexos_arg = (a);                                                  \
+		_Static_assert(sizeof(__flexos_arg) <= 8 &&                                      \
+				       __builtin_classify_type(__flexos_arg) != 8 &&             \
+				       __builtin_classify_type(__flexos_arg) != 9,               \
+			       "flexos gate: arguments must be integer or pointer class (<= 8 bytes)"); \
+		(uint64_t)(uintptr_t)__flexos_arg;                                               \
+	}))
+#define FLEXOS_NARGS_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, N, ...) N
+#define FLEXOS_NARGS(...) FLEXOS_NARGS_(_ __VA_OPT__(,) __VA_ARGS__, X, X, X, X, X, X, 6, 5, 4, 3, 2, 1, 0)
+#define FLEXOS_CAT_(a, b) a##b
+#define FLEXOS_CAT(a, b) FLEXOS_CAT_(a, b)
+#define FLEXOS_PACK_0() 0, 0, 0, 0, 0, 0
+#define FLEXOS_PACK_1(a) FLEXOS_ARG(a), 0, 0, 0, 0, 0
+#define FLEXOS_PACK_2(a, b) FLEXOS_ARG(a), FLEXOS_ARG(b), 0, 0, 0, 0
+#define FLEXOS_PACK_3(a, b, c) FLEXOS_ARG(a), FLEXOS_ARG(b), FLEXOS_ARG(c), 0, 0, 0
+#define FLEXOS_PACK_4(a, b, c, d) FLEXOS_ARG(a), FLEXOS_ARG(b), FLEXOS_ARG(c), FLEXOS_ARG(d), 0, 0
+#define FLEXOS_PACK_5(a, b, c, d, e)                                                             \
+	FLEXOS_ARG(a), FLEXOS_ARG(b), FLEXOS_ARG(c), FLEXOS_ARG(d), FLEXOS_ARG(e), 0
+#define FLEXOS_PACK_6(a, b, c, d, e, f)                                                          \
+	FLEXOS_ARG(a), FLEXOS_ARG(b), FLEXOS_ARG(c), FLEXOS_ARG(d), FLEXOS_ARG(e), FLEXOS_ARG(f)
+#define FLEXOS_PACK_X(...) flexos_error_a_gate_takes_at_most_6_arguments
+/* The six uint64_t arguments of a gate call, zero-filled. */
+#define FLEXOS_PACK(...) FLEXOS_CAT(FLEXOS_PACK_, FLEXOS_NARGS(__VA_ARGS__))(__VA_ARGS__)
+#define FLEXOS_FN(f) ((uint64_t)(uintptr_t)(f))
+
+/* Type-checks `f(args)` (and `ret = f(args)`) exactly like a direct call, evaluates nothing. */
+#define FLEXOS_TYPECHECK_CALL(f, ...) ((void)sizeof((f)(__VA_ARGS__), 0))
+#define FLEXOS_TYPECHECK_CALL_R(ret, f, ...) ((void)sizeof((ret) = (f)(__VA_ARGS__)))
+
+/* Stores the callee's raw return register into `ret`, keeping only its sizeof(ret) low bytes
+ * (what the ABI defines for narrower return types such as int, char and _Bool). */
+#define FLEXOS_SET_RET(ret, raw)                                                                 \
+	do {                                                                                     \
+		__typeof__(ret) __flexos_v;                                                      \
+		uint64_t __flexos_raw = (raw);                                                   \
+		_Static_assert(sizeof(__flexos_v) <= 8,                                          \
+			       "flexos gate: return value must be integer or pointer class");    \
+		__builtin_memcpy(&__flexos_v, &__flexos_raw, sizeof(__flexos_v));                 \
+		(ret) = __flexos_v;                                                              \
+	} while (0)
+
+/* Calls fn(a…) in compartment `to` of this process, switching protection and stack as the
+ * mechanisms of this deployment require (used by the vmept server and by cross-mechanism
+ * calls; a plain call when no switch is needed). */
+uint64_t flexos_rt_local_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
+			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
+
+/* Runs fn(a…) on the stack of `to` (from to->sp), then comes back; no protection change.
+ * The stack pointer of the stack it leaves is saved in flexos_rt_cur_stack->sp for the
+ * duration of the call (nested entries into that stack start below it) and restored after. */
+uint64_t flexos_rt_switch_call(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+			       uint64_t a6, uint64_t fn, struct flexos_comp_rt *from,
+			       struct flexos_comp_rt *to);
+
+/* The compartment whose stack the thread is on (the boot pseudo-compartment before main). */
+extern struct flexos_comp_rt *flexos_rt_cur_stack FLEXOS_HIDDEN;
+/* The pseudo-compartment of the process's original stack (libc start-up, constructors). */
+extern struct flexos_comp_rt flexos_rt_boot FLEXOS_HIDDEN;
+
+/* Prints "flexos: <message>" to stderr and exits with status 70 (fatal runtime error). */
+void flexos_rt_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* 1 once __wrap_main has started the deployment (processes forked, keys set). */
+extern int flexos_rt_started;
+
+/* The fcalls runtime (same-compartment gates) is part of every deployment. */
+#include <flexos/nop.h>
+
+#endif /* FLEXOS_RUNTIME_H */

@@ -1,0 +1,298 @@
+/*
+ * The common Linux userspace runtime: compartment table checks, shared memory, compartment
+ * stacks (with DSS shadows), stack switching and the start-up sequence (__wrap_main).
+ * See rules/common/README.md for the model.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <flexos/isolation.h>
+#include <flexos/internal.h>
+
+#ifndef FLEXOS_SHARED_HEAP_SIZE
+#define FLEXOS_SHARED_HEAP_SIZE (256UL << 20)
+#endif
+
+struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
+struct flexos_comp_rt flexos_rt_boot;
+struct flexos_comp_rt *flexos_rt_cur_stack = &flexos_rt_boot;
+int flexos_rt_started;
+int flexos_rt_nhosts = 1;
+int flexos_rt_my_host;
+
+_Static_assert(__builtin_offsetof(struct flexos_comp_rt, pkru) == 0, "asm uses offset 0");
+_Static_assert(__builtin_offsetof(struct flexos_comp_rt, sp) == 8, "asm uses offset 8");
+
+static int initialised;
+static int shm_fd = -1;      /* memfd behind everything shared between processes (vmept) */
+static off_t shm_size;
+
+extern int __real_main(int, char **, char **) __attribute__((weak));
+
+void flexos_rt_die(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs("flexos: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	_exit(70);
+}
+
+int flexos_rt_any_mech(int mech)
+{
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
+		if (flexos_compartments[c].mech == mech)
+			return 1;
+	return 0;
+}
+
+/* Maps `len` bytes that every process of the deployment sees (a fresh piece of the memfd), at
+ * `fixed` when not NULL. Without vmept there is one process: private anonymous memory. */
+static void *map_shared(void *fixed, size_t len)
+{
+	int flags = fixed ? MAP_FIXED : 0;
+	void *p;
+	if (shm_fd < 0) {
+		p = mmap(fixed, len, PROT_READ | PROT_WRITE,
+			 flags | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	} else {
+		if (ftruncate(shm_fd, shm_size + (off_t)len) != 0)
+			flexos_rt_die("ftruncate(shared memory): %s", strerror(errno));
+		p = mmap(fixed, len, PROT_READ | PROT_WRITE, flags | MAP_SHARED, shm_fd, shm_size);
+		shm_size += (off_t)len;
+	}
+	if (p == MAP_FAILED)
+		flexos_rt_die("mmap(%zu bytes of shared memory): %s", len, strerror(errno));
+	return p;
+}
+
+static void check_table(void)
+{
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
+		const struct flexos_compartment *k = &flexos_compartments[c];
+		if (!k->name || k->id != c)
+			flexos_rt_die("deployment.c: compartment %d is missing from the table", c);
+		if (k->mech < FLEXOS_MECH_FCALLS || k->mech > FLEXOS_MECH_VMEPT)
+			flexos_rt_die("deployment.c: compartment %d (%s): unknown mechanism %d", c,
+				      k->name, k->mech);
+#ifndef FLEXOS_HAVE_INTELPKU
+		if (k->mech == FLEXOS_MECH_INTELPKU)
+			flexos_rt_die("compartment %d (%s) uses intel-pku but flexos/isolation.h does "
+				      "not include flexos/intelpku.h", c, k->name);
+#endif
+#ifndef FLEXOS_HAVE_VMEPT
+		if (k->mech == FLEXOS_MECH_VMEPT)
+			flexos_rt_die("compartment %d (%s) uses vmept but flexos/isolation.h does "
+				      "not include flexos/vmept.h", c, k->name);
+#endif
+		if (FLEXOS_PAGE_DOWN(k->data_start) != (uintptr_t)k->data_start ||
+		    FLEXOS_PAGE_DOWN(k->bss_start) != (uintptr_t)k->bss_start ||
+		    FLEXOS_PAGE_DOWN(k->data_end) != (uintptr_t)k->data_end ||
+		    FLEXOS_PAGE_DOWN(k->bss_end) != (uintptr_t)k->bss_end)
+			flexos_rt_die("compartment %d (%s): sections not page aligned; link with "
+				      "-Wl,-T,flexos_extra.ld", c, k->name);
+	}
+	if (FLEXOS_PAGE_DOWN(__flexos_data_shared_start) != (uintptr_t)__flexos_data_shared_start ||
+	    FLEXOS_PAGE_DOWN(__flexos_data_shared_end) != (uintptr_t)__flexos_data_shared_end)
+		flexos_rt_die(".data_shared not page aligned; link with -Wl,-T,flexos_extra.ld");
+}
+
+static size_t heap_size(void)
+{
+	const char *s = getenv("FLEXOS_SHARED_HEAP_SIZE");
+	if (!s || !*s)
+		return FLEXOS_SHARED_HEAP_SIZE;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end || v < (1UL << 20))
+		flexos_rt_die("FLEXOS_SHARED_HEAP_SIZE=%s: expected a size of at least 1M", s);
+	return FLEXOS_PAGE_UP(v);
+}
+
+/* Per compartment: [guard page][stack FLEXOS_STACK_SIZE][DSS shadow FLEXOS_STACK_SIZE]. The
+ * stack is shared between processes only under the shared-stack strategy; the shadow always is. */
+static void make_stacks(void)
+{
+	size_t shadow = 0;
+#ifdef FLEXOS_SHARING_DSS
+	shadow = FLEXOS_STACK_SIZE;
+#endif
+	size_t per = FLEXOS_PAGE_SIZE + FLEXOS_STACK_SIZE + shadow;
+	char *base = mmap(NULL, per * FLEXOS_NUM_COMPARTMENTS, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		flexos_rt_die("mmap(compartment stacks): %s", strerror(errno));
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
+		char *lo = base + per * c + FLEXOS_PAGE_SIZE;
+#ifdef FLEXOS_SHARING_SHARED_STACK
+		if (shm_fd >= 0)
+			map_shared(lo, FLEXOS_STACK_SIZE);
+		else
+#endif
+		if (mprotect(lo, FLEXOS_STACK_SIZE, PROT_READ | PROT_WRITE) != 0)
+			flexos_rt_die("mprotect(stack of compartment %d): %s", c, strerror(errno));
+		if (shadow) {
+			if (shm_fd >= 0)
+				map_shared(lo + FLEXOS_STACK_SIZE, shadow);
+			else if (mprotect(lo + FLEXOS_STACK_SIZE, shadow, PROT_READ | PROT_WRITE) != 0)
+				flexos_rt_die("mprotect(DSS of compartment %d): %s", c, strerror(errno));
+		}
+		flexos_comp_rt[c].stack_lo = lo;
+		flexos_comp_rt[c].stack_hi = lo + FLEXOS_STACK_SIZE;
+		flexos_comp_rt[c].sp = lo + FLEXOS_STACK_SIZE;
+	}
+}
+
+void flexos_rt_init(void)
+{
+	if (initialised)
+		return;
+	initialised = 1;
+	if (sysconf(_SC_PAGESIZE) != (long)FLEXOS_PAGE_SIZE)
+		flexos_rt_die("page size %ld is not supported (4096 expected)", sysconf(_SC_PAGESIZE));
+	check_table();
+	if ((flexos_rt_any_mech(FLEXOS_MECH_INTELPKU) || flexos_rt_any_mech(FLEXOS_MECH_VMEPT)) &&
+	    !__real_main)
+		flexos_rt_die("this deployment isolates compartments: link with -Wl,--wrap=main");
+
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
+		int own = flexos_compartments[c].mech == FLEXOS_MECH_VMEPT &&
+			  c != FLEXOS_DEFAULT_COMPARTMENT;
+		flexos_comp_rt[c].host = own ? flexos_rt_nhosts++ : 0;
+	}
+
+	if (flexos_rt_nhosts > 1) {
+		shm_fd = memfd_create("flexos-shared", MFD_CLOEXEC);
+		if (shm_fd < 0)
+			flexos_rt_die("memfd_create: %s", strerror(errno));
+		/* .data_shared: copy its initial contents into the memfd, map that over it */
+		size_t len = (size_t)(__flexos_data_shared_end - __flexos_data_shared_start);
+		if (len) {
+			if (ftruncate(shm_fd, shm_size + (off_t)len) != 0 ||
+			    pwrite(shm_fd, __flexos_data_shared_start, len, shm_size) != (ssize_t)len)
+				flexos_rt_die("copying .data_shared: %s", strerror(errno));
+			map_shared(__flexos_data_shared_start, len);
+		}
+	}
+	size_t hs = heap_size();
+	flexos_rt_heap_init(map_shared(NULL, hs), hs);
+	make_stacks();
+}
+
+__attribute__((constructor(101))) static void flexos_rt_constructor(void)
+{
+	flexos_rt_init();
+}
+
+static void protect_range(char *lo, char *hi)
+{
+	if (hi > lo && mprotect(lo, (size_t)(hi - lo), PROT_NONE) != 0)
+		flexos_rt_die("mprotect(%p, PROT_NONE): %s", (void *)lo, strerror(errno));
+}
+
+void flexos_rt_protect_compartment(int c)
+{
+	const struct flexos_compartment *k = &flexos_compartments[c];
+	protect_range(k->data_start, k->data_end);
+	protect_range(k->bss_start, k->bss_end);
+#ifndef FLEXOS_SHARING_SHARED_STACK
+	protect_range(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi);
+#endif
+	flexos_comp_rt[c].protected_here = 1;
+}
+
+uint64_t flexos_rt_local_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
+			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+{
+	if (flexos_comp_rt[to].host != flexos_rt_my_host)
+		flexos_rt_die("call into compartment %d, which does not run in this process", to);
+	if (from == to)
+		return ((flexos_fn6_t)fn)(a1, a2, a3, a4, a5, a6);
+#ifdef FLEXOS_HAVE_INTELPKU
+	if (flexos_intelpku_active)
+		return flexos_intelpku_call(from, to, fn, a1, a2, a3, a4, a5, a6);
+#endif
+	return ((flexos_fn6_t)fn)(a1, a2, a3, a4, a5, a6);
+}
+
+/* flexos_rt_switch_call(a1..a6 in rdi rsi rdx rcx r8 r9; fn, from, to on the stack) */
+__asm__(".text\n"
+	".globl flexos_rt_switch_call\n"
+	".type flexos_rt_switch_call,@function\n"
+	"flexos_rt_switch_call:\n"
+	"	push %rbx\n"
+	"	push %rbp\n"
+	"	push %r12\n"
+	"	push %r13\n"
+	"	sub $8, %rsp\n"              /* rsp is now 16-byte aligned */
+	"	mov 48(%rsp), %r11\n"        /* fn */
+	"	mov 64(%rsp), %r12\n"        /* to */
+	"	mov flexos_rt_cur_stack(%rip), %rbp\n"
+	"	mov 8(%rbp), %r13\n"         /* the stack we leave: its previous saved sp */
+	"	mov %rsp, 8(%rbp)\n"
+	"	mov %r12, flexos_rt_cur_stack(%rip)\n"
+	"	mov 8(%r12), %rsp\n"
+	"	call *%r11\n"
+	"	mov 8(%rbp), %rsp\n"
+	"	mov %r13, 8(%rbp)\n"
+	"	mov %rbp, flexos_rt_cur_stack(%rip)\n"
+	"	add $8, %rsp\n"
+	"	pop %r13\n"
+	"	pop %r12\n"
+	"	pop %rbp\n"
+	"	pop %rbx\n"
+	"	ret\n"
+	".size flexos_rt_switch_call, .-flexos_rt_switch_call\n");
+
+/*
+ * Start-up, second half (the first is the constructor above): runs instead of main when the
+ * program is linked with -Wl,--wrap=main. Checks the mechanisms, forks the vmept compartments,
+ * protects what this process must not reach, sets the protection keys, then runs main on the
+ * default compartment's private stack.
+ */
+int __wrap_main(int argc, char **argv, char **envp)
+{
+	flexos_rt_init();
+	void *entry_frame = __builtin_frame_address(0);
+	(void)entry_frame;
+#ifdef FLEXOS_HAVE_INTELPKU
+	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU))
+		flexos_intelpku_require();
+#endif
+#ifdef FLEXOS_HAVE_VMEPT
+	if (flexos_rt_nhosts > 1)
+		flexos_vmept_start(entry_frame); /* returns in the main process only */
+#endif
+#ifdef FLEXOS_HAVE_INTELPKU
+	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU))
+		flexos_intelpku_setup();
+#endif
+	flexos_rt_started = 1;
+	struct flexos_comp_rt *def = &flexos_comp_rt[FLEXOS_DEFAULT_COMPARTMENT];
+	uint64_t rc;
+#ifdef FLEXOS_HAVE_INTELPKU
+	if (flexos_intelpku_active)
+		rc = flexos_intelpku_trampoline((uint64_t)argc, (uint64_t)(uintptr_t)argv,
+						(uint64_t)(uintptr_t)envp, 0, 0, 0,
+						FLEXOS_FN(__real_main), &flexos_rt_boot, def);
+	else
+#endif
+		rc = flexos_rt_switch_call((uint64_t)argc, (uint64_t)(uintptr_t)argv,
+					   (uint64_t)(uintptr_t)envp, 0, 0, 0,
+					   FLEXOS_FN(__real_main), &flexos_rt_boot, def);
+	return (int)rc;
+}

@@ -1,0 +1,100 @@
+import type { SyntaxNode } from '../parse/parser.js';
+
+/** What a (possibly nested) declarator declares. */
+export interface DeclaratorShape {
+  name: string | null;
+  nameNode: SyntaxNode | null;
+  /** `f(...)`: a function, not a pointer to one. */
+  isFunction: boolean;
+  isArray: boolean;
+  isPointer: boolean;
+  /** The parameter list when isFunction. */
+  parameters: SyntaxNode | null;
+}
+
+/**
+ * Unwraps pointer, array, parenthesised, attributed and init declarators down to the name.
+ * A function_declarator met before any parentheses declares a function (`int *f(void)`);
+ * one met after them declares a pointer to a function (`int (*f)(void)`).
+ */
+export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
+  let node: SyntaxNode | null = declarator;
+  let isFunction = false;
+  let isArray = false;
+  let isPointer = false;
+  let parenthesised = false;
+  let parameters: SyntaxNode | null = null;
+  let sawFunction = false;
+  while (node !== null) {
+    switch (node.type) {
+      case 'identifier':
+      case 'field_identifier':
+      case 'type_identifier':
+        return { name: node.text, nameNode: node, isFunction, isArray, isPointer, parameters };
+      case 'init_declarator':
+        node = node.childForFieldName('declarator');
+        break;
+      case 'pointer_declarator':
+        if (!sawFunction) isPointer = true;
+        node = node.childForFieldName('declarator');
+        break;
+      case 'array_declarator':
+        if (!sawFunction) isArray = true;
+        node = node.childForFieldName('declarator');
+        break;
+      case 'function_declarator':
+        if (!parenthesised && !sawFunction) {
+          isFunction = true;
+          parameters = node.childForFieldName('parameters');
+        }
+        sawFunction = true;
+        node = node.childForFieldName('declarator');
+        break;
+      case 'parenthesized_declarator':
+        parenthesised = true;
+        if (isFunction) {
+          // `int (f)(void)` is still a function; `(*f)` is not
+          node = node.namedChildren[0] ?? null;
+          if (node?.type === 'pointer_declarator') isFunction = false;
+          break;
+        }
+        node = node.namedChildren[0] ?? null;
+        break;
+      case 'attributed_declarator':
+        node = node.namedChildren[0] ?? null;
+        break;
+      default:
+        node = node.childForFieldName('declarator');
+    }
+  }
+  return { name: null, nameNode: null, isFunction, isArray, isPointer, parameters };
+}
+
+/** Direct declarator children of a declaration (each may be an init_declarator). */
+export function declaratorsOf(declaration: SyntaxNode): SyntaxNode[] {
+  return declaration.childrenForFieldName('declarator');
+}
+
+export function hasStorageClass(declaration: SyntaxNode, which: string): boolean {
+  for (const child of declaration.namedChildren) {
+    if (child.type === 'storage_class_specifier' && child.text === which) return true;
+  }
+  return false;
+}
+
+export function hasQualifier(declaration: SyntaxNode, which: string): boolean {
+  for (const child of declaration.namedChildren) {
+    if (child.type === 'type_qualifier' && child.text === which) return true;
+  }
+  return false;
+}
+
+/** Base type text of a declaration (`struct foo`, `unsigned long`), qualifiers included. */
+export function baseTypeText(declaration: SyntaxNode): string {
+  const parts: string[] = [];
+  for (const child of declaration.namedChildren) {
+    if (child.type === 'type_qualifier') parts.push(child.text);
+    if (child === declaration.childForFieldName('type')) parts.push(child.text.replace(/\s+/g, ' '));
+  }
+  return parts.join(' ');
+}

@@ -1,0 +1,638 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Parser from 'tree-sitter';
+import { cLanguage, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
+import { LineIndex } from '../parse/line-index.js';
+import type { MacroSite } from '../parse/parse-view.js';
+import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
+import { baseTypeText, declaratorShape, declaratorsOf, hasStorageClass, hasQualifier } from './declarators.js';
+import type {
+  AllocKind,
+  AttributeUse,
+  CallArgument,
+  CallContext,
+  CallSite,
+  CallbackAnnotation,
+  FileFacts,
+  FunctionDecl,
+  FunctionDef,
+  FunctionReference,
+  GateSite,
+  IncludeDirective,
+  Param,
+  ParseErrorRegion,
+  SharedAllocSite,
+  SharedLiteralSite,
+  Span,
+  VariableDecl,
+} from './model.js';
+
+const QUERY_FILE = fileURLToPath(new URL('../../grammars/queries/facts.scm', import.meta.url));
+let factsQuery: Parser.Query | null = null;
+
+function query(): Parser.Query {
+  factsQuery ??= new Parser.Query(cLanguage(), readFileSync(QUERY_FILE, 'utf8'));
+  return factsQuery;
+}
+
+export const GATE_NAMES = { flexos_gate: 'gate', flexos_gate_r: 'gate_r' } as const;
+export const SHARED_LITERAL_NAME = 'FLEXOS_SHARED_LITERAL';
+/** Placeholder allocator → how many leading arguments are not library names. */
+export const SHARED_ALLOCATORS: Record<string, { kind: AllocKind; arity: number }> = {
+  flexos_malloc_whitelist: { kind: 'malloc', arity: 1 },
+  flexos_calloc_whitelist: { kind: 'calloc', arity: 2 },
+  flexos_realloc_whitelist: { kind: 'realloc', arity: 2 },
+  flexos_memalign_whitelist: { kind: 'memalign', arity: 2 },
+  flexos_palloc_whitelist: { kind: 'palloc', arity: 1 },
+  flexos_free_whitelist: { kind: 'free', arity: 1 },
+  flexos_pfree_whitelist: { kind: 'pfree', arity: 2 },
+};
+
+export interface FactsOptions {
+  path: string;
+  library: string | null;
+  isHeader: boolean;
+}
+
+interface FunctionFrame {
+  def: FunctionDef;
+  paramNames: Set<string>;
+  locals: VariableDecl[];
+}
+
+/** Everything one file says on its own. Pure: reads only the parsed source. */
+export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileFacts {
+  const { view, text } = parsed;
+  const lines = LineIndex.of(text);
+  const facts: FileFacts = {
+    path: options.path,
+    library: options.library,
+    isHeader: options.isHeader,
+    lineStarts: lines.lineStarts,
+    lineCount: text.length === 0 ? 0 : text.endsWith('\n') ? lines.lineCount - 1 : lines.lineCount,
+    hash: createHash('sha1').update(text, 'latin1').digest('hex'),
+    functions: [],
+    prototypes: [],
+    globals: [],
+    locals: [],
+    macros: [],
+    calls: [],
+    gates: [],
+    sharedAllocs: [],
+    sharedLiterals: [],
+    functionRefs: [],
+    callbacks: [],
+    includes: [],
+    parseErrors: [],
+    strayAttributes: [],
+  };
+  const macroArgSpans = parsed.macroSites
+    .filter((s) => s.kind === 'iterator' || s.kind === 'definer')
+    .map((s) => macroArgsSpan(s));
+  const definers = parsed.macroSites.filter((s) => s.kind === 'definer');
+  const seenValues = new Set<number>();
+  let frame: FunctionFrame | null = null;
+
+  for (const { name: capture, node } of query().captures(parsed.tree.rootNode)) {
+    const start = node.startIndex;
+    if (frame !== null && start >= frame.def.span.end) frame = null;
+    switch (capture) {
+      case 'function': {
+        const def = functionDefinition(node, view, definers);
+        if (def === null) break;
+        facts.functions.push(def);
+        frame = { def, paramNames: new Set(def.params.flatMap((p) => (p.name ? [p.name] : []))), locals: [] };
+        break;
+      }
+      case 'declaration': {
+        if (frame !== null && start >= frame.def.body.start) {
+          const locals = variables(node, frame.def.name);
+          frame.locals.push(...locals);
+          facts.locals.push(...locals);
+        } else if (frame === null) {
+          fileScopeDeclaration(node, facts);
+        }
+        break;
+      }
+      case 'call':
+        call(node, frame, facts, macroArgSpans, view);
+        break;
+      case 'include': {
+        const inc = include(node);
+        if (inc) facts.includes.push(inc);
+        break;
+      }
+      case 'macro':
+        facts.macros.push(node.text);
+        break;
+      case 'value': {
+        if (seenValues.has(start)) break;
+        seenValues.add(start);
+        const ref = valueReference(node, frame);
+        if (ref) facts.functionRefs.push(ref);
+        break;
+      }
+    }
+  }
+  if (parsed.tree.rootNode.hasError) facts.parseErrors = parseErrors(parsed.tree.rootNode, lines, facts.functions);
+  attachAttributes(attributeUses(parsed.macroSites), facts, view);
+  return facts;
+}
+
+function macroArgsSpan(site: MacroSite): Span {
+  return { start: site.end - site.argsText.length, end: site.end };
+}
+
+function span(node: SyntaxNode): Span {
+  return { start: node.startIndex, end: node.endIndex };
+}
+
+function functionDefinition(node: SyntaxNode, view: string, definers: MacroSite[]): FunctionDef | null {
+  const declarator = node.childForFieldName('declarator');
+  const body = node.childForFieldName('body');
+  if (!declarator || !body) return null;
+  const shape = declaratorShape(declarator);
+  if (!shape.name || !shape.nameNode) return null;
+  const type = node.childForFieldName('type');
+  const pointerDepth = countPointers(declarator);
+  const base = baseTypeText(node);
+  const { params, variadic } = parameters(shape.parameters);
+  const isInline = node.namedChildren.some(
+    (c) => (c.type === 'storage_class_specifier' || c.type === 'type_qualifier') && /^(__)?inline(__)?$/.test(c.text),
+  );
+  const def: FunctionDef = {
+    name: shape.name,
+    linkage: hasStorageClass(node, 'static') ? 'static' : 'extern',
+    inline: isInline,
+    span: span(node),
+    nameSpan: span(shape.nameNode),
+    body: span(body),
+    returnType: (base + ' ' + '*'.repeat(pointerDepth)).trim(),
+    returnsVoid: type?.text === 'void' && pointerDepth === 0,
+    params,
+    variadic,
+    attributes: [],
+  };
+  const macro = definers.find((d) => d.start >= node.startIndex && d.end <= body.startIndex);
+  if (macro) def.viaMacro = macro.name;
+  void view;
+  return def;
+}
+
+function countPointers(declarator: SyntaxNode): number {
+  let depth = 0;
+  let node: SyntaxNode | null = declarator;
+  while (node && node.type !== 'function_declarator') {
+    if (node.type === 'pointer_declarator') depth++;
+    node = node.childForFieldName('declarator');
+  }
+  return depth;
+}
+
+function parameters(list: SyntaxNode | null): { params: Param[]; variadic: boolean } {
+  const params: Param[] = [];
+  let variadic = false;
+  if (!list) return { params, variadic };
+  for (const p of list.namedChildren) {
+    if (p.type === 'variadic_parameter') {
+      variadic = true;
+      continue;
+    }
+    if (p.type !== 'parameter_declaration') continue;
+    const d = p.childForFieldName('declarator');
+    const shape = d ? declaratorShape(d) : null;
+    const typeText = p.text.replace(/\s+/g, ' ');
+    if (!d && typeText === 'void') continue;
+    params.push({ name: shape?.name ?? null, type: typeText, span: span(p) });
+  }
+  return { params, variadic };
+}
+
+function fileScopeDeclaration(node: SyntaxNode, facts: FileFacts): void {
+  const declarators = declaratorsOf(node);
+  const isStatic = hasStorageClass(node, 'static');
+  const isExtern = hasStorageClass(node, 'extern');
+  for (const d of declarators) {
+    const shape = declaratorShape(d);
+    if (!shape.name || !shape.nameNode) continue;
+    if (shape.isFunction) {
+      const type = node.childForFieldName('type');
+      const { params, variadic } = parameters(shape.parameters);
+      const decl: FunctionDecl = {
+        name: shape.name,
+        linkage: isStatic ? 'static' : 'extern',
+        span: span(node),
+        returnsVoid: type?.text === 'void' && !shape.isPointer && countPointers(d) === 0,
+        params,
+        variadic,
+      };
+      facts.prototypes.push(decl);
+    }
+  }
+  facts.globals.push(...variables(node, null).map((v) => ({ ...v, storage: isStatic ? 'static' : isExtern ? 'extern' : 'none' }) as VariableDecl));
+}
+
+/** Variables (not functions) declared by a declaration. */
+function variables(node: SyntaxNode, functionName: string | null): VariableDecl[] {
+  const result: VariableDecl[] = [];
+  const declarators = declaratorsOf(node);
+  const storage = hasStorageClass(node, 'static') ? 'static' : hasStorageClass(node, 'extern') ? 'extern' : 'none';
+  const type = baseTypeText(node);
+  const isConst = hasQualifier(node, 'const');
+  for (const d of declarators) {
+    const shape = declaratorShape(d);
+    if (!shape.name || !shape.nameNode || shape.isFunction) continue;
+    const init = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+    const v: VariableDecl = {
+      name: shape.name,
+      storage,
+      span: span(node),
+      declaratorSpan: span(d.type === 'init_declarator' ? (d.childForFieldName('declarator') ?? d) : d),
+      nameSpan: span(shape.nameNode),
+      type,
+      isArray: shape.isArray,
+      isConst: isConst && !shape.isPointer,
+      hasInitializer: init !== null,
+      attributes: [],
+      siblingCount: declarators.length,
+    };
+    if (init) v.initializerSpan = span(init);
+    if (functionName !== null) {
+      const parent = node.parent;
+      v.functionName = functionName;
+      v.scope = parent ? span(parent) : span(node);
+    }
+    result.push(v);
+  }
+  return result;
+}
+
+function include(node: SyntaxNode): IncludeDirective | null {
+  const path = node.childForFieldName('path');
+  if (!path) return null;
+  const raw = path.text;
+  return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
+}
+
+function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string): void {
+  const fn = node.childForFieldName('function');
+  const argList = node.childForFieldName('arguments');
+  if (!fn || !argList) return;
+  const argNodes = argList.namedChildren.filter((c) => c.type !== 'comment');
+  const inFunction = frame?.def.name ?? null;
+  const calleeName = fn.type === 'identifier' ? fn.text : null;
+  const args = argNodes.map((a) => argument(a, frame, view));
+  const gateKind = calleeName !== null ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
+  if (gateKind) {
+    facts.gates.push(gate(node, gateKind, argNodes, args, inFunction));
+    return;
+  }
+  if (calleeName === SHARED_LITERAL_NAME) {
+    const lit = argNodes[0];
+    facts.sharedLiterals.push({ span: span(node), literalSpan: lit ? span(lit) : span(argList), inFunction } satisfies SharedLiteralSite);
+    return;
+  }
+  const alloc = calleeName !== null ? SHARED_ALLOCATORS[calleeName] : undefined;
+  if (alloc) {
+    facts.sharedAllocs.push({
+      kind: alloc.kind,
+      span: span(node),
+      calleeSpan: span(fn),
+      args: args.slice(0, alloc.arity),
+      libraries: args.slice(alloc.arity).map((a) => a.text),
+      inFunction,
+    } satisfies SharedAllocSite);
+    return;
+  }
+  const site: CallSite = {
+    callee: calleeName ?? fn.text,
+    span: span(node),
+    calleeSpan: span(fn),
+    argsSpan: span(argList),
+    args,
+    inFunction,
+    context: 'expression',
+    indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, node.startIndex)),
+  };
+  const where = callContext(node, inFunction !== null, macroArgSpans);
+  site.context = where.context;
+  if (where.statement) site.statementSpan = span(where.statement);
+  facts.calls.push(site);
+}
+
+function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[], args: CallArgument[], inFunction: string | null): GateSite {
+  const lib = argNodes[0];
+  const retIndex = kind === 'gate_r' ? 1 : -1;
+  const calleeIndex = kind === 'gate_r' ? 2 : 1;
+  const callee = argNodes[calleeIndex];
+  const parent = node.parent;
+  const site: GateSite = {
+    kind,
+    span: span(node),
+    library: lib?.text ?? '',
+    librarySpan: lib ? span(lib) : span(node),
+    callee: callee?.text ?? '',
+    calleeSpan: callee ? span(callee) : span(node),
+    args: args.slice(calleeIndex + 1),
+    inFunction,
+    isStatement: parent?.type === 'expression_statement',
+  };
+  const ret = retIndex >= 0 ? argNodes[retIndex] : undefined;
+  if (ret) {
+    site.ret = ret.text;
+    site.retSpan = span(ret);
+  }
+  const statement = enclosingStatement(node);
+  if (statement) site.statementSpan = span(statement);
+  return site;
+}
+
+function stripCasts(node: SyntaxNode): SyntaxNode {
+  let n = node;
+  for (;;) {
+    if (n.type === 'cast_expression') n = n.childForFieldName('value') ?? n;
+    else if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChildren[0]!;
+    else return n;
+  }
+}
+
+/** The variable an lvalue expression is rooted at: `x`, `x.f`, `x[3]`, `x->f` (pointer: not x's address). */
+function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean } | null {
+  let n = stripCasts(node);
+  let throughPointer = false;
+  for (;;) {
+    if (n.type === 'identifier') return { name: n.text, throughPointer };
+    if (n.type === 'field_expression') {
+      if (n.childForFieldName('operator')?.text === '->') throughPointer = true;
+      n = stripCasts(n.childForFieldName('argument') ?? n);
+    } else if (n.type === 'subscript_expression') {
+      n = stripCasts(n.childForFieldName('argument') ?? n);
+    } else return null;
+  }
+}
+
+function argument(node: SyntaxNode, frame: FunctionFrame | null, view: string): CallArgument {
+  const base = stripCasts(node);
+  const arg: CallArgument = { span: span(node), kind: 'other', text: view.slice(node.startIndex, node.endIndex) };
+  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
+    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+    arg.kind = 'address-of';
+    if (target && !target.throughPointer) {
+      arg.baseName = target.name;
+      arg.binding = bindingOf(frame, target.name, node.startIndex);
+    }
+  } else if (base.type === 'identifier') {
+    arg.kind = 'identifier';
+    arg.baseName = base.text;
+    arg.binding = bindingOf(frame, base.text, node.startIndex);
+  } else if (base.type === 'string_literal' || base.type === 'concatenated_string') {
+    arg.kind = 'string';
+  } else if (base.type === 'call_expression') {
+    arg.kind = 'call';
+  }
+  return arg;
+}
+
+function bindingOf(frame: FunctionFrame | null, name: string, at: number): 'local' | 'param' | 'file' {
+  if (frame === null) return 'file';
+  if (localDeclaration(frame, name, at)) return 'local';
+  if (frame.paramNames.has(name)) return 'param';
+  return 'file';
+}
+
+export function localDeclaration(frame: { locals: VariableDecl[] }, name: string, at: number): VariableDecl | null {
+  for (let i = frame.locals.length - 1; i >= 0; i--) {
+    const v = frame.locals[i]!;
+    if (v.name === name && v.nameSpan.start < at && v.scope && at >= v.scope.start && at < v.scope.end) return v;
+  }
+  return null;
+}
+
+function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
+  return frame.paramNames.has(name) || localDeclaration(frame, name, at) !== null;
+}
+
+function valueReference(node: SyntaxNode, frame: FunctionFrame | null): FunctionReference | null {
+  const name = node.text;
+  if (frame !== null && isLocalName(frame, name, node.startIndex)) return null;
+  const ref: FunctionReference = { name, span: span(node), inFunction: frame?.def.name ?? null };
+  let holder = node.parent;
+  if (holder?.type === 'pointer_expression' || holder?.type === 'cast_expression') holder = holder.parent;
+  if (holder?.type === 'argument_list') {
+    const callNode = holder.parent;
+    const fn = callNode?.childForFieldName('function');
+    if (callNode && fn?.type === 'identifier') {
+      const calleeName = fn.text;
+      const gateKind = GATE_NAMES[calleeName as keyof typeof GATE_NAMES];
+      if (gateKind) {
+        const args = holder.namedChildren.filter((c) => c.type !== 'comment');
+        const index = args.findIndex((a) => a.startIndex <= node.startIndex && node.endIndex <= a.endIndex);
+        const firstPassed = gateKind === 'gate_r' ? 3 : 2;
+        if (index < firstPassed) return null; // library, ret and callee slots are not values
+        ref.passedThroughGate = args[0]?.text ?? '';
+        ref.passedTo = args[firstPassed - 1]?.text ?? '';
+      } else if (calleeName === SHARED_LITERAL_NAME || SHARED_ALLOCATORS[calleeName]) {
+        return null;
+      } else {
+        ref.passedTo = calleeName;
+      }
+    }
+  }
+  return ref;
+}
+
+const SHORT_CIRCUIT = new Set(['&&', '||']);
+const STATEMENT_TYPES = new Set([
+  'expression_statement',
+  'return_statement',
+  'declaration',
+  'if_statement',
+  'while_statement',
+  'do_statement',
+  'for_statement',
+  'switch_statement',
+  'case_statement',
+  'labeled_statement',
+  'goto_statement',
+  'compound_statement',
+]);
+
+/** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
+function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[]): { context: CallContext; statement: SyntaxNode | null } {
+  const at = node.startIndex;
+  let macroArgument = false;
+  for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
+  let child = node;
+  let parent = node.parent;
+  let direct = true;
+  let nested: CallContext | null = null;
+  let decided: CallContext | null = null;
+  while (parent !== null) {
+    const type = parent.type;
+    if (STATEMENT_TYPES.has(type) && type !== 'compound_statement') {
+      if (decided === null) {
+        if (type === 'expression_statement') decided = nested ?? (direct ? 'statement' : 'expression');
+        else if (type === 'return_statement') decided = nested ?? (direct ? 'return' : 'expression');
+        else if (type === 'for_statement' && parent.childForFieldName('body')?.startIndex !== child.startIndex) decided = 'condition';
+        else decided = nested ?? 'expression';
+      }
+      return { context: macroArgument ? 'macro-argument' : decided, statement: parent };
+    }
+    if (type === 'function_definition' || type === 'translation_unit' || type === 'compound_statement') break;
+    if (decided === null) {
+      switch (type) {
+        case 'init_declarator': {
+          const decl = parent.parent;
+          if (!inFunction || (decl && hasStorageClass(decl, 'static'))) decided = 'static-initializer';
+          else decided = nested ?? (direct ? 'initializer' : 'expression');
+          break;
+        }
+        case 'assignment_expression':
+          if (direct && parent.childForFieldName('right')?.startIndex === child.startIndex && parent.parent?.type === 'expression_statement') {
+            decided = nested ?? 'assignment';
+          }
+          direct = false;
+          break;
+        case 'parenthesized_expression': {
+          const holder = parent.parent?.type;
+          if (holder === 'if_statement' || holder === 'while_statement' || holder === 'do_statement' || holder === 'switch_statement') decided = 'condition';
+          break;
+        }
+        case 'binary_expression':
+          if (SHORT_CIRCUIT.has(parent.childForFieldName('operator')?.text ?? '')) nested ??= 'short-circuit';
+          direct = false;
+          break;
+        case 'conditional_expression':
+          if (parent.childForFieldName('condition')?.startIndex !== child.startIndex) nested ??= 'short-circuit';
+          direct = false;
+          break;
+        case 'comma_expression':
+          nested ??= 'comma';
+          direct = false;
+          break;
+        case 'argument_list':
+          nested ??= 'argument';
+          direct = false;
+          break;
+        default:
+          direct = false;
+      }
+    }
+    child = parent;
+    parent = parent.parent;
+  }
+  return { context: macroArgument ? 'macro-argument' : (decided ?? nested ?? 'expression'), statement: null };
+}
+
+function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
+  let n = node.parent;
+  while (n !== null) {
+    if (STATEMENT_TYPES.has(n.type) && n.type !== 'compound_statement') return n;
+    if (n.type === 'function_definition' || n.type === 'translation_unit') return null;
+    n = n.parent;
+  }
+  return null;
+}
+
+/**
+ * ERROR and MISSING nodes, outermost only, found by descending only into broken branches. When
+ * the whole file is one ERROR (tree-sitter's recovery at top level), its well-formed children
+ * are kept and only its stray tokens are reported.
+ */
+function parseErrors(root: SyntaxNode, lines: LineIndex, functions: FunctionDef[]): ParseErrorRegion[] {
+  const regions: ParseErrorRegion[] = [];
+  const report = (s: Span, kind: 'error' | 'missing'): void => {
+    const fn = functions.find((f) => s.start >= f.span.start && s.start < f.span.end);
+    const last = regions[regions.length - 1];
+    if (last && last.kind === kind && kind === 'error' && s.start - last.span.end <= 1 && last.inFunction === (fn?.name ?? null)) {
+      last.span.end = s.end;
+      return;
+    }
+    regions.push({ span: s, start: lines.position(s.start), kind, inFunction: fn?.name ?? null });
+  };
+  const visit = (node: SyntaxNode, isRoot: boolean): void => {
+    if (!isRoot && (node.type === 'ERROR' || node.isMissing)) {
+      report({ start: node.startIndex, end: node.endIndex }, node.isMissing ? 'missing' : 'error');
+      return;
+    }
+    for (const child of node.children) {
+      if (child.hasError || child.isMissing) visit(child, false);
+      else if (isRoot && node.type === 'ERROR' && !child.isNamed) report({ start: child.startIndex, end: child.endIndex }, 'error');
+    }
+  };
+  visit(root, true);
+  return regions;
+}
+
+interface AttachTarget {
+  start: number;
+  /** Attributes inside [start, end) belong to this target. */
+  end: number;
+  variables?: VariableDecl[];
+  fn?: FunctionDef;
+}
+
+/** Gives each annotation attribute to the declaration it marks (see CONTRACTS §1). */
+function attachAttributes(uses: AttributeUse[], facts: FileFacts, view: string): void {
+  if (uses.length === 0) return;
+  const targets: AttachTarget[] = [];
+  const byDeclaration = new Map<number, VariableDecl[]>();
+  for (const v of [...facts.globals, ...facts.locals]) {
+    const list = byDeclaration.get(v.span.start);
+    if (list) list.push(v);
+    else byDeclaration.set(v.span.start, [v]);
+  }
+  for (const [start, vars] of byDeclaration) targets.push({ start, end: vars[0]!.span.end, variables: vars });
+  for (const fn of facts.functions) targets.push({ start: fn.span.start, end: fn.body.start, fn });
+  targets.sort((a, b) => a.start - b.start);
+  for (const use of uses) {
+    if (!isAnnotation(use)) continue;
+    const target = findTarget(targets, use, view);
+    if (!target) {
+      facts.strayAttributes.push(use);
+      continue;
+    }
+    if (target.fn) {
+      use.placement = use.span.start > target.fn.nameSpan.start ? 'after' : 'before';
+      target.fn.attributes.push(use);
+      const lib = callbackLibrary(use);
+      if (lib) facts.callbacks.push({ function: target.fn.name, library: lib, attribute: use } satisfies CallbackAnnotation);
+      continue;
+    }
+    const vars = target.variables!;
+    const owner = [...vars].reverse().find((v) => v.nameSpan.start < use.span.start);
+    if (owner) {
+      owner.attributes.push({ ...use, placement: 'after' });
+    } else {
+      for (const v of vars) v.attributes.push({ ...use, placement: 'before' });
+    }
+  }
+}
+
+function findTarget(targets: AttachTarget[], use: AttributeUse, view: string): AttachTarget | null {
+  let lo = 0;
+  let hi = targets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (targets[mid]!.start <= use.span.start) lo = mid + 1;
+    else hi = mid;
+  }
+  const containing = lo > 0 ? targets[lo - 1]! : null;
+  if (containing && use.span.start < containing.end) return containing;
+  const next = targets[lo];
+  if (next && view.slice(use.span.end, next.start).trim() === '') return next;
+  return null;
+}
+
+const lineIndexes = new WeakMap<FileFacts, LineIndex>();
+
+/** 1-based line and byte column of an offset in a file the facts describe. */
+export function positionOf(facts: FileFacts, offset: number): { line: number; column: number } {
+  let li = lineIndexes.get(facts);
+  if (!li) {
+    li = LineIndex.fromStarts(facts.lineStarts);
+    lineIndexes.set(facts, li);
+  }
+  return li.position(offset);
+}

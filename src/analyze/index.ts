@@ -1,0 +1,132 @@
+import type { FileFacts, FunctionDef, Library, VariableDecl } from './model.js';
+
+export interface Definition<T> {
+  file: string;
+  library: string | null;
+  def: T;
+}
+
+/**
+ * Cross-file symbol tables built from per-file facts. Replacing one file's facts (an editor
+ * change) only drops the derived tables; they are rebuilt from facts, never from source.
+ */
+export class TreeIndex {
+  private readonly facts = new Map<string, FileFacts>();
+  private derived: Derived | null = null;
+
+  constructor(
+    readonly libraries: readonly Library[],
+    files: Iterable<FileFacts> = [],
+  ) {
+    for (const f of files) this.facts.set(f.path, f);
+  }
+
+  replaceFile(facts: FileFacts): void {
+    this.facts.set(facts.path, facts);
+    this.derived = null;
+  }
+
+  removeFile(path: string): void {
+    this.facts.delete(path);
+    this.derived = null;
+  }
+
+  file(path: string): FileFacts | undefined {
+    return this.facts.get(path);
+  }
+
+  /** Files in path order (deterministic output everywhere downstream). */
+  get files(): FileFacts[] {
+    return [...this.facts.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  library(name: string): Library | undefined {
+    return this.tables().libraryByName.get(name);
+  }
+
+  /** Non-static function definitions by name. */
+  definitions(name: string): Definition<FunctionDef>[] {
+    return this.tables().functions.get(name) ?? [];
+  }
+
+  /** Static functions defined in a library's headers (compiled into every includer). */
+  headerInlines(name: string): Definition<FunctionDef>[] {
+    return this.tables().headerInlines.get(name) ?? [];
+  }
+
+  /** Non-static, non-extern global variables by name. */
+  globalDefinitions(name: string): Definition<VariableDecl>[] {
+    return this.tables().globals.get(name) ?? [];
+  }
+
+  isMacro(name: string): boolean {
+    return this.tables().macros.has(name);
+  }
+
+  /** Symbols a library lets others use: exportsyms.uk, or every non-static symbol without it. */
+  exports(library: string): ReadonlySet<string> {
+    return this.tables().exports.get(library) ?? new Set();
+  }
+
+  /** Libraries exporting a name (more than one is a conflict to report). */
+  exporters(name: string): string[] {
+    return this.tables().exporters.get(name) ?? [];
+  }
+
+  private tables(): Derived {
+    this.derived ??= derive(this.libraries, this.files);
+    return this.derived;
+  }
+}
+
+interface Derived {
+  libraryByName: Map<string, Library>;
+  functions: Map<string, Definition<FunctionDef>[]>;
+  headerInlines: Map<string, Definition<FunctionDef>[]>;
+  globals: Map<string, Definition<VariableDecl>[]>;
+  macros: Set<string>;
+  exports: Map<string, Set<string>>;
+  exporters: Map<string, string[]>;
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
+  const d: Derived = {
+    libraryByName: new Map(),
+    functions: new Map(),
+    headerInlines: new Map(),
+    globals: new Map(),
+    macros: new Set(),
+    exports: new Map(),
+    exporters: new Map(),
+  };
+  for (const lib of libraries) {
+    d.libraryByName.set(lib.name, lib);
+    d.exports.set(lib.name, new Set(lib.exportsyms ?? []));
+  }
+  for (const f of files) {
+    for (const fn of f.functions) {
+      if (fn.linkage === 'static') {
+        if (f.isHeader && f.library !== null) push(d.headerInlines, fn.name, { file: f.path, library: f.library, def: fn });
+        continue;
+      }
+      push(d.functions, fn.name, { file: f.path, library: f.library, def: fn });
+      const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;
+      if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(fn.name);
+    }
+    for (const g of f.globals) {
+      if (g.storage !== 'none') continue;
+      push(d.globals, g.name, { file: f.path, library: f.library, def: g });
+      const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;
+      if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(g.name);
+    }
+    for (const m of f.macros) d.macros.add(m);
+  }
+  for (const [lib, names] of d.exports) for (const n of names) push(d.exporters, n, lib);
+  return d;
+}

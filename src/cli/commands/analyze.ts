@@ -1,0 +1,66 @@
+import type { Argv } from 'yargs';
+import { analyzeTree } from '../../analyze/analyze-tree.js';
+import { summarize, type AnalysisSummary } from '../../analyze/summary.js';
+import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
+import { renderTable } from '../../emit/table.js';
+import { loadMacroTable } from '../../parse/macro-table.js';
+import { Progress } from '../progress.js';
+import type { CommandOutput } from '../output.js';
+
+export interface AnalyzeArgs {
+  tree: string;
+  json?: boolean;
+  macros?: string[];
+}
+
+export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
+  return y
+    .positional('tree', { type: 'string', demandOption: true, describe: 'root of a Unikraft-style tree (directories with Makefile.uk are libraries)' })
+    .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in the README)' })
+    .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' }) as Argv<AnalyzeArgs>;
+}
+
+export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
+  const progress = new Progress('analyze');
+  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), onFile: (p, i, n) => progress.update(i, n, p) });
+  progress.done();
+  const summary = summarize(analysis);
+  if (args.json) out.stdout(JSON.stringify(summary, null, 2) + '\n');
+  else out.stdout(renderSummary(summary));
+  return 0;
+}
+
+export function renderSummary(s: AnalysisSummary): string {
+  const parts: string[] = [];
+  parts.push(`${s.root}: ${s.libraries.length} libraries, ${s.files} files, ${s.lines} lines\n`);
+  parts.push(
+    renderTable(
+      ['library', 'dir', 'declared by', 'files', 'lines', 'functions', 'static', 'exported', 'globals'],
+      s.libraries.map((l) => [l.name, l.dir, l.declaredBy + (l.exportsFrom === 'all-non-static' ? ' (no exportsyms.uk)' : ''), l.files, l.lines, l.functions, l.staticFunctions, l.exported, l.globals]),
+    ),
+  );
+  parts.push('\ncalls by class: ' + Object.entries(s.callClasses).map(([k, v]) => `${k} ${v}`).join(', '));
+  if (s.crossCalls.length > 0) {
+    parts.push('\ncross-library calls (caller -> callee)');
+    parts.push(renderTable(['caller', 'callee', 'exported', 'unexported', 'gates'], s.crossCalls.map((c) => [c.from, c.to, c.exported, c.unexported, c.gates])));
+  }
+  const annotated = s.annotations.filter((a) => a.gate + a.gateR + a.whitelistedGlobalsBefore + a.whitelistedGlobalsAfter + a.whitelistedLocals + a.sharedSectionGlobals + a.sharedAllocations + a.sharedLiterals + a.callbacks > 0);
+  if (annotated.length > 0) {
+    parts.push('\nannotations');
+    parts.push(
+      renderTable(
+        ['library', 'gate', 'gate_r', 'wl glob (before)', 'wl glob (after)', 'wl locals', '.data_shared', 'shared alloc', 'shared lit', 'callbacks'],
+        annotated.map((a) => [a.library, a.gate, a.gateR, a.whitelistedGlobalsBefore, a.whitelistedGlobalsAfter, a.whitelistedLocals, a.sharedSectionGlobals, a.sharedAllocations, a.sharedLiterals, a.callbacks]),
+      ),
+    );
+  }
+  const crossing = s.functionAddresses.filter((f) => f.handedTo !== null && f.handedTo !== f.library);
+  if (crossing.length > 0) {
+    parts.push('\nfunction addresses handed to another library');
+    parts.push(renderTable(['function', 'defined in', 'handed to', 'at'], crossing.map((f) => [f.function, f.library ?? '-', f.handedTo ?? '-', `${f.file}:${f.line}:${f.column}`])));
+  }
+  parts.push(`\naddresses of variables passed as arguments: ${s.addressArguments.total} (${s.addressArguments.crossLibrary} across libraries)`);
+  parts.push(`unparsed regions: ${s.unparsed.length}`);
+  for (const d of s.diagnostics) parts.push(formatDiagnostic(d));
+  return parts.join('\n') + '\n';
+}

@@ -1,0 +1,56 @@
+import yargs from 'yargs';
+import { InputError } from '../diagnostics/input-error.js';
+import { analyzeBuilder, runAnalyze, type AnalyzeArgs } from './commands/analyze.js';
+import { processOutput, type CommandOutput } from './output.js';
+
+/** Exit codes: 0 ok, 1 findings or differences where asked, 2 usage or input error. */
+export const EXIT = { ok: 0, findings: 1, input: 2 } as const;
+
+/** Errors the user can act on: one line, no stack trace. */
+function userMessage(err: unknown): string | null {
+  if (err instanceof InputError) return err.message;
+  if (err instanceof Error && err.name === 'ConfigError') return err.message;
+  return null;
+}
+
+export async function main(argv: string[], out: CommandOutput = processOutput): Promise<number> {
+  let code: number = EXIT.ok;
+  const guard = (run: () => number | Promise<number>) => async () => {
+    try {
+      code = await run();
+    } catch (err) {
+      const message = userMessage(err);
+      if (message === null) {
+        out.stderr(`flexos: internal error: ${err instanceof Error ? err.message : String(err)} (please report it with the command line)\n`);
+      } else {
+        out.stderr(`flexos: ${message}\n`);
+      }
+      code = EXIT.input;
+    }
+  };
+  const parser = yargs(argv)
+    .scriptName('flexos')
+    .usage('$0 <command> [options]\n\nOS isolation as a build-time choice: analyze, port, rewrite and check Unikraft-style C.')
+    .command<AnalyzeArgs>('analyze <tree>', 'libraries, symbols, cross-library calls, annotations and unparsed regions of a tree', analyzeBuilder, (args) =>
+      guard(() => runAnalyze(args, out))(),
+    )
+    .demandCommand(1, 'name a command: analyze')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      out.stderr(`flexos: ${msg}\nRun 'flexos --help' for usage.\n`);
+      code = EXIT.input;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    const message = userMessage(err) ?? (err instanceof Error ? err.message : String(err));
+    out.stderr(`flexos: ${message}\n`);
+    return EXIT.input;
+  }
+  return code;
+}

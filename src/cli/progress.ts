@@ -1,0 +1,23 @@
+/** One self-overwriting status line on stderr, only when stderr is a terminal. */
+export class Progress {
+  private readonly enabled: boolean;
+  private last = 0;
+
+  constructor(private readonly label: string) {
+    this.enabled = process.stderr.isTTY === true && !process.env.CI;
+  }
+
+  update(done: number, total: number, item: string): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 80 && done + 1 < total) return;
+    this.last = now;
+    const width = process.stderr.columns ?? 80;
+    const text = `${this.label} [${done + 1}/${total}] ${item}`;
+    process.stderr.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`);
+  }
+
+  done(): void {
+    if (this.enabled) process.stderr.write(`\r${' '.repeat((process.stderr.columns ?? 80) - 1)}\r`);
+  }
+}

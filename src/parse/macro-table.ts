@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseDocument, LineCounter } from 'yaml';
+import { InputError } from '../diagnostics/input-error.js';
+
+/** How a definer macro's arguments map onto a function signature. */
+export interface DefinerShape {
+  returns: number;
+  name: number;
+  params: 'pairs';
+}
+
+/** The macro table of grammars/macros.yaml, possibly extended by user files. */
+export interface MacroTable {
+  blank: Set<string>;
+  blankCall: Set<string>;
+  iterator: Set<string>;
+  definer: Map<string, DefinerShape>;
+  /** Macro name → argument positions that hold a type name. */
+  typeArg: Map<string, number[]>;
+}
+
+export const BUNDLED_MACRO_TABLE = fileURLToPath(new URL('../../grammars/macros.yaml', import.meta.url));
+
+export function emptyMacroTable(): MacroTable {
+  return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map() };
+}
+
+/** Loads the bundled table, then each extra file on top of it. */
+export function loadMacroTable(extraFiles: readonly string[] = []): MacroTable {
+  const table = emptyMacroTable();
+  for (const file of [BUNDLED_MACRO_TABLE, ...extraFiles]) mergeMacroFile(table, file);
+  return table;
+}
+
+function mergeMacroFile(table: MacroTable, file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`${file}: cannot read macro table (${(err as NodeJS.ErrnoException).code ?? 'error'}); pass an existing YAML file to --macros`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lineCounter.linePos(e.pos[0]);
+    throw new InputError(`${file}:${pos.line}:${pos.col}: malformed macro table: ${e.message.split('\n')[0]}`);
+  }
+  const data = doc.toJS() as Record<string, unknown> | null;
+  if (data === null) return;
+  const where = (key: string): string => {
+    const node = doc.get(key, true) as { range?: [number, number, number] } | undefined;
+    const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
+    return `${file}:${pos.line}:${pos.col}`;
+  };
+  for (const [key, value] of Object.entries(data)) {
+    switch (key) {
+      case 'blank':
+      case 'blank_call':
+      case 'iterator': {
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+          throw new InputError(`${where(key)}: '${key}' must be a list of macro names`);
+        }
+        const target = key === 'blank' ? table.blank : key === 'blank_call' ? table.blankCall : table.iterator;
+        for (const name of value as string[]) target.add(name);
+        break;
+      }
+      case 'definer': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          throw new InputError(`${where(key)}: 'definer' must map macro names to { returns, name, params: pairs }`);
+        }
+        for (const [name, shape] of Object.entries(value as Record<string, unknown>)) {
+          const s = shape as Partial<DefinerShape> | null;
+          if (!s || typeof s.returns !== 'number' || typeof s.name !== 'number' || s.params !== 'pairs') {
+            throw new InputError(`${where(key)}: definer '${name}' needs { returns: <index>, name: <index>, params: pairs }`);
+          }
+          table.definer.set(name, { returns: s.returns, name: s.name, params: 'pairs' });
+        }
+        break;
+      }
+      case 'type_arg': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          throw new InputError(`${where(key)}: 'type_arg' must map macro names to lists of argument positions`);
+        }
+        for (const [name, positions] of Object.entries(value as Record<string, unknown>)) {
+          if (!Array.isArray(positions) || !positions.every((p) => Number.isInteger(p) && (p as number) >= 0)) {
+            throw new InputError(`${where(key)}: type_arg '${name}' needs a list of argument positions, e.g. [1]`);
+          }
+          table.typeArg.set(name, positions as number[]);
+        }
+        break;
+      }
+      default:
+        throw new InputError(`${where(key)}: unknown macro-table key '${key}'; allowed: blank, blank_call, iterator, definer, type_arg`);
+    }
+  }
+}
