@@ -12,7 +12,13 @@
 
 __u32 ramfs_dir_count(const struct ramfs_node *dir)
 {
-	return (__u32)uk_list_count(&dir->children);
+	const struct uk_list_head *pos;
+	__u32 n = 0;
+
+	uk_list_for_each(pos, &dir->children) {
+		n++;
+	}
+	return n;
 }
 
 int ramfs_stat(const char *path, struct ramfs_stat *st)

@@ -119,6 +119,24 @@ static struct kvs_entry *find(const char *key, __sz klen, __u64 hash)
 	return NULL;
 }
 
+/* Longest bucket chain: a debugging aid (call it from a debugger), which
+ * no code path uses, hence __unused to keep -Wall quiet.
+ */
+static __unused unsigned int kvs_longest_chain(void)
+{
+	unsigned int i, len, longest = 0;
+	struct kvs_entry *e;
+
+	for (i = 0; i < nbuckets; i++) {
+		len = 0;
+		uk_list_for_each_entry(e, &buckets[i], node)
+			len++;
+		if (len > longest)
+			longest = len;
+	}
+	return longest;
+}
+
 __sz kvs_table_size(void)
 {
 	return nentries;

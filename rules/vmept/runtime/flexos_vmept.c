@@ -28,8 +28,9 @@
 #include <flexos/isolation.h>
 #include <flexos/internal.h>
 
-/* Waiting: FLEXOS_VMEPT_PURE_SPIN pause loops (~13 ns each here), then more with a
- * sched_yield every 16, up to FLEXOS_VMEPT_SPIN in all, then a futex sleep. */
+/* Waiting: up to FLEXOS_VMEPT_SPIN rounds (a pause each, ~13 ns here; from round
+ * FLEXOS_VMEPT_PURE_SPIN on, or at once when the awaited process shares our CPU, a sched_yield
+ * every 16), then a futex sleep. */
 #ifndef FLEXOS_VMEPT_SPIN
 #define FLEXOS_VMEPT_SPIN 4096
 #endif
@@ -46,12 +47,13 @@ struct mailbox {
 	uint8_t pad;
 	uint64_t fn;
 	uint64_t a[6]; /* CALL: arguments; RETURN: a[0] = value; EXIT: a[0] = status */
+	int32_t cpu __attribute__((aligned(64))); /* written by the owner: the CPU it last ran on */
 } __attribute__((aligned(128)));
 
 static struct mailbox *mailboxes; /* flexos_rt_nhosts of them, in the shared heap */
 static pid_t children[FLEXOS_NUM_COMPARTMENTS + 1]; /* by host */
 static pid_t main_pid;
-static unsigned spin_limit, yield_below;
+static unsigned spin_limit, pure_spin;
 
 static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *timeout)
 {
@@ -138,18 +140,22 @@ static void check_children(void)
 	}
 }
 
-/* Waits until this process's mailbox is full, copies the message out and empties it. */
-static void receive(struct mailbox *out)
+/* Waits until this process's mailbox is full, copies the message out and empties it.
+ * `partner` is the process expected to write next: when it last ran on our CPU, spinning only
+ * delays it, so we yield to it at once. */
+static void receive(struct mailbox *out, int partner)
 {
 	struct mailbox *m = &mailboxes[flexos_rt_my_host];
-	unsigned spins = spin_limit;
-	for (;;) {
+	const int32_t *partner_cpu = &mailboxes[partner].cpu;
+	int32_t cpu = sched_getcpu();
+	__atomic_store_n(&m->cpu, cpu, __ATOMIC_RELAXED);
+	for (unsigned i = 0;; i++) {
 		uint32_t s = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
 		if (s == MB_FULL)
 			break;
-		if (spins) {
-			/* spin; past the first stretch, let a process that shares our CPU run */
-			if (--spins < yield_below && (spins & 15) == 0)
+		if (i < spin_limit) {
+			if ((i & 15) == 15 &&
+			    (i >= pure_spin || __atomic_load_n(partner_cpu, __ATOMIC_RELAXED) == cpu))
 				sched_yield();
 			else
 				__builtin_ia32_pause();
@@ -169,15 +175,17 @@ static void receive(struct mailbox *out)
 	}
 	*out = *m;
 	__atomic_store_n(&m->state, MB_EMPTY, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->cpu, sched_getcpu(), __ATOMIC_RELAXED);
 }
 
 /* Serves calls into this process until a RETURN arrives (want_return) — forever otherwise.
- * `cur` is the compartment that is waiting here (the caller of the pending gate). */
-static uint64_t serve(int cur, int want_return)
+ * `cur` is the compartment that is waiting here (the caller of the pending gate), `partner`
+ * the process it waits for. */
+static uint64_t serve(int cur, int want_return, int partner)
 {
 	struct mailbox msg;
 	for (;;) {
-		receive(&msg);
+		receive(&msg, partner);
 		switch (msg.kind) {
 		case MSG_RETURN:
 			if (!want_return)
@@ -189,6 +197,8 @@ static uint64_t serve(int cur, int want_return)
 							  msg.a[2], msg.a[3], msg.a[4], msg.a[5]);
 			flush_stdout();
 			post(msg.reply, MSG_RETURN, 0, 0, r, 0, 0, 0, 0, 0);
+			if (!want_return)
+				partner = msg.reply; /* the likely next caller */
 			break;
 		}
 		case MSG_EXIT:
@@ -213,7 +223,7 @@ uint64_t flexos_vmept_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t 
 		flexos_rt_die("vmept gate before start-up: link with -Wl,--wrap=main");
 	flush_stdout();
 	post(h, MSG_CALL, to, fn, a1, a2, a3, a4, a5, a6);
-	return serve(from, 1);
+	return serve(from, 1, h);
 }
 
 /* A compartment process that calls exit() ends the whole program with that status. */
@@ -262,7 +272,7 @@ static uint64_t child_serve(uint64_t comp, uint64_t entry_frame, uint64_t a3, ui
 {
 	(void)a3, (void)a4, (void)a5, (void)a6;
 	protect_original_stack((void *)(uintptr_t)entry_frame);
-	serve((int)comp, 0);
+	serve((int)comp, 0, 0);
 	return 0;
 }
 
@@ -298,7 +308,7 @@ void flexos_vmept_start(void *entry_frame)
 		flexos_rt_die("vmept: no shared memory for the mailboxes");
 	memset(mailboxes, 0, sizeof(struct mailbox) * (size_t)flexos_rt_nhosts);
 	spin_limit = default_spin();
-	yield_below = spin_limit > FLEXOS_VMEPT_PURE_SPIN ? spin_limit - FLEXOS_VMEPT_PURE_SPIN : 0;
+	pure_spin = FLEXOS_VMEPT_PURE_SPIN;
 	main_pid = getpid();
 	fflush(NULL); /* nothing buffered may be inherited, or it would be written twice */
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {

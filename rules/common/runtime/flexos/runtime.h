@@ -47,7 +47,15 @@ _Static_assert(FLEXOS_DEFAULT_COMPARTMENT >= 0 && FLEXOS_DEFAULT_COMPARTMENT < F
 _Static_assert(FLEXOS_STACK_SIZE % 4096 == 0 && FLEXOS_STACK_SIZE >= 65536,
                "FLEXOS_STACK_SIZE must be a multiple of 4096 and at least 64 KiB");
 #define FLEXOS_DSS_OFFSET FLEXOS_STACK_SIZE
-#define flexos_dss_ptr(p) ((void *)((char *)(p) + FLEXOS_DSS_OFFSET))
+/* (void *)((char *)(p) + FLEXOS_DSS_OFFSET), with the pointer laundered through an empty asm so
+ * that gcc does not treat the result as an out-of-bounds access to the local (-Warray-bounds,
+ * and optimisations based on it). */
+#define flexos_dss_ptr(p)                                                                        \
+	(__extension__({                                                                         \
+		char *__flexos_dss = (char *)(p);                                                \
+		__asm__("" : "+r"(__flexos_dss));                                                \
+		(void *)(__flexos_dss + FLEXOS_DSS_OFFSET);                                      \
+	}))
 
 /* ---- section symbols (defined by flexos_extra.ld) ------------------------------------------ */
 #define FLEXOS_HIDDEN __attribute__((visibility("hidden")))

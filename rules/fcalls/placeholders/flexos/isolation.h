@@ -35,6 +35,48 @@
 #pragma GCC diagnostic ignored "-Wattributes"
 
 /*
+ * What a gate may carry (SPEC section 2): at most 6 arguments, each of
+ * integer or pointer class, i.e. at most 8 bytes after the usual array and
+ * function decay (`1 ? (a) : (a)` decays exactly like a call argument and
+ * is never evaluated inside sizeof). Checked at compile time, so a porting
+ * mistake fails here already, not only under a real mechanism.
+ */
+#define __FLEXOS_NARGS_X(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10,	\
+			 _11, _12, _13, _14, _15, _16, n, ...) n
+#define __FLEXOS_NARGS(...)						\
+	__FLEXOS_NARGS_X(_, ##__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9,	\
+			 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define __FLEXOS_CAT_(a, b) a##b
+#define __FLEXOS_CAT(a, b)  __FLEXOS_CAT_(a, b)
+
+#define __FLEXOS_ARG_OK(a)						\
+	_Static_assert(sizeof(1 ? (a) : (a)) <= 8,			\
+		       "flexos gate argument larger than 8 bytes: " #a)
+#define __FLEXOS_ARGS_OK0()
+#define __FLEXOS_ARGS_OK1(a) __FLEXOS_ARG_OK(a);
+#define __FLEXOS_ARGS_OK2(a, ...) __FLEXOS_ARG_OK(a); __FLEXOS_ARGS_OK1(__VA_ARGS__)
+#define __FLEXOS_ARGS_OK3(a, ...) __FLEXOS_ARG_OK(a); __FLEXOS_ARGS_OK2(__VA_ARGS__)
+#define __FLEXOS_ARGS_OK4(a, ...) __FLEXOS_ARG_OK(a); __FLEXOS_ARGS_OK3(__VA_ARGS__)
+#define __FLEXOS_ARGS_OK5(a, ...) __FLEXOS_ARG_OK(a); __FLEXOS_ARGS_OK4(__VA_ARGS__)
+#define __FLEXOS_ARGS_OK6(a, ...) __FLEXOS_ARG_OK(a); __FLEXOS_ARGS_OK5(__VA_ARGS__)
+/* More than 6: only the count assertion below speaks. */
+#define __FLEXOS_ARGS_OK7(...)
+#define __FLEXOS_ARGS_OK8(...)
+#define __FLEXOS_ARGS_OK9(...)
+#define __FLEXOS_ARGS_OK10(...)
+#define __FLEXOS_ARGS_OK11(...)
+#define __FLEXOS_ARGS_OK12(...)
+#define __FLEXOS_ARGS_OK13(...)
+#define __FLEXOS_ARGS_OK14(...)
+#define __FLEXOS_ARGS_OK15(...)
+#define __FLEXOS_ARGS_OK16(...)
+
+#define __FLEXOS_GATE_ARGS_OK(...)					\
+	_Static_assert(__FLEXOS_NARGS(__VA_ARGS__) <= 6,		\
+		       "a flexos gate passes at most 6 arguments");	\
+	__FLEXOS_CAT(__FLEXOS_ARGS_OK, __FLEXOS_NARGS(__VA_ARGS__))(__VA_ARGS__)
+
+/*
  * Gates. Both are statements (do/while), which also stops anyone from
  * using a gate as an expression: a cross-compartment call has no value,
  * only the `ret` lvalue of flexos_gate_r receives one.
@@ -43,11 +85,13 @@
  */
 #define flexos_gate(lib, fname, ...)					\
 	do {								\
+		__FLEXOS_GATE_ARGS_OK(__VA_ARGS__)			\
 		fname(__VA_ARGS__);					\
 	} while (0)
 
 #define flexos_gate_r(lib, ret, fname, ...)				\
 	do {								\
+		__FLEXOS_GATE_ARGS_OK(__VA_ARGS__)			\
 		(ret) = fname(__VA_ARGS__);				\
 	} while (0)
 

@@ -1,0 +1,161 @@
+// Shared pieces of `npm run bench`: where the fetched sources live, and how the share of
+// function definitions touched by a parse error is counted.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CACHE = process.env.FLEXOS_BENCH_CACHE ?? join(ROOT, '.cache');
+export const FETCH_SCRIPT = join(ROOT, 'scripts', 'fetch-bench-sources.sh');
+
+export const SOURCES = {
+  amalgamation: join(CACHE, 'sqlite', 'package', 'deps', 'sqlite3', 'sqlite3.c'),
+  redis: join(CACHE, 'debian-src', 'redis'),
+  sqlite3: join(CACHE, 'debian-src', 'sqlite3'),
+};
+
+/** analyzeTree takes a directory: the amalgamation alone, copied into a directory of its own. */
+export function amalgamationDir() {
+  const dir = join(CACHE, 'bench', 'amalgamation');
+  const target = join(dir, 'sqlite3.c');
+  if (!existsSync(target) || statSync(target).size !== statSync(SOURCES.amalgamation).size) {
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(SOURCES.amalgamation, target);
+  }
+  return dir;
+}
+
+/** Trees whose function error share is measured: name → directories analysed (each as a root). */
+export const ERROR_TREES = {
+  redis: { dirs: [join(SOURCES.redis, 'src'), join(SOURCES.redis, 'deps')], label: 'Debian redis src/ + deps/' },
+  sqlite3: { dirs: [join(SOURCES.sqlite3, 'src')], label: 'Debian sqlite3 src/' },
+};
+
+/**
+ * The text with comments, string and character literals and preprocessor lines replaced by spaces
+ * (newlines kept), so a textual scan sees only code at the original offsets.
+ */
+export function codeOnly(text) {
+  return text.replace(
+    /\/\*[\s\S]*?(?:\*\/|$(?![\s\S]))|\/\/(?:\\\n|[^\n])*|"(?:\\[\s\S]|[^"\\\n])*"?|'(?:\\[\s\S]|[^'\\\n])*'?|^[ \t]*#(?:\\\r?\n|[^\n])*/gm,
+    (m) => m.replace(/[^\n]/g, ' '),
+  );
+}
+
+const NOT_A_FUNCTION_HEAD = new Set(['if', 'for', 'while', 'switch', 'do', 'else', 'return', 'typedef', 'case', 'default', 'goto', 'sizeof']);
+
+/**
+ * Function-body openings found by layout alone, independent of tree-sitter: a line that starts at
+ * column 0 with an identifier and holds a `(`, followed (within 4 KiB) by a `{` at parenthesis
+ * depth 0 before any `;`, `=` or `}`, with `)` as the last code character before that `{`.
+ * Both Redis (`int f(void) {`) and SQLite (`int f(\n  int a\n){`) lay functions out this way.
+ * Returns [{ head, brace }]: offset of the first header line and of the `{`.
+ */
+export function functionOpenings(code) {
+  const byBrace = new Map();
+  const line = /^([A-Za-z_]\w*)[^\n]*/gm;
+  let m;
+  while ((m = line.exec(code)) !== null) {
+    if (NOT_A_FUNCTION_HEAD.has(m[1])) continue;
+    const open = m[0].indexOf('(');
+    if (open === -1) continue;
+    const brace = braceAfterHeader(code, m.index + open);
+    if (brace !== -1 && !byBrace.has(brace)) byBrace.set(brace, m.index);
+  }
+  return [...byBrace].map(([brace, head]) => ({ head, brace })).sort((a, b) => a.head - b.head);
+}
+
+function braceAfterHeader(code, from) {
+  let depth = 0;
+  const limit = Math.min(code.length, from + 4096);
+  for (let i = from; i < limit; i++) {
+    const c = code[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0) {
+      if (c === ';' || c === '=' || c === '}') return -1;
+      if (c === '{') {
+        let j = i - 1;
+        while (j >= from && /\s/.test(code[j])) j--;
+        return code[j] === ')' ? i : -1;
+      }
+    }
+  }
+  return -1;
+}
+
+/** Whether [start, end) intersects any of the sorted, disjoint-by-start regions. */
+function intersects(regions, start, end) {
+  let lo = 0;
+  let hi = regions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (regions[mid].span.start < end) lo = mid + 1;
+    else hi = mid;
+  }
+  // regions are outermost ERROR/MISSING nodes, so disjoint: only the last few starting before
+  // `end` can reach past `start` (a MISSING token is zero-width: it counts where it sits)
+  for (let k = lo - 1; k >= 0 && k >= lo - 4; k--) {
+    const r = regions[k].span;
+    if (Math.max(r.end, r.start + 1) > start) return true;
+  }
+  return false;
+}
+
+/**
+ * Function definitions of one analysed file and which of them a parse error touches.
+ * - found: function_definition nodes the analysis extracted (FileFacts.functions);
+ * - swallowed: openings by layout (functionOpenings) that no found function starts at and whose
+ *   header-to-brace range intersects an ERROR/MISSING region (tree-sitter lost the function);
+ * - touched: found functions whose span intersects an ERROR/MISSING region, plus all swallowed.
+ */
+export function functionErrors(file, text) {
+  const regions = [...file.parseErrors].sort((a, b) => a.span.start - b.span.start);
+  const bodies = new Set(file.functions.map((f) => f.body.start));
+  const touchedFound = file.functions.filter((f) => intersects(regions, f.span.start, f.span.end));
+  const swallowed = [];
+  let unmatched = 0;
+  if (regions.length > 0 || file.functions.length > 0) {
+    const spans = file.functions.map((f) => f.span).sort((a, b) => a.start - b.start);
+    for (const o of functionOpenings(codeOnly(text))) {
+      if (bodies.has(o.brace)) continue;
+      if (insideAny(spans, o.brace)) continue; // a column-0 line inside a parsed function
+      if (intersects(regions, o.head, o.brace + 1)) swallowed.push(o);
+      else unmatched++;
+    }
+  }
+  return { found: file.functions.length, touchedFound, swallowed, unmatched, regions };
+}
+
+function insideAny(sortedSpans, offset) {
+  let lo = 0;
+  let hi = sortedSpans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sortedSpans[mid].start <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && offset < sortedSpans[lo - 1].end;
+}
+
+/** Sums functionErrors over every file of one or more analyses ({ root, analysis } pairs). */
+export function errorShare(analyses) {
+  const total = { files: 0, lines: 0, found: 0, touchedFound: 0, swallowed: 0, unmatched: 0, regions: 0, filesWithErrors: 0 };
+  for (const { root, analysis } of analyses) {
+    for (const file of analysis.index.files) {
+      const text = readFileSync(join(root, file.path), 'latin1');
+      const r = functionErrors(file, text);
+      total.files++;
+      total.lines += file.lineCount;
+      total.found += r.found;
+      total.touchedFound += r.touchedFound.length;
+      total.swallowed += r.swallowed.length;
+      total.unmatched += r.unmatched;
+      total.regions += r.regions.length;
+      if (r.regions.length > 0) total.filesWithErrors++;
+    }
+  }
+  const functions = total.found + total.swallowed;
+  const touched = total.touchedFound + total.swallowed;
+  return { ...total, functions, touched, share: functions === 0 ? 0 : touched / functions };
+}

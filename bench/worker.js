@@ -1,0 +1,62 @@
+// One bench measurement in a fresh process, so peak RSS belongs to that workload alone.
+// Usage: node bench/worker.js <kind> <path> [--no-macros]
+//   analyze <dir>     analyzeTree end to end (read, parse view, tree-sitter, facts, resolve)
+//   view-parse <file> parseSource only: parse view + tree-sitter
+//   ts-parse <file>   tree-sitter parse of the raw text alone
+//   errors <name>     function error share of ERROR_TREES[name]
+// Prints one JSON line: { kind, lines, ms, maxRssKb, ... }.
+import { readFileSync } from 'node:fs';
+import Parser from 'tree-sitter';
+import C from 'tree-sitter-c';
+import { analyzeTree } from '../dist/analyze/analyze-tree.js';
+import { emptyMacroTable, loadMacroTable } from '../dist/parse/macro-table.js';
+import { parseSource } from '../dist/parse/parser.js';
+import { ERROR_TREES, errorShare } from './lib.js';
+
+const [kind, target, ...flags] = process.argv.slice(2);
+const macros = flags.includes('--no-macros') ? emptyMacroTable() : loadMacroTable();
+
+function lineCount(text) {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return text.length > 0 && !text.endsWith('\n') ? n + 1 : n;
+}
+
+function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const value = fn();
+  return { value, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+let result;
+switch (kind) {
+  case 'analyze': {
+    const { value, ms } = timed(() => analyzeTree(target, { macros }));
+    result = { lines: value.totalLines, files: value.index.files.length, ms };
+    break;
+  }
+  case 'view-parse': {
+    const text = readFileSync(target, 'latin1');
+    const { value, ms } = timed(() => parseSource(target, text, macros));
+    result = { lines: lineCount(text), ms, hasError: value.tree.rootNode.hasError };
+    break;
+  }
+  case 'ts-parse': {
+    const text = readFileSync(target, 'latin1');
+    const parser = new Parser();
+    parser.setLanguage(C);
+    const { ms } = timed(() => parser.parse(text, undefined, { bufferSize: text.length * 2 + 16 }));
+    result = { lines: lineCount(text), ms };
+    break;
+  }
+  case 'errors': {
+    const tree = ERROR_TREES[target];
+    if (!tree) throw new Error(`unknown error tree '${target}' (expected ${Object.keys(ERROR_TREES).join(', ')})`);
+    const { value, ms } = timed(() => errorShare(tree.dirs.map((root) => ({ root, analysis: analyzeTree(root, { macros }) }))));
+    result = { ...value, ms };
+    break;
+  }
+  default:
+    throw new Error(`unknown workload '${kind}' (expected analyze, view-parse, ts-parse or errors)`);
+}
+process.stdout.write(JSON.stringify({ kind, target, ...result, maxRssKb: process.resourceUsage().maxRSS }) + '\n');

@@ -1,0 +1,154 @@
+/*
+ * gatebench — cost of one gate round trip under each runtime, measured in the same run:
+ * a direct call, flexos_nop_gate_r, flexos_vmept_gate_r (RPC to another process),
+ * flexos_intelpku_gate_r (only in a build with GATEBENCH_PKU, which needs a CPU with PKU), a
+ * getppid() system call; plus what sharing 1/2/3 stack buffers costs per call under the heap
+ * strategy (shared malloc + free each) and under DSS (the alias pointer).
+ * Built by build.sh beside it; `gatebench [scale]` (iterations × scale, default 1) prints one
+ * line per measurement:
+ *   <name> <ns per operation> ns <TSC ticks per operation> cycles
+ * Each figure is the best of 7 runs (loop overhead included; compare with direct-call).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include <flexos/isolation.h>
+
+#ifdef GATEBENCH_PKU
+#define GATEBENCH_MECH2 FLEXOS_MECH_INTELPKU
+#else
+#define GATEBENCH_MECH2 FLEXOS_MECH_FCALLS
+#endif
+
+FLEXOS_COMPARTMENTS_BEGIN
+FLEXOS_COMPARTMENT(0, "bench", FLEXOS_MECH_FCALLS)
+FLEXOS_COMPARTMENT(1, "rpc", FLEXOS_MECH_VMEPT)
+FLEXOS_COMPARTMENT(2, "mpk", GATEBENCH_MECH2)
+FLEXOS_COMPARTMENTS_END
+
+__attribute__((noinline)) int bench_inc(int x)
+{
+	__asm__ volatile("");
+	return x + 1;
+}
+
+static volatile long sink;
+
+static double now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+static double tsc_per_ns;
+
+#define MEASURE(name, iters, ...)                                                               \
+	do {                                                                                     \
+		double best_ns = 1e30, best_tsc = 1e30;                                          \
+		for (int rep = 0; rep < 7; rep++) {                                              \
+			double t0 = now_ns();                                                    \
+			unsigned long long c0 = __rdtsc();                                       \
+			for (long i = 0; i < (iters); i++) {                                     \
+				__VA_ARGS__;                                                     \
+			}                                                                        \
+			unsigned long long c1 = __rdtsc();                                       \
+			double t1 = now_ns();                                                    \
+			if ((t1 - t0) / (iters) < best_ns)                                       \
+				best_ns = (t1 - t0) / (iters);                                   \
+			if ((double)(c1 - c0) / (iters) < best_tsc)                              \
+				best_tsc = (double)(c1 - c0) / (iters);                          \
+		}                                                                                \
+		printf("%-20s %10.2f ns %10.1f cycles\n", name, best_ns, best_tsc);              \
+		fflush(stdout);                                                                  \
+	} while (0)
+
+static void calibrate(void)
+{
+	double t0 = now_ns();
+	unsigned long long c0 = __rdtsc();
+	while (now_ns() - t0 < 2e7)
+		;
+	tsc_per_ns = (double)(__rdtsc() - c0) / (now_ns() - t0);
+}
+
+int main(int argc, char **argv)
+{
+	double scale = argc > 1 ? atof(argv[1]) : 1; /* iterations multiplier (QEMU: 0.05) */
+	int x = 0, expected = 0;
+	if (!(scale > 0))
+		scale = 1;
+#define N(n) ((long)((n) * scale) + 1)
+	calibrate();
+	printf("gatebench: sharing=%s, TSC %.2f GHz, intel-pku %s\n",
+#if defined(FLEXOS_SHARING_DSS)
+	       "dss",
+#elif defined(FLEXOS_SHARING_HEAP)
+	       "heap",
+#else
+	       "shared-stack",
+#endif
+	       tsc_per_ns,
+#ifdef GATEBENCH_PKU
+	       "on"
+#else
+	       "off (build with GATEBENCH_PKU on a CPU with PKU)"
+#endif
+	);
+
+	MEASURE("direct-call", N(2000000), x = bench_inc(x));
+	expected += 7 * N(2000000);
+	MEASURE("nop-gate", N(2000000), flexos_nop_gate_r(0, 0, x, bench_inc, x));
+	expected += 7 * N(2000000);
+	MEASURE("vmept-gate", N(20000), flexos_vmept_gate_r(0, 1, x, bench_inc, x));
+	expected += 7 * N(20000);
+#ifdef GATEBENCH_PKU
+	MEASURE("intelpku-gate", N(200000), flexos_intelpku_gate_r(0, 2, x, bench_inc, x));
+	expected += 7 * N(200000);
+#endif
+	MEASURE("getppid-syscall", N(100000), sink += syscall(SYS_getppid));
+
+	MEASURE("heap-conversion-1", N(1000000), {
+		char *a = flexos_shared_malloc(64);
+		a[0] = 1;
+		sink += a[0];
+		flexos_shared_free(a);
+	});
+	MEASURE("heap-conversion-2", N(1000000), {
+		char *a = flexos_shared_malloc(64);
+		char *b = flexos_shared_malloc(128);
+		a[0] = 1, b[0] = 2;
+		sink += a[0] + b[0];
+		flexos_shared_free(b);
+		flexos_shared_free(a);
+	});
+	MEASURE("heap-conversion-3", N(1000000), {
+		char *a = flexos_shared_malloc(64);
+		char *b = flexos_shared_malloc(128);
+		char *c = flexos_shared_malloc(32);
+		a[0] = 1, b[0] = 2, c[0] = 3;
+		sink += a[0] + b[0] + c[0];
+		flexos_shared_free(c);
+		flexos_shared_free(b);
+		flexos_shared_free(a);
+	});
+#if defined(FLEXOS_SHARING_DSS)
+	MEASURE("dss-alias-3", N(1000000), {
+		char a[64], b[128], c[32];
+		char *pa = flexos_dss_ptr(a), *pb = flexos_dss_ptr(b), *pc = flexos_dss_ptr(c);
+		pa[0] = 1, pb[0] = 2, pc[0] = 3;
+		sink += pa[0] + pb[0] + pc[0];
+	});
+#endif
+	if (x != expected) {
+		printf("gatebench: wrong count %d, expected %d\n", x, expected);
+		return 1;
+	}
+	return 0;
+}

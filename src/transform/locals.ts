@@ -1,0 +1,220 @@
+import Parser from 'tree-sitter';
+import { isWhitelist } from '../analyze/attributes.js';
+import type { FunctionDef, Span, VariableDecl } from '../analyze/model.js';
+import { cLanguage, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
+import type { SharingStrategy } from '../config/index.js';
+import type { FileEdits } from './edits.js';
+import { removeWithLeadingSpace, rewriteWhitelistedStatic } from './shared-data.js';
+
+let jumpQuery: Parser.Query | null = null;
+let identifierQuery: Parser.Query | null = null;
+
+function jumps(): Parser.Query {
+  jumpQuery ??= new Parser.Query(
+    cLanguage(),
+    '(return_statement) @return (break_statement) @break (continue_statement) @continue (goto_statement) @goto (labeled_statement) @label (case_statement) @case',
+  );
+  return jumpQuery;
+}
+
+function identifiers(): Parser.Query {
+  identifierQuery ??= new Parser.Query(cLanguage(), '(identifier) @id');
+  return identifierQuery;
+}
+
+const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+function contains(outer: Span, inner: Span): boolean {
+  return inner.start >= outer.start && inner.end <= outer.end;
+}
+
+function nodeAt(parsed: ParsedSource, s: Span, type: string): SyntaxNode | null {
+  let n: SyntaxNode | null = parsed.tree.rootNode.descendantForIndex(s.start, s.end);
+  while (n && !(n.type === type && n.startIndex === s.start && n.endIndex === s.end)) n = n.parent;
+  return n;
+}
+
+interface Converted {
+  v: VariableDecl;
+  scope: SyntaxNode;
+  declaration: SyntaxNode;
+}
+
+/**
+ * Whitelisted locals by strategy (SPEC §4): `shared-stack` strips the attribute; `dss` and
+ * `heap` turn `T v` into `T (*v)` pointing at the shadow-stack slot or a shared-heap block, and
+ * every use into `(*v)`; `heap` frees on every exit path, and refuses where it cannot prove them.
+ */
+export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, locals: VariableDecl[], sharing: SharingStrategy, isolated: boolean): void {
+  const converted: Converted[] = [];
+  for (const v of locals) {
+    const whitelist = v.attributes.filter(isWhitelist);
+    if (whitelist.length === 0) continue;
+    if (v.storage === 'static' || v.storage === 'extern') {
+      rewriteWhitelistedStatic(edits, v);
+      continue;
+    }
+    for (const a of whitelist) removeWithLeadingSpace(edits, a.span.start, a.span.end);
+    if (sharing === 'shared-stack' || !isolated) continue;
+    const declaration = nodeAt(parsed, v.span, 'declaration');
+    const scope = declaration?.parent ?? null;
+    if (!declaration || !scope || scope.type !== 'compound_statement') {
+      edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}': declare it at the start of a plain block, not in a for/switch header`);
+      continue;
+    }
+    if (v.siblingCount > 1) {
+      edits.report('whitelist-multi-declarator', 'error', v.nameSpan, `'${v.name}' is whitelisted inside a declaration of ${v.siblingCount} variables; split the declaration`);
+      continue;
+    }
+    if (sharing === 'heap' && !exitPathsProvable(edits, parsed, fn, { v, scope, declaration })) continue;
+    converted.push({ v, scope, declaration });
+  }
+  for (const c of converted) convertDeclaration(edits, parsed, c, sharing);
+  for (const c of converted) rewriteUses(edits, parsed, c, locals);
+  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted);
+}
+
+function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted, sharing: SharingStrategy): void {
+  const { v } = c;
+  const name = v.name;
+  const self = `(*${name})`;
+  const init = v.initializerSpan;
+  const isList = init ? parsed.view[init.start] === '{' : false;
+  const initArg = init ? `&(__typeof__(*${name}))` : '0';
+  if (sharing === 'dss') {
+    // the private slot the shadow mirrors: the same declarator under another name, no initializer
+    const slot = `flexos_dss_${name}`;
+    const slotDecl =
+      parsed.view.slice(v.span.start, v.nameSpan.start).replace(/\s+/g, ' ').trimStart() + slot + parsed.view.slice(v.nameSpan.end, v.declaratorSpan.end) + '; ';
+    edits.code.prependLeft(v.span.start, slotDecl);
+    edits.code.overwrite(v.nameSpan.start, v.nameSpan.end, self);
+    wrapInitializer(edits, v, init, isList, `flexos_dss_local(&${slot}, sizeof(*${name}), ${initArg}`);
+  } else {
+    edits.code.overwrite(v.nameSpan.start, v.nameSpan.end, self);
+    wrapInitializer(edits, v, init, isList, `flexos_heap_local(sizeof(*${name}), ${initArg}`);
+  }
+}
+
+/** `= INIT` → `= helper(…, &(typeof(*v)){INIT})`, keeping INIT's own text (and its edits) in place. */
+function wrapInitializer(edits: FileEdits, v: VariableDecl, init: Span | undefined, isList: boolean, call: string): void {
+  if (!init) {
+    edits.code.appendLeft(v.declaratorSpan.end, ` = ${call})`);
+    return;
+  }
+  edits.code.prependRight(init.start, `${call}${isList ? '' : '{'}`);
+  edits.code.appendLeft(init.end, `${isList ? '' : '}'})`);
+}
+
+function rewriteUses(edits: FileEdits, parsed: ParsedSource, c: Converted, locals: VariableDecl[]): void {
+  const { v, scope } = c;
+  const shadows = locals.filter((o) => o !== v && o.name === v.name && o.scope && contains(scope as unknown as Span, o.scope) && o.nameSpan.start > v.nameSpan.start);
+  for (const { node } of identifiers().captures(scope)) {
+    if (node.startIndex < v.declaratorSpan.end || node.text !== v.name) continue;
+    if (shadows.some((o) => o.scope && node.startIndex > o.nameSpan.start && node.startIndex < o.scope.end && node.startIndex >= o.scope.start)) continue;
+    if (v.initializerSpan && node.startIndex >= v.initializerSpan.start && node.endIndex <= v.initializerSpan.end) continue;
+    edits.code.overwrite(node.startIndex, node.endIndex, `(*${v.name})`);
+  }
+}
+
+interface Jump {
+  kind: string;
+  node: SyntaxNode;
+}
+
+function jumpsIn(node: SyntaxNode): Jump[] {
+  return jumps()
+    .captures(node)
+    .map(({ name, node: n }) => ({ kind: name, node: n }));
+}
+
+function labelName(node: SyntaxNode): string | null {
+  return node.childForFieldName('label')?.text ?? null;
+}
+
+/** Target of a break/continue: the nearest enclosing loop (or switch, for break). */
+function jumpTarget(node: SyntaxNode, kind: string): SyntaxNode | null {
+  let n = node.parent;
+  while (n) {
+    if (LOOPS.has(n.type) || (kind === 'break' && n.type === 'switch_statement')) return n;
+    if (n.type === 'function_definition') return null;
+    n = n.parent;
+  }
+  return null;
+}
+
+function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, c: Converted): boolean {
+  const body = nodeAt(parsed, fn.body, 'compound_statement');
+  if (!body) return false;
+  const scope = { start: c.scope.startIndex, end: c.scope.endIndex };
+  const declEnd = c.declaration.endIndex;
+  const all = jumpsIn(body);
+  const labels = new Map<string, SyntaxNode>();
+  for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
+  const refuse = (at: SyntaxNode, why: string): boolean => {
+    edits.report('heap-exit-unproven', 'error', { start: at.startIndex, end: at.endIndex }, `cannot convert '${c.v.name}' to the shared heap: ${why}; restructure the code or use sharing: dss`);
+    return false;
+  };
+  for (const j of all) {
+    const at = j.node.startIndex;
+    if (j.kind === 'goto') {
+      const label = labelName(j.node);
+      const target = label !== null ? labels.get(label) : undefined;
+      if (!target) return refuse(j.node, 'a computed goto or a goto to an unknown label');
+      const targetInScope = target.startIndex >= scope.start && target.startIndex < scope.end;
+      const gotoInScope = at >= declEnd && at < scope.end;
+      if (targetInScope && target.startIndex < declEnd && gotoInScope) return refuse(j.node, `goto ${label} jumps back above its declaration`);
+      if (targetInScope && target.startIndex >= declEnd && !gotoInScope) return refuse(j.node, `goto ${label} jumps into its scope past the declaration`);
+    }
+    if (j.kind === 'case' && at >= declEnd && at < scope.end) {
+      let sw = j.node.parent;
+      while (sw && sw.type !== 'switch_statement') sw = sw.parent;
+      if (sw && sw.startIndex < scope.start) return refuse(j.node, 'a case label of an enclosing switch jumps past its declaration');
+    }
+  }
+  return true;
+}
+
+/** Frees before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
+function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[]): void {
+  if (converted.length === 0) return;
+  const body = nodeAt(parsed, fn.body, 'compound_statement');
+  if (!body) return;
+  const labels = new Map<string, SyntaxNode>();
+  const all = jumpsIn(body);
+  for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
+  const live = (at: number): Converted[] =>
+    converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
+  const frees = (list: Converted[]): string => list.map((c) => `flexos_shared_free(${c.v.name});`).join(' ');
+  for (const j of all) {
+    const at = j.node.startIndex;
+    let exited: Converted[] = [];
+    if (j.kind === 'return') exited = live(at);
+    else if (j.kind === 'break' || j.kind === 'continue') {
+      const target = jumpTarget(j.node, j.kind);
+      if (target) exited = live(at).filter((c) => c.scope.startIndex > target.startIndex && c.scope.endIndex <= target.endIndex);
+    } else if (j.kind === 'goto') {
+      const target = labels.get(labelName(j.node) ?? '');
+      if (target) exited = live(at).filter((c) => !(target.startIndex >= c.scope.startIndex && target.startIndex < c.scope.endIndex));
+    }
+    if (exited.length === 0) continue;
+    wrapJump(edits, j, exited, frees(exited), fn);
+  }
+  for (const c of [...converted].sort((a, b) => b.declaration.startIndex - a.declaration.startIndex)) {
+    edits.code.appendLeft(c.scope.endIndex - 1, `flexos_shared_free(${c.v.name});\n`);
+  }
+}
+
+function wrapJump(edits: FileEdits, j: Jump, exited: Converted[], free: string, fn: FunctionDef): void {
+  const n = j.node;
+  const keywordEnd = n.startIndex + (j.kind === 'return' ? 'return'.length : j.kind.length);
+  const value = j.kind === 'return' ? n.namedChildren.find((c) => c.type !== 'comment') : undefined;
+  if (j.kind === 'return' && value) {
+    // evaluate the value (it may read the variables) before freeing them
+    edits.code.overwrite(n.startIndex, keywordEnd, `{ ${fn.returnType} flexos_ret =`);
+    edits.code.appendLeft(n.endIndex, ` ${free} return flexos_ret; }`);
+    void exited;
+    return;
+  }
+  edits.code.prependRight(n.startIndex, `{ ${free} `);
+  edits.code.appendLeft(n.endIndex, ' }');
+}

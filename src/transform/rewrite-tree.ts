@@ -1,0 +1,78 @@
+import type { TreeAnalysis } from '../analyze/analyze-tree.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { compareDiagnostics } from '../diagnostics/diagnostic.js';
+import { rewriteCallback } from './callbacks.js';
+import type { Deployment } from './deployment.js';
+import { FileEdits } from './edits.js';
+import { rewriteGate } from './gates.js';
+import { rewriteWhitelistedLocals } from './locals.js';
+import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
+
+export interface RewrittenFile {
+  path: string;
+  original: string;
+  output: string;
+  changed: boolean;
+}
+
+export interface TreeRewrite {
+  files: RewrittenFile[];
+  diagnostics: Diagnostic[];
+}
+
+/** Every annotated file of the tree, rewritten for one deployment. Pure: no I/O. */
+export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): TreeRewrite {
+  const files: RewrittenFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const facts of analysis.index.files) {
+    const parsed = analysis.parsed.get(facts.path);
+    if (!parsed) continue;
+    const edits = new FileEdits(facts, parsed.text);
+    const compartment = deployment.compartmentOf.get(facts.library ?? '') ?? deployment.defaultId;
+    const isolated = deployment.compartments.some((c) => c.mechanism.strength > 0) && deployment.compartments.length > 1;
+    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment);
+    for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
+    for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
+    for (const note of facts.callbacks) {
+      const fn = facts.functions.find((f) => f.name === note.function && f.attributes.includes(note.attribute));
+      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
+    }
+    for (const fn of facts.functions) {
+      const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
+      if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
+    }
+    void compartment;
+    diagnostics.push(...edits.diagnostics);
+    const output = edits.code.toString();
+    files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
+  }
+  diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
+  diagnostics.sort(compareDiagnostics);
+  return { files, diagnostics };
+}
+
+/** A plain call into another compartment runs with the caller's rights: it would fault. */
+function ungatedCrossCompartmentCalls(analysis: TreeAnalysis, d: Deployment): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const call of analysis.calls) {
+    if (call.class !== 'cross-exported' && call.class !== 'cross-unexported') continue;
+    const from = d.compartmentOf.get(call.callerLibrary ?? '') ?? d.defaultId;
+    const to = d.compartmentOf.get(call.calleeLibrary ?? '') ?? d.defaultId;
+    if (from === to) continue;
+    const facts = analysis.index.file(call.file)!;
+    const starts = facts.lineStarts;
+    let line = 0;
+    while (line + 1 < starts.length && starts[line + 1]! <= call.site.span.start) line++;
+    out.push({
+      code: 'ungated-call',
+      severity: 'warning',
+      file: call.file,
+      line: line + 1,
+      column: call.site.span.start - starts[line]! + 1,
+      start: call.site.span.start,
+      end: call.site.span.end,
+      message: `call to ${call.site.callee} (${call.calleeLibrary}, compartment ${to}) from compartment ${from} is not gated; wrap it in flexos_gate(${call.calleeLibrary}, …) or run 'flexos port'`,
+    });
+  }
+  return out;
+}

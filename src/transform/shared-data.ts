@@ -1,0 +1,68 @@
+import { isWhitelist } from '../analyze/attributes.js';
+import type { SharedAllocSite, VariableDecl } from '../analyze/model.js';
+import type { FileEdits } from './edits.js';
+
+export const SHARED_SECTION = '__attribute__((section(".data_shared")))';
+/** const data cannot share a section with writable data (gcc: section type conflict). */
+export const SHARED_RO_SECTION = '__attribute__((section(".data_shared.ro")))';
+
+/** A whitelisted global (or static local) moves to the shared section, written before the type. */
+export function rewriteWhitelistedStatic(edits: FileEdits, v: VariableDecl): void {
+  const whitelist = v.attributes.filter(isWhitelist);
+  if (whitelist.length === 0) return;
+  if (v.siblingCount > 1 && whitelist.some((a) => a.placement === 'after')) {
+    edits.report('whitelist-multi-declarator', 'error', v.nameSpan, `'${v.name}' is whitelisted inside a declaration of ${v.siblingCount} variables; split the declaration so each shared variable has its own`);
+    return;
+  }
+  const section = v.isConst ? SHARED_RO_SECTION : SHARED_SECTION;
+  const [first, ...rest] = whitelist;
+  if (first!.placement === 'before') {
+    if (!edits.code.slice(first!.span.start, first!.span.end).includes('section')) edits.code.overwrite(first!.span.start, first!.span.end, section);
+  } else {
+    removeWithLeadingSpace(edits, first!.span.start, first!.span.end);
+    if (!insertedAt.has(edits, v.span.start)) {
+      edits.code.prependLeft(v.span.start, `${section} `);
+      insertedAt.add(edits, v.span.start);
+    }
+  }
+  for (const a of rest) removeWithLeadingSpace(edits, a.span.start, a.span.end);
+}
+
+/** Declarations that already got a section prefix (a declaration may hold several variables). */
+const insertedAt = {
+  seen: new WeakMap<FileEdits, Set<number>>(),
+  has(e: FileEdits, at: number): boolean {
+    return this.seen.get(e)?.has(at) ?? false;
+  },
+  add(e: FileEdits, at: number): void {
+    let s = this.seen.get(e);
+    if (!s) this.seen.set(e, (s = new Set()));
+    s.add(at);
+  },
+};
+
+export function removeWithLeadingSpace(edits: FileEdits, start: number, end: number): void {
+  let s = start;
+  while (s > 0 && (edits.text[s - 1] === ' ' || edits.text[s - 1] === '\t')) s--;
+  edits.code.remove(s, end);
+}
+
+const SHARED_ALLOCATOR: Record<SharedAllocSite['kind'], string> = {
+  malloc: 'flexos_shared_malloc',
+  calloc: 'flexos_shared_calloc',
+  realloc: 'flexos_shared_realloc',
+  memalign: 'flexos_shared_memalign',
+  palloc: 'flexos_shared_palloc',
+  free: 'flexos_shared_free',
+  pfree: 'flexos_shared_pfree',
+};
+
+/** flexos_malloc_whitelist(size, libs…) → flexos_shared_malloc(size), and the other variants. */
+export function rewriteSharedAlloc(edits: FileEdits, site: SharedAllocSite): void {
+  edits.code.overwrite(site.calleeSpan.start, site.calleeSpan.end, SHARED_ALLOCATOR[site.kind]);
+  const lastKept = site.args[site.args.length - 1];
+  if (!lastKept || site.libraries.length === 0) return;
+  // drop `, libA, libB` up to the closing parenthesis
+  const close = edits.text.lastIndexOf(')', site.span.end - 1);
+  edits.code.remove(lastKept.span.end, close);
+}

@@ -1,0 +1,295 @@
+/**
+ * Test helper: turns a fixture under test/runtime/fixtures/<name>/ into a built deployment the
+ * way the generated output will look (CONTRACTS §3): include/flexos/ with isolation.h and the
+ * runtime headers, runtime/*.c, deployment.c, flexos_extra.ld from rules/common's template, the
+ * libraries compiled to build/<lib>/*.o so the linker patterns match, linked into build/app.
+ *
+ * Fixture sources are already rewritten except for two placeholders filled in per deployment:
+ * `@id:<lib>@` (libX's compartment id) and `@g:<from>:<to>@` (gate infix for a call libX → libY:
+ * nop inside one compartment, else the stronger mechanism's `gate` from its mechanism.yaml).
+ * Fixture directories not assigned to any compartment (e.g. support/) are trusted code.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+
+const run = promisify(execFile);
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RULES = join(ROOT, 'rules');
+export const FIXTURES = join(ROOT, 'test', 'runtime', 'fixtures');
+
+export type MechanismName = 'fcalls' | 'intel-pku' | 'vmept';
+export type Sharing = 'shared-stack' | 'dss' | 'heap';
+
+export interface Mechanism {
+  dir: string;
+  driver: string;
+  gate: string;
+  strength: number;
+  headers: string[];
+  sources: string[];
+  cflags: string[];
+  ldflags: string[];
+  needs: string[];
+  always: boolean;
+}
+
+export interface CompartmentSpec {
+  name: string;
+  mechanism: MechanismName;
+  libs: string[];
+}
+
+export interface DeploymentSpec {
+  /** unique label: the build directory is build/test-runtime/<tag> */
+  tag: string;
+  fixture: string;
+  compartments: CompartmentSpec[];
+  sharing: Sharing;
+  defaultCompartment?: number;
+  static?: boolean;
+  extraCflags?: string[];
+}
+
+/** Every rules/<dir>/mechanism.yaml, by driver name. */
+export function loadMechanisms(): Map<string, Mechanism> {
+  const out = new Map<string, Mechanism>();
+  for (const dir of readdirSync(RULES)) {
+    const file = join(RULES, dir, 'mechanism.yaml');
+    if (!existsSync(file)) continue;
+    const y = parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const list = (k: string): string[] => (Array.isArray(y[k]) ? (y[k] as unknown[]).map(String) : []);
+    out.set(String(y.driver), {
+      dir: join(RULES, dir),
+      driver: String(y.driver),
+      gate: String(y.gate),
+      strength: Number(y.strength),
+      headers: list('headers'),
+      sources: list('sources'),
+      cflags: list('cflags'),
+      ldflags: list('ldflags'),
+      needs: list('needs'),
+      always: y.always === true,
+    });
+  }
+  return out;
+}
+
+/** Fills the {{#compartments}}…{{/compartments}} / {{#libraries}}…{{/libraries}} blocks. */
+export function renderLinkerScript(template: string, compartments: { id: number; name: string; libs: string[] }[]): string {
+  const block = (text: string, tag: string, items: Record<string, string>[], inner?: (s: string, i: number) => string) =>
+    text.replace(new RegExp(`\\{\\{#${tag}\\}\\}\\n([\\s\\S]*?)\\{\\{/${tag}\\}\\}\\n`, 'g'), (_m, body: string) =>
+      items
+        .map((item, i) => {
+          const b = inner ? inner(body, i) : body;
+          return b.replace(/\{\{(\w+)\}\}/g, (m, k: string) => item[k] ?? m);
+        })
+        .join(''),
+    );
+  return block(
+    template,
+    'compartments',
+    compartments.map((c) => ({ id: String(c.id), name: c.name })),
+    (body, i) => block(body, 'libraries', compartments[i]!.libs.map((lib) => ({ lib }))),
+  );
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p).map((f) => join(e.name, f)));
+    else out.push(e.name);
+  }
+  return out;
+}
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+async function gcc(args: string[], cwd: string): Promise<void> {
+  try {
+    await run('gcc', args, { cwd, maxBuffer: 16 << 20 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`gcc ${args.join(' ')}\n${err.stderr ?? err.message}`);
+  }
+}
+
+/** Builds the deployment and returns the path of the linked program. */
+export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
+  const mechs = loadMechanisms();
+  const out = join(ROOT, 'build', 'test-runtime', spec.tag);
+  rmSync(out, { recursive: true, force: true });
+  const compOf = new Map<string, number>();
+  spec.compartments.forEach((c, i) => c.libs.forEach((l) => compOf.set(l, i)));
+  const mechOf = (i: number): Mechanism => {
+    const m = mechs.get(spec.compartments[i]!.mechanism);
+    if (!m) throw new Error(`no rules/*/mechanism.yaml with driver ${spec.compartments[i]!.mechanism}`);
+    return m;
+  };
+  const used = [...new Set([...mechs.values()].filter((m) => m.always).concat(spec.compartments.map((_, i) => mechOf(i))))];
+
+  // include/flexos and runtime/
+  const inc = join(out, 'include', 'flexos');
+  const rtdir = join(out, 'runtime');
+  mkdirSync(inc, { recursive: true });
+  mkdirSync(rtdir, { recursive: true });
+  const common = join(RULES, 'common', 'runtime');
+  for (const h of readdirSync(join(common, 'flexos'))) copyFileSync(join(common, 'flexos', h), join(inc, h));
+  const sources = readdirSync(common).filter((f) => f.endsWith('.c')).map((f) => join(common, f));
+  for (const m of used) {
+    for (const h of m.headers) copyFileSync(join(m.dir, h), join(inc, basename(h)));
+    sources.push(...m.sources.map((s) => join(m.dir, s)));
+  }
+  for (const s of sources) copyFileSync(s, join(rtdir, basename(s)));
+
+  const sharingMacro = { 'shared-stack': 'SHARED_STACK', dss: 'DSS', heap: 'HEAP' }[spec.sharing];
+  const isolated = spec.compartments.map((_, i) => mechOf(i)).filter((m) => !m.always);
+  writeFileSync(
+    join(inc, 'isolation.h'),
+    [
+      '#ifndef FLEXOS_ISOLATION_H',
+      '#define FLEXOS_ISOLATION_H',
+      `#define FLEXOS_NUM_COMPARTMENTS ${spec.compartments.length}`,
+      `#define FLEXOS_DEFAULT_COMPARTMENT ${spec.defaultCompartment ?? 0}`,
+      `#define FLEXOS_SHARING_${sharingMacro} 1`,
+      '#include <flexos/runtime.h>',
+      ...[...new Set(isolated)].flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
+      '#endif',
+      '',
+    ].join('\n'),
+  );
+  const mechMacro = { fcalls: 'FCALLS', 'intel-pku': 'INTELPKU', vmept: 'VMEPT' };
+  writeFileSync(
+    join(out, 'deployment.c'),
+    [
+      '#include <flexos/isolation.h>',
+      'FLEXOS_COMPARTMENTS_BEGIN',
+      ...spec.compartments.map((c, i) => `FLEXOS_COMPARTMENT(${i}, "${c.name}", FLEXOS_MECH_${mechMacro[c.mechanism]})`),
+      'FLEXOS_COMPARTMENTS_END',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(out, 'flexos_extra.ld'),
+    renderLinkerScript(
+      readFileSync(join(RULES, 'common', 'flexos_extra.ld.tmpl'), 'utf8'),
+      spec.compartments.map((c, i) => ({ id: i, name: c.name, libs: c.libs })),
+    ),
+  );
+
+  // rewritten sources: fill the placeholders
+  const fixture = join(FIXTURES, spec.fixture);
+  const gateInfix = (from: string, to: string): string => {
+    const a = compOf.get(from);
+    const b = compOf.get(to);
+    if (a === undefined || b === undefined) throw new Error(`${spec.tag}: library ${a === undefined ? from : to} is in no compartment`);
+    if (a === b) return 'nop';
+    const [ma, mb] = [mechOf(a), mechOf(b)];
+    return (ma.strength >= mb.strength ? ma : mb).gate;
+  };
+  const objects: { src: string; obj: string }[] = [];
+  for (const rel of listFiles(fixture)) {
+    const text = readFileSync(join(fixture, rel), 'utf8')
+      .replace(/@id:(\w+)@/g, (_m, lib: string) => {
+        const c = compOf.get(lib);
+        if (c === undefined) throw new Error(`${spec.tag}: @id:${lib}@ names no library of the deployment`);
+        return String(c);
+      })
+      .replace(/@g:(\w+):(\w+)@/g, (_m, a: string, b: string) => gateInfix(a, b));
+    const dest = join(out, 'src', rel);
+    mkdirSync(dirname(dest), { recursive: true });
+    writeFileSync(dest, text);
+    if (rel.endsWith('.c')) objects.push({ src: dest, obj: join(out, 'build', rel.replace(/\.c$/, '.o')) });
+  }
+  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c')])
+    objects.push({ src: s, obj: join(out, 'build', 'flexos', basename(s).replace(/\.c$/, '.o')) });
+
+  const cflags = ['-O2', '-Wall', '-Werror', '-I', join(out, 'include'), ...used.flatMap((m) => m.cflags), ...(spec.extraCflags ?? [])];
+  await pool(objects, 2, async ({ src, obj }) => {
+    mkdirSync(dirname(obj), { recursive: true });
+    await gcc([...cflags, '-c', src, '-o', obj], out);
+  });
+  const app = join(out, 'build', 'app');
+  const ldflags = [...new Set(used.flatMap((m) => m.ldflags))];
+  await gcc(
+    ['-o', app, ...objects.map((o) => o.obj), `-Wl,-T,${join(out, 'flexos_extra.ld')}`, ...ldflags, ...(spec.static ? ['-static'] : [])],
+    out,
+  );
+  return app;
+}
+
+export interface RunResult {
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runNative(app: string, args: string[] = [], env: Record<string, string> = {}): RunResult {
+  const r = spawnSync(app, args, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Compiles one C file (`gcc <flags> snippet.c`, by default to an object) against the runtime headers with an isolation.h for `sharing`
+ * that includes every mechanism header; returns gcc's exit status and messages.
+ */
+export async function compileSnippet(
+  tag: string,
+  code: string,
+  sharing: Sharing,
+  flags: string[] = ['-O2', '-Wall', '-Werror', '-c', '-o', 'snippet.o'],
+): Promise<{ ok: boolean; stderr: string; dir: string }> {
+  const mechs = loadMechanisms();
+  const dir = join(ROOT, 'build', 'test-runtime', tag);
+  rmSync(dir, { recursive: true, force: true });
+  const inc = join(dir, 'include', 'flexos');
+  mkdirSync(inc, { recursive: true });
+  const common = join(RULES, 'common', 'runtime', 'flexos');
+  for (const h of readdirSync(common)) copyFileSync(join(common, h), join(inc, h));
+  for (const m of mechs.values()) for (const h of m.headers) copyFileSync(join(m.dir, h), join(inc, basename(h)));
+  const sharingMacro = { 'shared-stack': 'SHARED_STACK', dss: 'DSS', heap: 'HEAP' }[sharing];
+  writeFileSync(
+    join(inc, 'isolation.h'),
+    [
+      '#define FLEXOS_NUM_COMPARTMENTS 3',
+      `#define FLEXOS_SHARING_${sharingMacro} 1`,
+      '#include <flexos/runtime.h>',
+      ...[...mechs.values()].filter((m) => !m.always).flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'snippet.c'), code);
+  try {
+    const r = await run('gcc', [...flags, '-I', join(dir, 'include'), 'snippet.c'], { cwd: dir });
+    return { ok: true, stderr: r.stderr, dir };
+  } catch (e) {
+    return { ok: false, stderr: (e as { stderr?: string }).stderr ?? String(e), dir };
+  }
+}
+
+/** Builds rules/common/bench/gatebench.c with its build.sh (args: sharing, pku, static). */
+export function buildGatebench(tag: string, args: string[]): string {
+  const out = join(ROOT, 'build', 'test-runtime', tag);
+  execFileSync('bash', [join(ROOT, 'rules', 'common', 'bench', 'build.sh'), out, ...args], { stdio: 'pipe' });
+  return join(out, 'gatebench');
+}
+
+export function parseGatebench(stdout: string): Map<string, { ns: number; cycles: number }> {
+  const rows = new Map<string, { ns: number; cycles: number }>();
+  for (const m of stdout.matchAll(/^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles$/gm))
+    rows.set(m[1]!, { ns: Number(m[2]), cycles: Number(m[3]) });
+  return rows;
+}
