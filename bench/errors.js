@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTree } from '../dist/analyze/analyze-tree.js';
 import { emptyMacroTable, loadMacroTable } from '../dist/parse/macro-table.js';
-import { functionErrors } from './lib.js';
+import { codeOnly, functionErrors } from './lib.js';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -30,6 +30,7 @@ const C_WORDS = new Set(
 const analysis = analyzeTree(dir, { macros });
 const words = new Map();
 const regionRows = [];
+const byCause = { cpp: 0, other: 0 };
 let functions = 0;
 let touched = 0;
 for (const file of analysis.index.files) {
@@ -37,17 +38,24 @@ for (const file of analysis.index.files) {
   const r = functionErrors(file, text);
   functions += r.found + r.swallowed.length;
   touched += r.touchedFound.length + r.swallowed.length;
-  for (const region of r.regions) {
-    const hits = [...r.touchedFound.map((f) => f.span), ...r.swallowed.map((o) => ({ start: o.head, end: o.brace + 1 }))].filter(
-      (s) => region.span.start < s.end && Math.max(region.span.end, region.span.start + 1) > s.start,
-    ).length;
-    if (hits === 0) continue;
+  // each touched function is charged to the first region that touches it
+  const charged = new Map();
+  const touchedSpans = [...r.touchedFound.map((f) => f.span), ...r.swallowed.map((o) => ({ start: o.head, end: o.brace + 1 }))];
+  for (const s of touchedSpans) {
+    const region = r.regions.find((g) => g.span.start < s.end && Math.max(g.span.end, g.span.start + 1) > s.start);
+    if (region) charged.set(region, (charged.get(region) ?? 0) + 1);
+  }
+  const code = charged.size > 0 ? codeOnly(text) : '';
+  for (const [region, hits] of charged) {
     const lineStart = text.lastIndexOf('\n', region.span.start - 1) + 1;
     const lineEnd = text.indexOf('\n', region.span.start);
     const line = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
-    const head = text.slice(region.span.start, Math.min(region.span.end, region.span.start + 80)).split('\n')[0];
-    regionRows.push({ where: `${file.path}:${region.start.line}:${region.start.column}`, hits, kind: region.kind, line: line.trim().slice(0, 110), head });
-    for (const w of new Set((line + ' ' + head).match(/[A-Za-z_]\w*/g) ?? [])) {
+    const codeLine = code.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
+    const cpp = splitsConditional(text, region.span);
+    byCause[cpp ? 'cpp' : 'other'] += hits;
+    regionRows.push({ where: `${file.path}:${region.start.line}:${region.start.column}`, hits, kind: region.kind, cpp, line: line.trim().slice(0, 110) });
+    if (cpp) continue;
+    for (const w of new Set(codeLine.match(/[A-Za-z_]\w*/g) ?? [])) {
       if (C_WORDS.has(w)) continue;
       words.set(w, (words.get(w) ?? 0) + hits);
     }
@@ -55,11 +63,21 @@ for (const file of analysis.index.files) {
 }
 
 console.log(`${dir}: ${touched} of ${functions} function definitions touched by a parse error (${((100 * touched) / Math.max(1, functions)).toFixed(2)}%), macro table: ${flag('--no-macros') ? 'none' : 'bundled'}`);
-console.log(`\ntop identifiers on the first line of ERROR/MISSING regions (weighted by functions touched):`);
+console.log(`regions touching functions: ${byCause.cpp} touched functions charged to regions with a conditional directive (#if/#ifdef/#else/#elif/#endif) in or next to them, ${byCause.other} to other regions`);
+console.log(`\ntop identifiers on the first line of the other regions (weighted by the functions charged to them):`);
 for (const [w, n] of [...words].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${String(n).padStart(5)}  ${w}`);
 if (flag('--lines')) {
   console.log(`\nregions by functions touched:`);
   for (const r of regionRows.sort((a, b) => b.hits - a.hits).slice(0, top)) {
-    console.log(`  ${String(r.hits).padStart(4)}  ${r.kind === 'missing' ? 'MISSING' : 'ERROR  '}  ${r.where}  ${r.line}`);
+    console.log(`  ${String(r.hits).padStart(4)}  ${r.kind === 'missing' ? 'MISSING' : 'ERROR  '}${r.cpp ? ' #if' : '    '}  ${r.where}  ${r.line}`);
   }
+}
+
+/** A conditional directive inside the region or on the lines right around it. */
+function splitsConditional(text, span) {
+  const from = text.lastIndexOf('\n', Math.max(0, text.lastIndexOf('\n', span.start - 1) - 1)) + 1;
+  let to = span.end;
+  for (let k = 0; k < 2 && to !== -1; k++) to = text.indexOf('\n', to + 1);
+  const around = text.slice(from, to === -1 ? text.length : to);
+  return /^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|else|endif)\b/m.test(around);
 }

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { InputError } from '../diagnostics/input-error.js';
 import { analyzeBuilder, runAnalyze, type AnalyzeArgs } from './commands/analyze.js';
 import { rewriteBuilder, runRewrite, type RewriteArgs } from './commands/rewrite.js';
+import { e2eBuilder, runE2E, type E2EArgs } from './commands/e2e.js';
 import { processOutput, type CommandOutput } from './output.js';
 
 /** Exit codes: 0 ok, 1 findings or differences where asked, 2 usage or input error. */
@@ -16,7 +17,10 @@ function userMessage(err: unknown): string | null {
 
 export async function main(argv: string[], out: CommandOutput = processOutput): Promise<number> {
   let code: number = EXIT.ok;
+  // yargs keeps going after a non-throwing .fail(): never run a command whose arguments failed
+  let usageFailed = false;
   const guard = (run: () => number | Promise<number>) => async () => {
+    if (usageFailed) return;
     try {
       code = await run();
     } catch (err) {
@@ -38,6 +42,9 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
     .command<RewriteArgs>('rewrite <tree>', 'rewrite an annotated tree for one deployment configuration (gates, shared data, linker script, build)', rewriteBuilder, (args) =>
       guard(() => runRewrite(args, out))(),
     )
+    .command<E2EArgs>('e2e <tree>', 'rewrite, build and run a tree for each configuration and compare with its plain build', e2eBuilder, (args) =>
+      guard(() => runE2E(args, out))(),
+    )
     .demandCommand(1, 'name a command: analyze')
     .strict()
     .help()
@@ -46,6 +53,8 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
+      if (usageFailed) return; // report the first usage error only
+      usageFailed = true;
       out.stderr(`flexos: ${msg}\nRun 'flexos --help' for usage.\n`);
       code = EXIT.input;
     });
