@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Parser from 'tree-sitter';
 import { cLanguage, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
-import type { MacroSite } from '../parse/parse-view.js';
+import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
 import { baseTypeText, declaratorShape, declaratorsOf, hasStorageClass, hasQualifier } from './declarators.js';
 import type {
@@ -175,9 +175,37 @@ function functionDefinition(node: SyntaxNode, view: string, definers: MacroSite[
     attributes: [],
   };
   const macro = definers.find((d) => d.start >= node.startIndex && d.end <= body.startIndex);
-  if (macro) def.viaMacro = macro.name;
+  if (macro) {
+    def.viaMacro = macro.name;
+    definerSpans(def, macro);
+  }
   void view;
   return def;
+}
+
+/**
+ * The parse view lays a definer's signature out over the macro call, so the name and parameter
+ * nodes sit at view offsets that mean nothing in the original. Point them at the macro's
+ * arguments instead (`UK_SYSCALL_R_DEFINE(int, f, int, a)`: name `f`, parameter `int, a`).
+ */
+function definerSpans(def: FunctionDef, site: MacroSite): void {
+  const open = site.end - site.argsText.length;
+  const args: Span[] = [];
+  let at = open + 1;
+  for (const part of splitTopLevel(site.argsText.slice(1, -1))) {
+    const lead = part.length - part.trimStart().length;
+    const trail = part.length - part.trimEnd().length;
+    args.push({ start: at + lead, end: at + part.length - trail });
+    at += part.length + 1;
+  }
+  const nameIndex = args.findIndex((a, i) => i > 0 && site.argsText.slice(a.start - open, a.end - open) === def.name);
+  if (nameIndex < 0) return;
+  def.nameSpan = args[nameIndex]!;
+  const pairs = args.slice(nameIndex + 1);
+  if (pairs.length !== def.params.length * 2) return;
+  def.params.forEach((p, i) => {
+    p.span = { start: pairs[2 * i]!.start, end: pairs[2 * i + 1]!.end };
+  });
 }
 
 function countPointers(declarator: SyntaxNode): number {

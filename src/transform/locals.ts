@@ -200,7 +200,11 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     wrapJump(edits, j, exited, frees(exited), fn);
   }
   for (const c of [...converted].sort((a, b) => b.declaration.startIndex - a.declaration.startIndex)) {
-    edits.code.appendLeft(c.scope.endIndex - 1, `flexos_shared_free(${c.v.name});\n`);
+    const close = c.scope.endIndex - 1;
+    const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
+    const indent = edits.text.slice(lineStart, close);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\tflexos_shared_free(${c.v.name});\n`);
+    else edits.code.appendLeft(close, ` flexos_shared_free(${c.v.name}); `);
   }
 }
 

@@ -41,9 +41,18 @@ const insertedAt = {
   },
 };
 
+/** Removes an attribute and the blanks that separated it, keeping a line's indentation. */
 export function removeWithLeadingSpace(edits: FileEdits, start: number, end: number): void {
+  const t = edits.text;
   let s = start;
-  while (s > 0 && (edits.text[s - 1] === ' ' || edits.text[s - 1] === '\t')) s--;
+  while (s > 0 && (t[s - 1] === ' ' || t[s - 1] === '\t')) s--;
+  if (s === 0 || t[s - 1] === '\n') {
+    // first thing on its line: keep the indentation, drop the blanks after it instead
+    let e = end;
+    while (e < t.length && (t[e] === ' ' || t[e] === '\t')) e++;
+    edits.code.remove(start, e);
+    return;
+  }
   edits.code.remove(s, end);
 }
 

@@ -3,9 +3,10 @@
  * deployment of the "calls" fixture (2 and 3 compartments, every stack-sharing strategy, a
  * mixed one, a static one, a non-zero default compartment) prints exactly what the plain
  * fcalls build prints — nested calls A→B→A→B, a callback, pointer/int/_Bool results, six
- * arguments — and a compartment process calling exit() ends the program with its status.
+ * arguments — and a compartment process calling exit() ends the program with its status;
+ * no compartment process outlives the program.
  */
-import { buildDeployment, runNative, type DeploymentSpec } from './deploy.js';
+import { buildDeployment, processesOf, runNative, type DeploymentSpec } from './deploy.js';
 
 const two = (mech: 'fcalls' | 'vmept'): DeploymentSpec['compartments'] => [
   { name: 'comp1', mechanism: mech, libs: ['libA'] },
@@ -74,5 +75,11 @@ describe('the calls fixture', () => {
     expect(r.status).toBe(7);
     expect(r.stdout.endsWith('a_calls = 8\nexiting from libB\n  b_exit(7)\n')).toBe(true);
     expect(r.stdout).not.toContain('not reached');
+  });
+
+  test.each(variants.map((v) => [v.tag]))('%s leaves no compartment process behind', (tag) => {
+    runNative(apps.get(tag)!);
+    runNative(apps.get(tag)!, ['exit']);
+    expect(processesOf(apps.get(tag)!)).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@
  * Fixture directories not assigned to any compartment (e.g. support/) are trusted code.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -292,4 +292,19 @@ export function parseGatebench(stdout: string): Map<string, { ns: number; cycles
   for (const m of stdout.matchAll(/^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles$/gm))
     rows.set(m[1]!, { ns: Number(m[2]), cycles: Number(m[3]) });
   return rows;
+}
+
+/** Pids of live processes running `app` (to check that no compartment process outlives it). */
+export function processesOf(app: string): number[] {
+  const exe = realpathSync(app);
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readlinkSync(join('/proc', d, 'exe')) === exe) pids.push(Number(d));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return pids;
 }

@@ -6,7 +6,7 @@
  * are visible to libA. Under fcalls every access succeeds, so the probes can tell.
  * Each probe is its own process; the fixture's SIGSEGV handler prints "fault si_code=N".
  */
-import { buildDeployment, runNative, type DeploymentSpec, type Sharing } from './deploy.js';
+import { buildDeployment, processesOf, runNative, type DeploymentSpec, type Sharing } from './deploy.js';
 
 const PRIVATE = ['global', 'heap', 'stack'];
 const SHARED = ['shared-global', 'shared-heap', 'shared-local'];
@@ -60,6 +60,7 @@ describe('vmept isolates private memory', () => {
     expect(r.stdout).toBe('probe global-read\n');
     expect(r.signal).toBe('SIGSEGV');
     expect(r.stderr).toMatch(/^flexos: compartment comp2 \(process 1\) died of signal 11\n$/);
+    expect(processesOf(apps.get('probe-vmept-dss')!)).toEqual([]);
   });
 });
 

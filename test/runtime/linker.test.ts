@@ -8,30 +8,35 @@
  * compartment that holds no library.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { buildDeployment, runNative, type DeploymentSpec } from './deploy.js';
 
-interface Section { name: string; addr: number; size: number }
+interface Section { name: string; addr: number; offset: number; size: number }
 
 function sections(app: string): Section[] {
   const out = execFileSync('readelf', ['-SW', app], { encoding: 'utf8' });
   const rows: Section[] = [];
-  for (const m of out.matchAll(/^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)/gm))
-    rows.push({ name: m[1]!, addr: parseInt(m[2]!, 16), size: parseInt(m[3]!, 16) });
+  for (const m of out.matchAll(/^\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)/gm))
+    rows.push({ name: m[1]!, addr: parseInt(m[2]!, 16), offset: parseInt(m[3]!, 16), size: parseInt(m[4]!, 16) });
   return rows;
 }
 
 function symbols(app: string): Map<string, number> {
   const out = execFileSync('nm', [app], { encoding: 'utf8' });
   const map = new Map<string, number>();
-  for (const m of out.matchAll(/^([0-9a-f]+) \w (\S+)$/gm)) map.set(m[2]!, parseInt(m[1]!, 16));
+  for (const m of out.matchAll(/^([0-9a-f]+) \S (\S+)$/gm)) map.set(m[2]!, parseInt(m[1]!, 16));
   return map;
 }
 
 const sectionOf = (secs: Section[], addr: number): string =>
   secs.find((s) => s.size > 0 && addr >= s.addr && addr < s.addr + s.size)?.name ?? '(none)';
 
-const contents = (app: string, section: string): string =>
-  execFileSync('objcopy', ['-O', 'binary', `--only-section=${section}`, app, '/dev/stdout'], { encoding: 'latin1' });
+/** The bytes of a section as stored in the file, as latin1 text. */
+function contents(app: string, section: string): string {
+  const sec = sections(app).find((s) => s.name === section);
+  if (!sec) return '';
+  return readFileSync(app).subarray(sec.offset, sec.offset + sec.size).toString('latin1');
+}
 
 const spec = (tag: string, isStatic: boolean): DeploymentSpec => ({
   tag,

@@ -168,7 +168,7 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
  * (what the ABI defines for narrower return types such as int, char and _Bool). */
 #define FLEXOS_SET_RET(ret, raw)                                                                 \
 	do {                                                                                     \
-		__typeof__(ret) __flexos_v;                                                      \
+		__typeof__((void)0, (ret)) __flexos_v; /* unqualified (volatile ret) */          \
 		uint64_t __flexos_raw = (raw);                                                   \
 		_Static_assert(sizeof(__flexos_v) <= 8,                                          \
 			       "flexos gate: return value must be integer or pointer class");    \

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Fetch Debian's redis source package into <project>/.cache/redis/source (SPEC §10), for the
+# `port` test on real outside code (test/port/redis.test.ts).
+#
+# How: a scratch APT configuration (APT_CONFIG) with its own Dir::Etc::SourceParts,
+# Dir::State::Lists and Dir::Cache under .cache/redis/apt; its only source is a copy of the
+# system's Debian entry with `Types: deb deb-src`. Then `apt-get update` and
+# `apt-get source --download-only redis` with that configuration, and `dpkg-source -x`.
+# The system's own apt files (sources, lists, caches) are only read, never written.
+#
+# Idempotent: an existing unpacked tree is kept.
+# Exit status: 0 done; 75 (EX_TEMPFAIL) the archive could not be reached (no network);
+# 1 any other failure. The last line on stderr says why.
+# Environment: FLEXOS_REDIS_CACHE overrides the directory (default <project>/.cache/redis);
+#              FLEXOS_APT_SOURCES names a deb822 .sources file to use instead of the system's.
+set -euo pipefail
+
+say() { printf 'fetch-redis: %s\n' "$*"; }
+die() { printf 'fetch-redis: ERROR: %s\n' "$*" >&2; exit "${2:-1}"; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${FLEXOS_REDIS_CACHE:-$ROOT/.cache/redis}"
+TARGET="$CACHE/source"
+APT_DIR="$CACHE/apt"
+DOWNLOAD="$CACHE/download"
+export DEBIAN_FRONTEND=noninteractive
+
+if [ -f "$TARGET/.flexos-fetched" ]; then
+  say "already present ($(cat "$TARGET/.flexos-fetched")) at $TARGET"
+  exit 0
+fi
+
+command -v apt-get >/dev/null 2>&1 || die "apt-get not found: fetching Debian source packages needs Debian or Ubuntu"
+command -v dpkg-source >/dev/null 2>&1 || die "dpkg-source not found: install dpkg-dev"
+
+# The system's Debian deb822 stanzas (URIs naming debian), read only.
+debian_sources() {
+  if [ -n "${FLEXOS_APT_SOURCES:-}" ]; then
+    [ -r "$FLEXOS_APT_SOURCES" ] || die "FLEXOS_APT_SOURCES=$FLEXOS_APT_SOURCES is not readable"
+    cat "$FLEXOS_APT_SOURCES"
+    return
+  fi
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    awk -v RS='' -v ORS='\n\n' '/(^|\n)URIs:[^\n]*debian/' "$f"
+  done
+}
+
+mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$DOWNLOAD"
+debian_sources | sed -E 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb deb-src/' >"$APT_DIR/sources.list.d/debian-src.sources"
+grep -q '^Types: deb deb-src' "$APT_DIR/sources.list.d/debian-src.sources" \
+  || die "no Debian entry (deb822, URIs naming debian) under /etc/apt/sources.list.d; set FLEXOS_APT_SOURCES"
+cat >"$APT_DIR/apt.conf" <<EOF
+Dir::Etc::SourceList "/dev/null";
+Dir::Etc::SourceParts "$APT_DIR/sources.list.d";
+Dir::State::Lists "$APT_DIR/lists";
+Dir::Cache "$APT_DIR/cache";
+Dir::Cache::archives "$APT_DIR/cache/archives";
+APT::Sandbox::User "root";
+EOF
+export APT_CONFIG="$APT_DIR/apt.conf"
+
+if [ -z "$(ls "$DOWNLOAD"/redis_*.dsc 2>/dev/null | head -n 1)" ]; then
+  say "apt-get update (scratch configuration $APT_CONFIG)"
+  apt-get -q update >"$APT_DIR/update.log" 2>&1 || { tail -n 5 "$APT_DIR/update.log" >&2; die "apt-get update failed (log: $APT_DIR/update.log)" 75; }
+  if grep -qE '^(W|E): (Failed to fetch|Some index files failed)' "$APT_DIR/update.log" || [ -z "$(ls "$APT_DIR"/lists/*Sources* 2>/dev/null | head -n 1)" ]; then
+    tail -n 5 "$APT_DIR/update.log" >&2
+    die "the Debian archive could not be reached, no Sources index (log: $APT_DIR/update.log)" 75
+  fi
+  say "apt-get source --download-only redis"
+  (cd "$DOWNLOAD" && apt-get -q source --download-only redis >"$DOWNLOAD/download.log" 2>&1) \
+    || { tail -n 5 "$DOWNLOAD/download.log" >&2; die "apt-get source --download-only redis failed (log: $DOWNLOAD/download.log)" 75; }
+fi
+DSC="$(ls "$DOWNLOAD"/redis_*.dsc 2>/dev/null | head -n 1 || true)"
+[ -n "$DSC" ] || die "apt-get source left no redis_*.dsc in $DOWNLOAD"
+
+rm -rf "$TARGET"
+dpkg-source --no-copy -x "$DSC" "$TARGET" >"$DOWNLOAD/extract.log" 2>&1 \
+  || { tail -n 5 "$DOWNLOAD/extract.log" >&2; die "dpkg-source -x $DSC failed (log: $DOWNLOAD/extract.log)"; }
+basename "$DSC" .dsc >"$TARGET/.flexos-fetched"
+say "unpacked $(basename "$DSC") -> $TARGET ($(find "$TARGET" -name '*.[ch]' | wc -l) .c/.h files)"
