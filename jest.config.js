@@ -9,4 +9,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json', diagnostics: { ignoreCodes: [151002] } }],
   },
   testTimeout: 120000,
+  // tree-sitter's native binding cannot be evaluated twice in one process (its JS wrapper
+  // patches the native prototypes), so every test file gets a fresh worker: recycle after each.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '1MB',
 };

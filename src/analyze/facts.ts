@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Parser from 'tree-sitter';
-import { cLanguage, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
+import type Parser from 'tree-sitter';
+import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
@@ -32,7 +32,7 @@ const QUERY_FILE = fileURLToPath(new URL('../../grammars/queries/facts.scm', imp
 let factsQuery: Parser.Query | null = null;
 
 function query(): Parser.Query {
-  factsQuery ??= new Parser.Query(cLanguage(), readFileSync(QUERY_FILE, 'utf8'));
+  factsQuery ??= cQuery(readFileSync(QUERY_FILE, 'utf8'));
   return factsQuery;
 }
 
@@ -89,7 +89,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
   };
   const macroArgSpans = parsed.macroSites
     .filter((s) => s.kind === 'iterator' || s.kind === 'definer')
-    .map((s) => macroArgsSpan(s));
+    .map((s) => macroArgsSpan(s, text));
   const definers = parsed.macroSites.filter((s) => s.kind === 'definer');
   const seenValues = new Set<number>();
   let frame: FunctionFrame | null = null;
@@ -140,8 +140,10 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
   return facts;
 }
 
-function macroArgsSpan(site: MacroSite): Span {
-  return { start: site.end - site.argsText.length, end: site.end };
+function macroArgsSpan(site: MacroSite, text: string): Span {
+  // an iterator site covers only its name; its arguments follow (maybe after blanks)
+  const start = site.kind === 'iterator' ? text.indexOf('(', site.end) : site.end - site.argsText.length;
+  return { start, end: start + site.argsText.length };
 }
 
 function span(node: SyntaxNode): Span {

@@ -35,7 +35,7 @@ export function isolationHeader(d: Deployment, mechanisms: MechanismSpec[]): str
 #include <flexos/runtime.h>
 ${includes.join('\n')}
 
-/* A whitelisted local under sharing: heap — a shared-heap block holding the initial value. */
+/* A whitelisted local under sharing: heap: a shared-heap block holding the initial value. */
 static inline void *flexos_heap_local(unsigned long size, const void *init)
 {
 	void *p = flexos_shared_malloc(size);
@@ -46,7 +46,7 @@ static inline void *flexos_heap_local(unsigned long size, const void *init)
 	return p;
 }
 
-/* A whitelisted local under sharing: dss — its slot in the shared shadow stack. */
+/* A whitelisted local under sharing: dss: its slot in the shared shadow stack. */
 static inline void *flexos_dss_local(void *slot, unsigned long size, const void *init)
 {
 	void *shadow = flexos_dss_ptr(slot);
@@ -72,7 +72,7 @@ FLEXOS_COMPARTMENTS_END
 
 /** Renders the {{#compartments}}…{{#libraries}}{{lib}}{{/libraries}}…{{/compartments}} template. */
 export function linkerScript(d: Deployment, common: CommonRuntimeSpec): string {
-  const template = readFileSync(common.linkerScriptTemplate, 'utf8');
+  const template = readFileSync(common.linkerScriptTemplate, 'latin1');
   return template.replace(/\{\{#compartments\}\}\n?([\s\S]*?)\{\{\/compartments\}\}\n?/g, (_, block: string) =>
     d.compartments
       .map((c) =>

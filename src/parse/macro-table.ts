@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDocument, LineCounter } from 'yaml';
+import { isMap, isScalar, parseDocument, LineCounter } from 'yaml';
 import { InputError } from '../diagnostics/input-error.js';
 
 /** How a definer macro's arguments map onto a function signature. */
@@ -50,7 +50,9 @@ function mergeMacroFile(table: MacroTable, file: string): void {
   const data = doc.toJS() as Record<string, unknown> | null;
   if (data === null) return;
   const where = (key: string): string => {
-    const node = doc.get(key, true) as { range?: [number, number, number] } | undefined;
+    // the key itself, not its value: `iterators:` is where an unknown key is
+    const pair = isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
+    const node = (pair?.key ?? doc.get(key, true)) as { range?: [number, number, number] } | undefined;
     const pos = lineCounter.linePos(node?.range?.[0] ?? 0);
     return `${file}:${pos.line}:${pos.col}`;
   };

@@ -1,5 +1,5 @@
-import Parser from 'tree-sitter';
-import C from 'tree-sitter-c';
+import { createRequire } from 'node:module';
+import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
 import type { MacroTable } from './macro-table.js';
 
@@ -15,18 +15,37 @@ export interface ParsedSource {
   tree: Tree;
 }
 
+type TreeSitterModule = typeof Parser;
+
+/** The binding and the grammar, loaded once (lazily, so `--help` does not pay for them). */
+function binding(): { TreeSitter: TreeSitterModule; language: Parser.Language } {
+  const holder = process as unknown as { __flexosTreeSitter?: { TreeSitter: TreeSitterModule; language: Parser.Language } };
+  if (!holder.__flexosTreeSitter) {
+    const require = createRequire(import.meta.url);
+    holder.__flexosTreeSitter = { TreeSitter: require('tree-sitter') as TreeSitterModule, language: require('tree-sitter-c') as Parser.Language };
+  }
+  return holder.__flexosTreeSitter;
+}
+
 let shared: Parser | null = null;
 
 function parser(): Parser {
   if (shared === null) {
-    shared = new Parser();
-    shared.setLanguage(C as unknown as Parser.Language);
+    const { TreeSitter, language } = binding();
+    shared = new TreeSitter();
+    shared.setLanguage(language);
   }
   return shared;
 }
 
 export function cLanguage(): Parser.Language {
-  return C as unknown as Parser.Language;
+  return binding().language;
+}
+
+/** A compiled tree-sitter query over the C grammar. */
+export function cQuery(source: string): Parser.Query {
+  const { TreeSitter, language } = binding();
+  return new TreeSitter.Query(language, source);
 }
 
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {

@@ -1,7 +1,7 @@
-import Parser from 'tree-sitter';
+import type Parser from 'tree-sitter';
 import { isWhitelist } from '../analyze/attributes.js';
 import type { FunctionDef, Span, VariableDecl } from '../analyze/model.js';
-import { cLanguage, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
+import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import type { SharingStrategy } from '../config/index.js';
 import type { FileEdits } from './edits.js';
 import { removeWithLeadingSpace, rewriteWhitelistedStatic } from './shared-data.js';
@@ -10,15 +10,14 @@ let jumpQuery: Parser.Query | null = null;
 let identifierQuery: Parser.Query | null = null;
 
 function jumps(): Parser.Query {
-  jumpQuery ??= new Parser.Query(
-    cLanguage(),
+  jumpQuery ??= cQuery(
     '(return_statement) @return (break_statement) @break (continue_statement) @continue (goto_statement) @goto (labeled_statement) @label (case_statement) @case',
   );
   return jumpQuery;
 }
 
 function identifiers(): Parser.Query {
-  identifierQuery ??= new Parser.Query(cLanguage(), '(identifier) @id');
+  identifierQuery ??= cQuery('(identifier) @id');
   return identifierQuery;
 }
 

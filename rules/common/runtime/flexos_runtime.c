@@ -212,7 +212,6 @@ void flexos_rt_protect_compartment(int c)
 #ifndef FLEXOS_SHARING_SHARED_STACK
 	protect_range(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi);
 #endif
-	flexos_comp_rt[c].protected_here = 1;
 }
 
 uint64_t flexos_rt_local_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,

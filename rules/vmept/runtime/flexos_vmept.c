@@ -53,7 +53,7 @@ struct mailbox {
 static struct mailbox *mailboxes; /* flexos_rt_nhosts of them, in the shared heap */
 static pid_t children[FLEXOS_NUM_COMPARTMENTS + 1]; /* by host */
 static pid_t main_pid;
-static unsigned spin_limit, pure_spin;
+static unsigned spin_limit;
 
 static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *timeout)
 {
@@ -135,8 +135,14 @@ static void check_children(void)
 {
 	for (int h = 1; h < flexos_rt_nhosts; h++) {
 		int status;
-		if (children[h] > 0 && waitpid(children[h], &status, WNOHANG) == children[h])
+		if (children[h] <= 0)
+			continue;
+		pid_t r = waitpid(children[h], &status, WNOHANG);
+		if (r == children[h])
 			child_ended(h, status);
+		/* SIGCHLD ignored by the program: children are reaped by the kernel */
+		if (r < 0 && errno == ECHILD && kill(children[h], 0) != 0 && errno == ESRCH)
+			flexos_rt_die("compartment %s (process %d) ended", name_of_host(h), h);
 	}
 }
 
@@ -154,8 +160,8 @@ static void receive(struct mailbox *out, int partner)
 		if (s == MB_FULL)
 			break;
 		if (i < spin_limit) {
-			if ((i & 15) == 15 &&
-			    (i >= pure_spin || __atomic_load_n(partner_cpu, __ATOMIC_RELAXED) == cpu))
+			int shared_cpu = __atomic_load_n(partner_cpu, __ATOMIC_RELAXED) == cpu;
+			if ((i & 15) == 15 && (i >= FLEXOS_VMEPT_PURE_SPIN || shared_cpu))
 				sched_yield();
 			else
 				__builtin_ia32_pause();
@@ -308,7 +314,6 @@ void flexos_vmept_start(void *entry_frame)
 		flexos_rt_die("vmept: no shared memory for the mailboxes");
 	memset(mailboxes, 0, sizeof(struct mailbox) * (size_t)flexos_rt_nhosts);
 	spin_limit = default_spin();
-	pure_spin = FLEXOS_VMEPT_PURE_SPIN;
 	main_pid = getpid();
 	fflush(NULL); /* nothing buffered may be inherited, or it would be written twice */
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {

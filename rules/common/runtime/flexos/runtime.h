@@ -15,11 +15,12 @@
 #include <stdint.h>
 
 #ifndef FLEXOS_NUM_COMPARTMENTS
-#error "flexos/runtime.h: include <flexos/isolation.h>, which defines FLEXOS_NUM_COMPARTMENTS first"
+#error "flexos/runtime.h: include <flexos/isolation.h> (it defines FLEXOS_NUM_COMPARTMENTS)"
 #endif
 
-#if defined(FLEXOS_SHARING_SHARED_STACK) + defined(FLEXOS_SHARING_DSS) + defined(FLEXOS_SHARING_HEAP) != 1
-#error "flexos/runtime.h: define exactly one of FLEXOS_SHARING_SHARED_STACK, FLEXOS_SHARING_DSS, FLEXOS_SHARING_HEAP"
+#if defined(FLEXOS_SHARING_SHARED_STACK) + defined(FLEXOS_SHARING_DSS) + \
+    defined(FLEXOS_SHARING_HEAP) != 1
+#error "flexos/runtime.h: define exactly one of FLEXOS_SHARING_{SHARED_STACK,DSS,HEAP}"
 #endif
 
 /* ---- mechanisms, in strength order (a gate uses the stronger side) ------------------------- */
@@ -35,8 +36,9 @@ _Static_assert(FLEXOS_NUM_COMPARTMENTS >= 1 && FLEXOS_NUM_COMPARTMENTS <= FLEXOS
 #ifndef FLEXOS_DEFAULT_COMPARTMENT
 #define FLEXOS_DEFAULT_COMPARTMENT 0
 #endif
-_Static_assert(FLEXOS_DEFAULT_COMPARTMENT >= 0 && FLEXOS_DEFAULT_COMPARTMENT < FLEXOS_NUM_COMPARTMENTS,
-               "FLEXOS_DEFAULT_COMPARTMENT out of range");
+_Static_assert(FLEXOS_DEFAULT_COMPARTMENT >= 0 &&
+		       FLEXOS_DEFAULT_COMPARTMENT < FLEXOS_NUM_COMPARTMENTS,
+	       "FLEXOS_DEFAULT_COMPARTMENT out of range");
 
 /* ---- stacks and the data shadow stack ------------------------------------------------------ */
 /* Every compartment gets a private stack of FLEXOS_STACK_SIZE bytes; under DSS the shadow of a
@@ -124,8 +126,6 @@ struct flexos_comp_rt {
 	char *stack_lo;     /* private stack [stack_lo, stack_hi); shadow above it under DSS */
 	char *stack_hi;
 	int host;           /* process that runs this compartment (0 = the main process) */
-	int protected_here; /* 1 if its private sections are PROT_NONE in this process */
-	char pad[24];
 } __attribute__((aligned(64)));
 
 extern struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
@@ -139,11 +139,12 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
 		_Static_assert(sizeof(__flexos_arg) <= 8 &&                                      \
 				       __builtin_classify_type(__flexos_arg) != 8 &&             \
 				       __builtin_classify_type(__flexos_arg) != 9,               \
-			       "flexos gate: arguments must be integer or pointer class (<= 8 bytes)"); \
+			       "flexos gate: arguments must be integer or pointer class"); \
 		(uint64_t)(uintptr_t)__flexos_arg;                                               \
 	}))
 #define FLEXOS_NARGS_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, N, ...) N
-#define FLEXOS_NARGS(...) FLEXOS_NARGS_(_ __VA_OPT__(,) __VA_ARGS__, X, X, X, X, X, X, 6, 5, 4, 3, 2, 1, 0)
+#define FLEXOS_NARGS(...)                                                                        \
+	FLEXOS_NARGS_(_ __VA_OPT__(, ) __VA_ARGS__, X, X, X, X, X, X, 6, 5, 4, 3, 2, 1, 0)
 #define FLEXOS_CAT_(a, b) a##b
 #define FLEXOS_CAT(a, b) FLEXOS_CAT_(a, b)
 #define FLEXOS_PACK_0() 0, 0, 0, 0, 0, 0

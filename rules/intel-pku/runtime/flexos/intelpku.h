@@ -4,7 +4,7 @@
  * Every intel-pku compartment gets a key (pkey_alloc) that tags its .data_comp<N>,
  * .bss_comp<N> and, unless stacks are shared, its private stack. Everything else (libc, the
  * runtime, .data_shared, the shared heap, DSS shadows) keeps key 0. While compartment N runs,
- * PKRU allows key 0 and N's key only (non-pku compartments of the process: key 0 only).
+ * PKRU allows key 0 and N's key only (other compartments of the process: key 0 only).
  *
  *   flexos_intelpku_gate(from, to, f, a…)          f(a…) in compartment `to`, result dropped
  *   flexos_intelpku_gate_r(from, to, ret, f, a…)   ret = f(a…) in compartment `to` (a statement)
@@ -50,7 +50,8 @@ flexos_intelpku_inline_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t
 	flexos_wrpkru((uint32_t)flexos_comp_rt[from].pkru);
 	return r;
 }
-#define FLEXOS_INTELPKU_CALL(from, to, fn, ...) flexos_intelpku_inline_call(from, to, fn, __VA_ARGS__)
+#define FLEXOS_INTELPKU_CALL(from, to, fn, ...)                                                  \
+	flexos_intelpku_inline_call(from, to, fn, __VA_ARGS__)
 #else
 #define FLEXOS_INTELPKU_CALL(from, to, fn, ...)                                                  \
 	flexos_intelpku_trampoline(__VA_ARGS__, fn, &flexos_comp_rt[from], &flexos_comp_rt[to])

@@ -1,0 +1,56 @@
+/** One file being ported: its edits (MagicString at tree-sitter offsets), proposals and temporaries. */
+import MagicString from 'magic-string';
+import { positionOf } from '../../analyze/facts.js';
+import type { FileFacts, FunctionDef, Span } from '../../analyze/model.js';
+import type { ParsedSource } from '../../parse/parser.js';
+import type { Proposal } from './model.js';
+
+export class FileWork {
+  readonly code: MagicString;
+  readonly proposals: Proposal[] = [];
+  private readonly usedNames = new Map<string, Set<string>>();
+
+  constructor(
+    readonly facts: FileFacts,
+    readonly parsed: ParsedSource,
+    readonly library: string,
+  ) {
+    this.code = new MagicString(parsed.text);
+  }
+
+  get text(): string {
+    return this.parsed.text;
+  }
+
+  propose(p: Omit<Proposal, 'file' | 'library' | 'line' | 'column'>): void {
+    const pos = positionOf(this.facts, p.span.start);
+    this.proposals.push({ file: this.facts.path, library: this.library, line: pos.line, column: pos.column, ...p });
+  }
+
+  /**
+   * A fresh name `<base><n>` (or `<base>` itself when `numbered` is false and it is free) for a
+   * temporary in `fn`: never one the function already uses.
+   */
+  freshName(fn: FunctionDef, base: string, numbered: boolean): string {
+    const key = `${fn.span.start}`;
+    let used = this.usedNames.get(key);
+    if (!used) {
+      used = new Set(this.text.slice(fn.span.start, fn.span.end).match(/\b[A-Za-z_]\w*\b/g) ?? []);
+      this.usedNames.set(key, used);
+    }
+    let name = numbered ? `${base}1` : base;
+    for (let n = 2; used.has(name); n++) name = `${base}${n}`;
+    used.add(name);
+    return name;
+  }
+
+  /** The enclosing function definition of an offset. */
+  functionAt(offset: number): FunctionDef | null {
+    for (const f of this.facts.functions) if (offset >= f.body.start && offset < f.body.end) return f;
+    return null;
+  }
+
+  overlapsParseError(span: Span): boolean {
+    return this.facts.parseErrors.some((e) => e.span.start < span.end && span.start < e.span.end);
+  }
+}

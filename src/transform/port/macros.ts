@@ -1,0 +1,86 @@
+/**
+ * Function-like macros of the tree, as far as `port` needs them: may a call written in a macro's
+ * argument be hoisted out of it (the macro evaluates the argument exactly once, unconditionally)?
+ */
+import Parser from 'tree-sitter';
+import { cLanguage, type ParsedSource, type SyntaxNode } from '../../parse/parser.js';
+
+export interface MacroDefinition {
+  name: string;
+  params: string[];
+  body: string;
+  file: string;
+  /** The `#define` node. */
+  node: SyntaxNode;
+  /** Offset of the body in the file. */
+  bodyStart: number;
+}
+
+export class MacroDefinitions {
+  private readonly byName = new Map<string, MacroDefinition[]>();
+  private readonly byFile = new Map<string, MacroDefinition[]>();
+
+  static of(parsed: Iterable<ParsedSource>): MacroDefinitions {
+    const defs = new MacroDefinitions();
+    const query = defineQuery();
+    for (const source of parsed) {
+      const list: MacroDefinition[] = [];
+      for (const { node } of query.captures(source.tree.rootNode)) {
+        const name = node.childForFieldName('name');
+        const value = node.childForFieldName('value');
+        if (!name) continue;
+        const paramsNode = node.childForFieldName('parameters');
+        const params = paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : [];
+        const def: MacroDefinition = {
+          name: name.text,
+          params,
+          body: value ? source.text.slice(value.startIndex, value.endIndex) : '',
+          file: source.path,
+          node,
+          bodyStart: value ? value.startIndex : node.endIndex,
+        };
+        list.push(def);
+        const same = defs.byName.get(def.name);
+        if (same) same.push(def);
+        else defs.byName.set(def.name, [def]);
+      }
+      defs.byFile.set(source.path, list);
+    }
+    return defs;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  inFile(path: string): MacroDefinition[] {
+    return this.byFile.get(path) ?? [];
+  }
+
+  /**
+   * True when every definition of `name` is function-like and uses each parameter exactly once,
+   * with no control flow, short-circuit operator, `sizeof`/`typeof` or `#`: the argument is then
+   * evaluated once, as a function argument would be (e.g. `unlikely(x)`).
+   */
+  evaluatesArgumentsOnce(name: string): boolean {
+    const defs = this.byName.get(name);
+    if (!defs || defs.length === 0) return false;
+    return defs.every((d) => d.node.type === 'preproc_function_def' && simpleBody(d));
+  }
+}
+
+function simpleBody(def: MacroDefinition): boolean {
+  const body = def.body.replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, '""').replace(/\\\n/g, ' ');
+  if (/&&|\|\||\?|#|;|\+\+|--|[^=!<>]=[^=]|\b(if|else|while|for|do|switch|sizeof|typeof|__typeof__|_Alignof|__builtin_constant_p|__builtin_choose_expr)\b/.test(body)) return false;
+  // any other call in the body may run before the argument: only the branch hint is allowed
+  for (const m of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+    if (m[1] !== '__builtin_expect' && !def.params.includes(m[1]!)) return false;
+  }
+  return def.params.every((p) => (body.match(new RegExp(String.raw`\b${p}\b`, 'g')) ?? []).length === 1);
+}
+
+let query: Parser.Query | null = null;
+function defineQuery(): Parser.Query {
+  query ??= new Parser.Query(cLanguage(), '(preproc_function_def) @d (preproc_def) @d');
+  return query;
+}

@@ -1,0 +1,97 @@
+/** Small questions about tree-sitter-c nodes that the port decisions ask. */
+import type { SyntaxNode } from '../../parse/parser.js';
+import type { Span } from '../../analyze/model.js';
+
+/** The node of `type` covering exactly `span` (walking up from the smallest node at its start). */
+export function nodeAt(root: SyntaxNode, span: Span, type: string | ReadonlySet<string>): SyntaxNode | null {
+  let n: SyntaxNode | null = root.descendantForIndex(span.start, span.start);
+  const wanted = (t: string): boolean => (typeof type === 'string' ? t === type : type.has(t));
+  while (n !== null && n.startIndex >= span.start) {
+    if (n.startIndex === span.start && n.endIndex === span.end && wanted(n.type)) return n;
+    if (n.endIndex > span.end) break;
+    n = n.parent;
+  }
+  return null;
+}
+
+export function same(a: SyntaxNode | null | undefined, b: SyntaxNode | null | undefined): boolean {
+  return !!a && !!b && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
+}
+
+/** Statements as tree-sitter-c names them (a call's enclosing statement is the first of these). */
+export const STATEMENTS: ReadonlySet<string> = new Set([
+  'expression_statement',
+  'return_statement',
+  'declaration',
+  'if_statement',
+  'while_statement',
+  'do_statement',
+  'for_statement',
+  'switch_statement',
+  'case_statement',
+  'labeled_statement',
+  'goto_statement',
+  'compound_statement',
+  'break_statement',
+  'continue_statement',
+]);
+
+export const LOOPS: ReadonlySet<string> = new Set(['while_statement', 'do_statement', 'for_statement']);
+
+export function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
+  for (let n = node.parent; n !== null; n = n.parent) {
+    if (n.type === 'function_definition' || n.type === 'translation_unit') return null;
+    if (STATEMENTS.has(n.type)) return n;
+  }
+  return null;
+}
+
+/** `(cond)` of an if/while/do/switch statement. */
+export function isStatementCondition(paren: SyntaxNode): boolean {
+  const holder = paren.parent;
+  if (!holder || paren.type !== 'parenthesized_expression') return false;
+  return (
+    (holder.type === 'if_statement' || holder.type === 'while_statement' || holder.type === 'do_statement' || holder.type === 'switch_statement') &&
+    same(holder.childForFieldName('condition'), paren)
+  );
+}
+
+/** Whitespace at the start of the line holding `offset`. */
+export function lineIndent(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart, offset))![0];
+}
+
+/** Offset just after the end of the line holding `offset` (after its newline, or the text end). */
+export function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl === -1 ? text.length : nl + 1;
+}
+
+/** The operator token of a binary/assignment/unary expression. */
+export function operatorOf(node: SyntaxNode): string {
+  return node.childForFieldName('operator')?.type ?? '';
+}
+
+/** Named children except comments. */
+export function namedChildren(node: SyntaxNode): SyntaxNode[] {
+  return node.namedChildren.filter((c) => c.type !== 'comment');
+}
+
+/** Every descendant (the node included), depth first, skipping subtrees `skip` rejects. */
+export function* descendants(node: SyntaxNode, skip?: (n: SyntaxNode) => boolean): Generator<SyntaxNode> {
+  if (skip?.(node)) return;
+  yield node;
+  for (const c of node.namedChildren) yield* descendants(c, skip);
+}
+
+/** Original source text of a node (the tree is of the parse view; the text is what we emit). */
+export function sourceOf(text: string, node: SyntaxNode | Span): string {
+  const s = 'startIndex' in node ? { start: node.startIndex, end: node.endIndex } : node;
+  return text.slice(s.start, s.end);
+}
+
+/** A C identifier: `[A-Za-z_][A-Za-z0-9_]*`. */
+export function isIdentifier(s: string): boolean {
+  return /^[A-Za-z_]\w*$/.test(s);
+}
