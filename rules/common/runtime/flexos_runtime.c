@@ -191,6 +191,10 @@ void flexos_rt_init(void)
 	size_t hs = heap_size();
 	flexos_rt_heap_init(map_shared(NULL, hs), hs);
 	make_stacks();
+	if (shm_fd >= 0) { /* the mappings keep the memory; the program keeps its descriptors */
+		close(shm_fd);
+		shm_fd = -1;
+	}
 }
 
 __attribute__((constructor(101))) static void flexos_rt_constructor(void)

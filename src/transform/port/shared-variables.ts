@@ -1,0 +1,247 @@
+/**
+ * Variables that must be shared (SPEC §2 `__attribute__((flexos_whitelist))`):
+ *  - locals and globals whose address goes to another library (a gate's or cross call's argument,
+ *    or an argument of a function pointer another library handed in: a callback);
+ *  - globals another library uses by name (directly, or through a static inline function of the
+ *    defining library's headers that the other library calls).
+ * The attribute goes right before the declaration's type specifier (the placement tree-sitter
+ * parses); a declaration of several variables of which only some are shared is split.
+ */
+import { isWhitelist, sharedSection } from '../../analyze/attributes.js';
+import { declaratorShape } from '../../analyze/declarators.js';
+import { positionOf } from '../../analyze/facts.js';
+import type { FileFacts, VariableDecl } from '../../analyze/model.js';
+import { fileTables } from '../../analyze/resolve.js';
+import type { SyntaxNode } from '../../parse/parser.js';
+import { localAt, type PortContext } from './context.js';
+import { lineIndent, nodeAt, same } from './syntax.js';
+
+export const WHITELIST_ATTRIBUTE = '__attribute__((flexos_whitelist))';
+
+export interface ShareRequest {
+  file: string;
+  variable: VariableDecl;
+  reason: string;
+}
+
+/** Every variable of a ported library that some crossing makes shared. */
+export function shareRequests(ctx: PortContext): ShareRequest[] {
+  return [...addressRequests(ctx), ...callbackArgumentRequests(ctx), ...globalUseRequests(ctx)];
+}
+
+function addressRequests(ctx: PortContext): ShareRequest[] {
+  const out: ShareRequest[] = [];
+  const sameLibraryGates = new Set<string>();
+  for (const g of ctx.analysis.gates) {
+    const target = g.calleeLibrary ?? g.site.library;
+    if (target === g.callerLibrary || target.replace(/-/g, '') === (g.callerLibrary ?? '').replace(/-/g, '')) sameLibraryGates.add(`${g.file}:${g.site.span.start}`);
+  }
+  for (const a of ctx.analysis.addressArguments) {
+    if (!a.crossLibrary || sameLibraryGates.has(`${a.file}:${a.callSpan.start}`)) continue;
+    const facts = ctx.index.file(a.file);
+    if (!facts) continue;
+    const reason = `its address is passed to ${a.callee}()${a.calleeLibrary ? ` of ${a.calleeLibrary}` : ''} at ${a.file}`;
+    out.push(...variableRequests(ctx, facts, a.name, a.binding === 'local' ? 'local' : 'file', a.arg.span.start, reason));
+  }
+  return out;
+}
+
+/** The definitions a name stands for at `at` in `facts`, as share requests (ported libraries only). */
+function variableRequests(ctx: PortContext, facts: FileFacts, name: string, binding: 'local' | 'file', at: number, reason: string): ShareRequest[] {
+  if (binding === 'local') {
+    if (!ctx.ported(facts)) return [];
+    const v = localAt(facts, name, at);
+    return v && v.storage !== 'extern' ? [{ file: facts.path, variable: v, reason }] : [];
+  }
+  const own = fileTables(facts).globals.get(name);
+  if (own && own.storage !== 'extern') return ctx.ported(facts) ? [{ file: facts.path, variable: own, reason }] : [];
+  return ctx.index
+    .globalDefinitions(name)
+    .filter((d) => ctx.ported(ctx.index.file(d.file)))
+    .map((d) => ({ file: d.file, variable: d.def, reason }));
+}
+
+/**
+ * `cb(&local)` where `cb` is a parameter of the enclosing function and another library hands a
+ * function to that function: the callback runs in its own library's compartment.
+ */
+function callbackArgumentRequests(ctx: PortContext): ShareRequest[] {
+  const out: ShareRequest[] = [];
+  const handedIn = new Map<string, string[]>();
+  for (const r of ctx.analysis.functionRefs) {
+    if (r.ref.passedTo === undefined || r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
+    const key = `${r.handedTo}\u0000${r.ref.passedTo}`;
+    const list = handedIn.get(key) ?? [];
+    list.push(`${r.ref.name}() of ${r.library}`);
+    handedIn.set(key, list);
+  }
+  if (handedIn.size === 0) return out;
+  for (const facts of ctx.index.files) {
+    if (!ctx.ported(facts)) continue;
+    for (const site of facts.calls) {
+      if (!site.indirect || site.inFunction === null) continue;
+      const fn = facts.functions.find((f) => site.span.start >= f.body.start && site.span.start < f.body.end);
+      if (!fn || !fn.params.some((p) => p.name === site.callee)) continue;
+      const foreign = handedIn.get(`${facts.library}\u0000${fn.name}`);
+      if (!foreign) continue;
+      for (const arg of site.args) {
+        if (!arg.baseName || arg.binding === 'param' || (arg.kind !== 'address-of' && arg.kind !== 'identifier')) continue;
+        const binding = arg.binding === 'local' ? 'local' : 'file';
+        const reqs = variableRequests(ctx, facts, arg.baseName, binding, arg.span.start, `its address is passed to ${site.callee}(), which can be ${[...new Set(foreign)].join(', ')} (a callback)`);
+        out.push(...reqs.filter((r) => arg.kind === 'address-of' || r.variable.isArray));
+      }
+    }
+  }
+  return out;
+}
+
+/** Globals of ported libraries used by name from another library. */
+function globalUseRequests(ctx: PortContext): ShareRequest[] {
+  const out: ShareRequest[] = [];
+  const defs = new Map<string, { file: string; library: string; variable: VariableDecl }[]>();
+  for (const facts of ctx.index.files) {
+    if (!ctx.ported(facts)) continue;
+    for (const g of facts.globals) {
+      if (g.storage !== 'none') continue;
+      const list = defs.get(g.name) ?? [];
+      list.push({ file: facts.path, library: facts.library, variable: g });
+      defs.set(g.name, list);
+    }
+  }
+  if (defs.size === 0) return out;
+  const names = [...defs.keys()].sort((a, b) => b.length - a.length);
+  const pattern = new RegExp(String.raw`\b(?:${names.join('|')})\b`, 'g');
+  // uses from code of another library
+  for (const facts of ctx.index.files) {
+    if (facts.library === null) continue;
+    const parsed = ctx.analysis.parsed.get(facts.path);
+    if (!parsed) continue;
+    const seen = new Set<string>();
+    for (const m of parsed.view.matchAll(pattern)) {
+      const name = m[0];
+      const foreign = defs.get(name)!.filter((d) => d.library !== facts.library);
+      if (foreign.length === 0 || seen.has(name)) continue;
+      if (!isGlobalUse(facts, parsed.tree.rootNode, name, m.index)) continue;
+      seen.add(name);
+      const pos = positionOf(facts, m.index).line;
+      for (const d of foreign) out.push({ file: d.file, variable: d.variable, reason: `${facts.library} uses it at ${facts.path}:${pos}` });
+    }
+  }
+  // uses from static inline functions of the defining library's headers, run by another library
+  const inlineRuns = new Map<string, Set<string>>();
+  for (const c of ctx.analysis.calls) {
+    if (c.class !== 'inline-header' || c.callerLibrary === null || c.callerLibrary === c.calleeLibrary) continue;
+    const set = inlineRuns.get(c.site.callee) ?? new Set();
+    set.add(c.callerLibrary);
+    inlineRuns.set(c.site.callee, set);
+  }
+  for (const [fnName, callers] of inlineRuns) {
+    for (const inline of ctx.index.headerInlines(fnName)) {
+      const facts = ctx.index.file(inline.file);
+      const parsed = ctx.analysis.parsed.get(inline.file);
+      if (!facts || !parsed) continue;
+      const body = parsed.view.slice(inline.def.body.start, inline.def.body.end);
+      for (const m of body.matchAll(pattern)) {
+        const at = inline.def.body.start + m.index;
+        const own = defs.get(m[0])!.filter((d) => d.library === inline.library && [...callers].some((c) => c !== d.library));
+        if (own.length === 0 || !isGlobalUse(facts, parsed.tree.rootNode, m[0], at)) continue;
+        for (const d of own) out.push({ file: d.file, variable: d.variable, reason: `${fnName}(), a static inline of ${inline.file}, uses it and runs in ${[...callers].sort().join(', ')}` });
+      }
+    }
+  }
+  return out;
+}
+
+/** Is the identifier at `at` a use of the file-scope variable `name` (not a declaration, not shadowed)? */
+function isGlobalUse(facts: FileFacts, root: SyntaxNode, name: string, at: number): boolean {
+  const node = nodeAt(root, { start: at, end: at + name.length }, 'identifier');
+  if (!node) return false;
+  const tables = fileTables(facts);
+  const own = tables.globals.get(name);
+  if (own && own.storage !== 'extern') return false;
+  if (facts.macros.includes(name) || tables.functionNames.has(name)) return false;
+  for (const v of [...facts.globals, ...facts.locals]) if (v.nameSpan.start === at) return false;
+  for (const p of facts.prototypes) if (p.span.start <= at && at < p.span.end) return false;
+  const fn = facts.functions.find((f) => at >= f.span.start && at < f.span.end);
+  if (fn) {
+    if (at < fn.body.start) return false;
+    if (fn.params.some((p) => p.name === name)) return false;
+    if (localAt(facts, name, at)) return false;
+  }
+  return true;
+}
+
+/** Adds the whitelist attribute for every request (grouped per declaration). */
+export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): void {
+  const byDeclaration = new Map<string, ShareRequest[]>();
+  for (const r of requests) {
+    const key = `${r.file}\u0000${r.variable.span.start}`;
+    const list = byDeclaration.get(key) ?? [];
+    list.push(r);
+    byDeclaration.set(key, list);
+  }
+  const keys = [...byDeclaration.keys()].sort();
+  for (const key of keys) {
+    const reqs = byDeclaration.get(key)!;
+    const work = ctx.file(reqs[0]!.file);
+    const facts = work.facts;
+    const declStart = reqs[0]!.variable.span.start;
+    const siblings = [...facts.globals, ...facts.locals].filter((v) => v.span.start === declStart);
+    const shared = (v: VariableDecl): boolean => v.attributes.some((a) => isWhitelist(a) || sharedSection(a));
+    const wanted = new Map<string, string>();
+    for (const r of reqs) if (!shared(r.variable) && !wanted.has(r.variable.name)) wanted.set(r.variable.name, r.reason);
+    if (wanted.size === 0) continue;
+    const declaration = nodeAt(work.parsed.tree.rootNode, reqs[0]!.variable.span, 'declaration');
+    const type = declaration?.childForFieldName('type');
+    if (!declaration || !type) {
+      ctx.report(facts, reqs[0]!.variable.nameSpan, 'unparsed', `'${reqs[0]!.variable.name}' must be shared (${reqs[0]!.reason}) but its declaration could not be read; add ${WHITELIST_ATTRIBUTE} by hand`);
+      continue;
+    }
+    const declarators = declaration.childrenForFieldName('declarator');
+    const status = declarators.map((d) => {
+      const name = declaratorShape(d).name;
+      return name !== null && wanted.has(name);
+    });
+    const propose = (): void => {
+      for (const [name, reason] of wanted) {
+        const v = siblings.find((s) => s.name === name) ?? reqs[0]!.variable;
+        work.propose({ kind: 'whitelist', span: v.nameSpan, name, reason, ...(v.functionName ? { inFunction: v.functionName } : {}) });
+      }
+    };
+    const everyUnsharedWanted = siblings.every((s) => wanted.has(s.name) || shared(s));
+    if (declarators.length <= 1 || everyUnsharedWanted) {
+      work.code.prependRight(type.startIndex, `${WHITELIST_ATTRIBUTE} `);
+      propose();
+      continue;
+    }
+    const spec = work.text.slice(declaration.startIndex, declarators[0]!.startIndex);
+    if (/[{}]/.test(work.parsed.view.slice(declaration.startIndex, declarators[0]!.startIndex)) || declaration.parent?.type === 'for_statement' || declaration.hasError) {
+      ctx.report(facts, reqs[0]!.variable.nameSpan, 'inline-type', `only some of the variables declared together here must be shared (${[...wanted.keys()].join(', ')}); split the declaration by hand and add ${WHITELIST_ATTRIBUTE} to them`);
+      continue;
+    }
+    splitDeclaration(work.code, work.text, declaration, type, declarators, status, spec);
+    propose();
+  }
+}
+
+/** Splits `T a, b, c;` where the shared status changes, marking the shared runs. */
+function splitDeclaration(
+  code: { prependRight(i: number, s: string): unknown; overwrite(a: number, b: number, s: string): unknown },
+  text: string,
+  declaration: SyntaxNode,
+  type: SyntaxNode,
+  declarators: SyntaxNode[],
+  status: boolean[],
+  spec: string,
+): void {
+  const typeOffset = type.startIndex - declaration.startIndex;
+  const sharedSpec = spec.slice(0, typeOffset) + `${WHITELIST_ATTRIBUTE} ` + spec.slice(typeOffset);
+  const indent = lineIndent(text, declaration.startIndex);
+  if (status[0]) code.prependRight(type.startIndex, `${WHITELIST_ATTRIBUTE} `);
+  for (let i = 1; i < declarators.length; i++) {
+    if (status[i] === status[i - 1]) continue;
+    const comma = declaration.children.find((c) => c.type === ',' && c.startIndex >= declarators[i - 1]!.endIndex && c.endIndex <= declarators[i]!.startIndex);
+    if (!comma || same(comma, declarators[i])) continue;
+    code.overwrite(comma.startIndex, declarators[i]!.startIndex, `;\n${indent}${status[i] ? sharedSpec : spec}`);
+  }
+}
