@@ -107,24 +107,44 @@ function intersects(regions, start, end) {
  * - found: function_definition nodes the analysis extracted (FileFacts.functions);
  * - swallowed: openings by layout (functionOpenings) that no found function starts at and whose
  *   header-to-brace range intersects an ERROR/MISSING region (tree-sitter lost the function);
- * - touched: found functions whose span intersects an ERROR/MISSING region, plus all swallowed.
+ * - touched: found functions whose span intersects an ERROR/MISSING region as FileFacts.parseErrors
+ *   reports them (outermost ERROR nodes), plus all swallowed.
+ * With the tree, also the `own` measure: found functions whose own function_definition subtree
+ * holds an ERROR/MISSING node, plus openings whose `{` sits inside an ERROR node. It differs from
+ * `touched` when a well-formed function_definition is a child of a larger ERROR node (tree-sitter
+ * recovering at file scope): the analysis still reads such a function completely.
  */
-export function functionErrors(file, text) {
+export function functionErrors(file, text, tree) {
   const regions = [...file.parseErrors].sort((a, b) => a.span.start - b.span.start);
   const bodies = new Set(file.functions.map((f) => f.body.start));
   const touchedFound = file.functions.filter((f) => intersects(regions, f.span.start, f.span.end));
   const swallowed = [];
+  const own = { touchedFound: 0, swallowed: 0 };
   let unmatched = 0;
-  if (regions.length > 0 || file.functions.length > 0) {
+  const broken = tree !== undefined && tree.rootNode.hasError;
+  if (broken) {
+    for (const f of file.functions) {
+      let n = tree.rootNode.descendantForIndex(f.span.start, f.span.end - 1);
+      while (n && n.type !== 'function_definition') n = n.parent;
+      if (!n || n.hasError) own.touchedFound++;
+    }
+  }
+  if (regions.length > 0) {
     const spans = file.functions.map((f) => f.span).sort((a, b) => a.start - b.start);
     for (const o of functionOpenings(codeOnly(text))) {
       if (bodies.has(o.brace)) continue;
       if (insideAny(spans, o.brace)) continue; // a column-0 line inside a parsed function
       if (intersects(regions, o.head, o.brace + 1)) swallowed.push(o);
       else unmatched++;
+      if (broken && insideError(tree.rootNode.descendantForIndex(o.brace, o.brace + 1))) own.swallowed++;
     }
   }
-  return { found: file.functions.length, touchedFound, swallowed, unmatched, regions };
+  return { found: file.functions.length, touchedFound, swallowed, unmatched, regions, own };
+}
+
+function insideError(node) {
+  for (let n = node; n; n = n.parent) if (n.type === 'ERROR' || n.isMissing) return true;
+  return false;
 }
 
 function insideAny(sortedSpans, offset) {
@@ -138,13 +158,13 @@ function insideAny(sortedSpans, offset) {
   return lo > 0 && offset < sortedSpans[lo - 1].end;
 }
 
-/** Sums functionErrors over every file of one or more analyses ({ root, analysis } pairs). */
+/** Sums functionErrors over every file of analyses ({ root, analysis }, analysed with keepParsed). */
 export function errorShare(analyses) {
-  const total = { files: 0, lines: 0, found: 0, touchedFound: 0, swallowed: 0, unmatched: 0, regions: 0, filesWithErrors: 0 };
+  const total = { files: 0, lines: 0, found: 0, touchedFound: 0, swallowed: 0, unmatched: 0, regions: 0, filesWithErrors: 0, ownTouched: 0, ownSwallowed: 0 };
   for (const { root, analysis } of analyses) {
     for (const file of analysis.index.files) {
       const text = readFileSync(join(root, file.path), 'latin1');
-      const r = functionErrors(file, text);
+      const r = functionErrors(file, text, analysis.parsed.get(file.path)?.tree);
       total.files++;
       total.lines += file.lineCount;
       total.found += r.found;
@@ -152,10 +172,22 @@ export function errorShare(analyses) {
       total.swallowed += r.swallowed.length;
       total.unmatched += r.unmatched;
       total.regions += r.regions.length;
+      total.ownTouched += r.own.touchedFound;
+      total.ownSwallowed += r.own.swallowed;
       if (r.regions.length > 0) total.filesWithErrors++;
     }
   }
   const functions = total.found + total.swallowed;
   const touched = total.touchedFound + total.swallowed;
-  return { ...total, functions, touched, share: functions === 0 ? 0 : touched / functions };
+  const ownFunctions = total.found + total.ownSwallowed;
+  const ownTouched = total.ownTouched + total.ownSwallowed;
+  return {
+    ...total,
+    functions,
+    touched,
+    share: functions === 0 ? 0 : touched / functions,
+    ownFunctions,
+    ownTouchedTotal: ownTouched,
+    ownShare: ownFunctions === 0 ? 0 : ownTouched / ownFunctions,
+  };
 }

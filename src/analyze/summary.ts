@@ -61,7 +61,7 @@ export interface UnparsedRegion {
   inFunction: string | null;
 }
 
-/** The JSON document of `flexos analyze --json` (documented in the README). */
+/** The JSON document of `flexos analyze --json` (documented in docs/analyze-json.md). */
 export interface AnalysisSummary {
   version: 1;
   root: string;

@@ -3,6 +3,7 @@ import { InputError } from '../diagnostics/input-error.js';
 import { analyzeBuilder, runAnalyze, type AnalyzeArgs } from './commands/analyze.js';
 import { rewriteBuilder, runRewrite, type RewriteArgs } from './commands/rewrite.js';
 import { e2eBuilder, runE2E, type E2EArgs } from './commands/e2e.js';
+import { portBuilder, runPort, type PortArgs } from './commands/port.js';
 import { processOutput, type CommandOutput } from './output.js';
 
 /** Exit codes: 0 ok, 1 findings or differences where asked, 2 usage or input error. */
@@ -38,6 +39,9 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
     .usage('$0 <command> [options]\n\nOS isolation as a build-time choice: analyze, port, rewrite and check Unikraft-style C.')
     .command<AnalyzeArgs>('analyze <tree>', 'libraries, symbols, cross-library calls, annotations and unparsed regions of a tree', analyzeBuilder, (args) =>
       guard(() => runAnalyze(args, out))(),
+    )
+    .command<PortArgs>('port <tree>', 'propose the annotations that port unported libraries (gates, whitelists, shared literals, callbacks) as a diff', portBuilder, (args) =>
+      guard(() => runPort(args, out))(),
     )
     .command<RewriteArgs>('rewrite <tree>', 'rewrite an annotated tree for one deployment configuration (gates, shared data, linker script, build)', rewriteBuilder, (args) =>
       guard(() => runRewrite(args, out))(),

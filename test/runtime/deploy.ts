@@ -45,7 +45,7 @@ export interface CompartmentSpec {
 }
 
 export interface DeploymentSpec {
-  /** unique label: the build directory is build/test-runtime/<tag> */
+  /** unique label: the build directory is build/test-runtime/<tag>.<pid> */
   tag: string;
   fixture: string;
   compartments: CompartmentSpec[];
@@ -53,6 +53,28 @@ export interface DeploymentSpec {
   defaultCompartment?: number;
   static?: boolean;
   extraCflags?: string[];
+}
+
+/**
+ * A fresh directory build/test-runtime/<tag>.<pid> for this process (several test runs may share
+ * the checkout); directories of earlier, finished runs of the same tag are removed.
+ */
+function workDir(tag: string): string {
+  const base = join(ROOT, 'build', 'test-runtime');
+  mkdirSync(base, { recursive: true });
+  for (const d of readdirSync(base)) {
+    const m = /^(.*)\.(\d+)$/.exec(d);
+    if (!m || m[1] !== tag) continue;
+    const pid = Number(m[2]);
+    let alive = pid !== process.pid;
+    try {
+      if (alive) process.kill(pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(join(base, d), { recursive: true, force: true });
+  }
+  return join(base, `${tag}.${process.pid}`);
 }
 
 /** Every rules/<dir>/mechanism.yaml, by driver name. */
@@ -129,8 +151,7 @@ async function gcc(args: string[], cwd: string): Promise<void> {
 /** Builds the deployment and returns the path of the linked program. */
 export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
   const mechs = loadMechanisms();
-  const out = join(ROOT, 'build', 'test-runtime', spec.tag);
-  rmSync(out, { recursive: true, force: true });
+  const out = workDir(spec.tag);
   const compOf = new Map<string, number>();
   spec.compartments.forEach((c, i) => c.libs.forEach((l) => compOf.set(l, i)));
   const mechOf = (i: number): Mechanism => {
@@ -253,8 +274,7 @@ export async function compileSnippet(
   flags: string[] = ['-O2', '-Wall', '-Werror', '-c', '-o', 'snippet.o'],
 ): Promise<{ ok: boolean; stderr: string; dir: string }> {
   const mechs = loadMechanisms();
-  const dir = join(ROOT, 'build', 'test-runtime', tag);
-  rmSync(dir, { recursive: true, force: true });
+  const dir = workDir(tag);
   const inc = join(dir, 'include', 'flexos');
   mkdirSync(inc, { recursive: true });
   const common = join(RULES, 'common', 'runtime', 'flexos');
@@ -282,7 +302,7 @@ export async function compileSnippet(
 
 /** Builds rules/common/bench/gatebench.c with its build.sh (args: sharing, pku, static). */
 export function buildGatebench(tag: string, args: string[]): string {
-  const out = join(ROOT, 'build', 'test-runtime', tag);
+  const out = workDir(tag);
   execFileSync('bash', [join(ROOT, 'rules', 'common', 'bench', 'build.sh'), out, ...args], { stdio: 'pipe' });
   return join(out, 'gatebench');
 }

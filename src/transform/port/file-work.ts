@@ -24,7 +24,8 @@ export class FileWork {
 
   propose(p: Omit<Proposal, 'file' | 'library' | 'line' | 'column'>): void {
     const pos = positionOf(this.facts, p.span.start);
-    this.proposals.push({ file: this.facts.path, library: this.library, line: pos.line, column: pos.column, ...p });
+    const { kind, ...rest } = p;
+    this.proposals.push({ kind, file: this.facts.path, library: this.library, line: pos.line, column: pos.column, ...rest });
   }
 
   /**

@@ -84,3 +84,13 @@ function defineQuery(): Parser.Query {
   query ??= new Parser.Query(cLanguage(), '(preproc_function_def) @d (preproc_def) @d');
   return query;
 }
+
+/** `name(` tokens in a macro body, with their offsets in the file (parameters excluded). */
+export function callsInBody(def: MacroDefinition): { name: string; at: number }[] {
+  const out: { name: string; at: number }[] = [];
+  const body = def.body.replace(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (m) => ' '.repeat(m.length));
+  for (const m of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) {
+    if (!def.params.includes(m[1]!)) out.push({ name: m[1]!, at: def.bodyStart + m.index });
+  }
+  return out;
+}

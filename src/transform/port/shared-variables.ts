@@ -10,7 +10,7 @@
 import { isWhitelist, sharedSection } from '../../analyze/attributes.js';
 import { declaratorShape } from '../../analyze/declarators.js';
 import { positionOf } from '../../analyze/facts.js';
-import type { FileFacts, VariableDecl } from '../../analyze/model.js';
+import type { CallSite, FileFacts, VariableDecl } from '../../analyze/model.js';
 import { fileTables } from '../../analyze/resolve.js';
 import type { SyntaxNode } from '../../parse/parser.js';
 import { localAt, type PortContext } from './context.js';
@@ -61,18 +61,28 @@ function variableRequests(ctx: PortContext, facts: FileFacts, name: string, bind
     .map((d) => ({ file: d.file, variable: d.def, reason }));
 }
 
+/** A call through a function-pointer parameter that another library fills with one of its functions. */
+export interface CallbackCall {
+  facts: FileFacts;
+  site: CallSite;
+  /** `fn() of libX` for each function another library hands in. */
+  foreign: string[];
+  /** The libraries those functions belong to. */
+  libraries: string[];
+}
+
 /**
  * `cb(&local)` where `cb` is a parameter of the enclosing function and another library hands a
  * function to that function: the callback runs in its own library's compartment.
  */
-function callbackArgumentRequests(ctx: PortContext): ShareRequest[] {
-  const out: ShareRequest[] = [];
-  const handedIn = new Map<string, string[]>();
+export function callbackCalls(ctx: PortContext): CallbackCall[] {
+  const out: CallbackCall[] = [];
+  const handedIn = new Map<string, { fn: string; library: string }[]>();
   for (const r of ctx.analysis.functionRefs) {
     if (r.ref.passedTo === undefined || r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
     const key = `${r.handedTo}\u0000${r.ref.passedTo}`;
     const list = handedIn.get(key) ?? [];
-    list.push(`${r.ref.name}() of ${r.library}`);
+    list.push({ fn: r.ref.name, library: r.library });
     handedIn.set(key, list);
   }
   if (handedIn.size === 0) return out;
@@ -84,12 +94,25 @@ function callbackArgumentRequests(ctx: PortContext): ShareRequest[] {
       if (!fn || !fn.params.some((p) => p.name === site.callee)) continue;
       const foreign = handedIn.get(`${facts.library}\u0000${fn.name}`);
       if (!foreign) continue;
-      for (const arg of site.args) {
-        if (!arg.baseName || arg.binding === 'param' || (arg.kind !== 'address-of' && arg.kind !== 'identifier')) continue;
-        const binding = arg.binding === 'local' ? 'local' : 'file';
-        const reqs = variableRequests(ctx, facts, arg.baseName, binding, arg.span.start, `its address is passed to ${site.callee}(), which can be ${[...new Set(foreign)].join(', ')} (a callback)`);
-        out.push(...reqs.filter((r) => arg.kind === 'address-of' || r.variable.isArray));
-      }
+      out.push({
+        facts,
+        site,
+        foreign: [...new Set(foreign.map((f) => `${f.fn}() of ${f.library}`))].sort(),
+        libraries: [...new Set(foreign.map((f) => f.library))].sort(),
+      });
+    }
+  }
+  return out;
+}
+
+function callbackArgumentRequests(ctx: PortContext): ShareRequest[] {
+  const out: ShareRequest[] = [];
+  for (const { facts, site, foreign } of callbackCalls(ctx)) {
+    for (const arg of site.args) {
+      if (!arg.baseName || arg.binding === 'param' || (arg.kind !== 'address-of' && arg.kind !== 'identifier')) continue;
+      const binding = arg.binding === 'local' ? 'local' : 'file';
+      const reqs = variableRequests(ctx, facts, arg.baseName, binding, arg.span.start, `its address is passed to ${site.callee}(), which can be ${foreign.join(', ')} (a callback)`);
+      out.push(...reqs.filter((r) => arg.kind === 'address-of' || r.variable.isArray));
     }
   }
   return out;

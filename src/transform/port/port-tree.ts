@@ -1,0 +1,113 @@
+/**
+ * `port`: the annotations a careful human porter would write for unported libraries (SPEC §2, §6),
+ * as edits of the original text, plus the sites left for a human. Pure over the analysis: the
+ * caller reads the tree (analyzeTree with keepParsed) and writes whatever it decides to write.
+ */
+import type { TreeAnalysis } from '../../analyze/analyze-tree.js';
+import { resolveFunctionName } from '../../analyze/resolve.js';
+import { addCallbacks } from './callbacks.js';
+import { PortContext } from './context.js';
+import { applyGate, gateLibraryName, planGate, stripCasts, wrapLiteral, type GatePlan } from './gates.js';
+import { addInclude, hasIsolationInclude } from './include.js';
+import { callsInBody } from './macros.js';
+import type { PortResult, PortedFile } from './model.js';
+import { applyShareRequests, callbackCalls, shareRequests } from './shared-variables.js';
+import { reportHeapCrossings, type HeapCrossing } from './heap.js';
+import { nodeAt } from './syntax.js';
+
+export interface PortOptions {
+  /** Library names (`libkvs`) to port; all libraries of the tree when absent. */
+  libraries?: readonly string[];
+}
+
+const GATED_CLASSES = new Set(['cross-exported', 'cross-unexported', 'ambiguous']);
+
+export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): PortResult {
+  const chosen = new Set(options.libraries ?? analysis.libraries.map((l) => l.name));
+  const ctx = new PortContext(analysis, chosen);
+
+  const plans: GatePlan[] = [];
+  const heap: HeapCrossing[] = [];
+  for (const call of analysis.calls) {
+    if (!GATED_CLASSES.has(call.class)) continue;
+    const facts = ctx.index.file(call.file);
+    if (!ctx.ported(facts)) continue;
+    if (call.calleeLibrary !== null) heap.push({ facts, site: call.site, target: call.calleeLibrary });
+    const plan = planGate(ctx, call);
+    if ('reason' in plan) ctx.report(facts, call.site.span, plan.reason, plan.message, { callee: call.site.callee, inFunction: call.site.inFunction });
+    else plans.push(plan);
+  }
+  for (const plan of plans) for (const literal of plan.literals) wrapLiteral(plan.work, literal, plan.caller.name);
+  wrapLiteralsOfExistingGates(ctx);
+  // inner calls first: a hoisted call carries its arguments' edits along
+  plans.sort((a, b) => a.call.endIndex - a.call.startIndex - (b.call.endIndex - b.call.startIndex) || a.call.startIndex - b.call.startIndex);
+  for (const plan of plans) applyGate(plan);
+
+  applyShareRequests(ctx, shareRequests(ctx));
+  addCallbacks(ctx);
+  for (const c of callbackCalls(ctx)) heap.push({ facts: c.facts, site: c.site, target: c.libraries.join(', ') });
+  reportHeapCrossings(ctx, heap);
+  reportMacroBodies(ctx);
+  reportUnparsed(ctx);
+
+  const files: PortedFile[] = [];
+  for (const work of ctx.touchedFiles()) {
+    if (work.proposals.length === 0) continue;
+    if (!hasIsolationInclude(work)) addInclude(work);
+    const after = work.code.toString();
+    if (after === work.text) continue;
+    work.proposals.sort((a, b) => a.span.start - b.span.start || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+    files.push({ path: work.facts.path, library: work.library, before: work.text, after, proposals: work.proposals });
+  }
+  const manual = ctx.manual.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span.start - b.span.start || (a.reason < b.reason ? -1 : 1)));
+  return { root: analysis.root, libraries: [...chosen].sort(), files, manual };
+}
+
+/** Raw string literals already passed through a gate into another library. */
+function wrapLiteralsOfExistingGates(ctx: PortContext): void {
+  for (const g of ctx.analysis.gates) {
+    const facts = ctx.index.file(g.file);
+    if (!ctx.ported(facts)) continue;
+    const target = g.calleeLibrary !== null ? gateLibraryName(g.calleeLibrary) : gateLibraryName(g.site.library);
+    if (target === gateLibraryName(facts.library)) continue;
+    for (const arg of g.site.args) {
+      if (arg.kind !== 'string') continue;
+      const work = ctx.file(g.file);
+      const node = nodeAt(work.parsed.tree.rootNode, arg.span, new Set(['string_literal', 'concatenated_string', 'cast_expression', 'parenthesized_expression']));
+      const literal = node ? stripCasts(node) : null;
+      if (literal && (literal.type === 'string_literal' || literal.type === 'concatenated_string')) wrapLiteral(work, literal, g.site.inFunction ?? undefined);
+    }
+  }
+}
+
+/** Calls into other libraries written inside `#define` bodies: invisible to the parser's statements. */
+function reportMacroBodies(ctx: PortContext): void {
+  for (const facts of ctx.index.files) {
+    if (!ctx.ported(facts)) continue;
+    for (const def of ctx.macros.inFile(facts.path)) {
+      const seen = new Set<string>();
+      for (const { name, at } of callsInBody(def)) {
+        if (seen.has(name)) continue;
+        const target = resolveFunctionName(ctx.index, facts, name);
+        if (target.class !== 'cross-exported') continue;
+        seen.add(name);
+        ctx.report(facts, { start: at, end: at + name.length }, 'macro-body', `macro ${def.name} calls ${name}() of ${target.library}; every expansion is a cross-library call — gate it inside the macro by hand`, { callee: name });
+      }
+    }
+  }
+}
+
+function reportUnparsed(ctx: PortContext): void {
+  for (const facts of ctx.index.files) {
+    if (!ctx.ported(facts)) continue;
+    for (const region of facts.parseErrors) {
+      ctx.report(
+        facts,
+        region.span,
+        'unparsed',
+        `tree-sitter could not parse this region${region.inFunction ? ` of ${region.inFunction}()` : ''}; calls and variables in it were not ported — check it by hand (or add the macro that confuses the parser to a --macros table)`,
+        { inFunction: region.inFunction },
+      );
+    }
+  }
+}
