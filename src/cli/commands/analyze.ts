@@ -16,7 +16,7 @@ export interface AnalyzeArgs {
 export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
   return y
     .positional('tree', { type: 'string', demandOption: true, describe: 'root of a Unikraft-style tree (directories with Makefile.uk are libraries)' })
-    .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in the README)' })
+    .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' }) as Argv<AnalyzeArgs>;
 }
 
