@@ -1,20 +1,23 @@
 // Which code makes tree-sitter lose functions: a diagnostic for growing grammars/macros.yaml.
-// Usage: node bench/errors.js <dir> [--no-macros] [--macros FILE]... [--top N] [--lines]
+// Usage: node bench/errors.js <dir> [--no-macros] [--macros FILE]... [--top N] [--lines] [--prune-conditionals]
 // Lists the identifiers most often found on the first line of ERROR/MISSING regions that touch a
 // function definition (weighted by the functions touched), then, with --lines, the regions
 // themselves (file:line, functions touched, first line of the region).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// --prune-conditionals: an experiment on what preprocessor handling would buy. Files with parse
+// errors are copied to .cache/bench/pruned/ with each conditional group that meets an error
+// reduced to one branch (bench/lib.js pruneConditionals), twice over, and the copy is analysed.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { analyzeTree } from '../dist/analyze/analyze-tree.js';
 import { emptyMacroTable, loadMacroTable } from '../dist/parse/macro-table.js';
-import { codeOnly, functionErrors } from './lib.js';
+import { CACHE, codeOnly, functionErrors, pruneConditionals } from './lib.js';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const values = (name) => args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
-const dir = args.find((a, i) => !a.startsWith('--') && !['--macros', '--top'].includes(args[i - 1]));
-if (!dir) {
-  console.error('usage: node bench/errors.js <dir> [--no-macros] [--macros FILE]... [--top N] [--lines]');
+const dirArg = args.find((a, i) => !a.startsWith('--') && !['--macros', '--top'].includes(args[i - 1]));
+if (!dirArg) {
+  console.error('usage: node bench/errors.js <dir> [--no-macros] [--macros FILE]... [--top N] [--lines] [--prune-conditionals]');
   process.exit(2);
 }
 const top = Number(values('--top')[0] ?? 30);
@@ -27,6 +30,7 @@ const C_WORDS = new Set(
     'size_t ssize_t uint8_t uint16_t uint32_t uint64_t int8_t int16_t int32_t int64_t NULL i j k n p x').split(' '),
 );
 
+const dir = flag('--prune-conditionals') ? prunedCopy(resolve(dirArg)) : dirArg;
 const analysis = analyzeTree(dir, { macros });
 const words = new Map();
 const regionRows = [];
@@ -71,6 +75,24 @@ if (flag('--lines')) {
   for (const r of regionRows.sort((a, b) => b.hits - a.hits).slice(0, top)) {
     console.log(`  ${String(r.hits).padStart(4)}  ${r.kind === 'missing' ? 'MISSING' : 'ERROR  '}${r.cpp ? ' #if' : '    '}  ${r.where}  ${r.line}`);
   }
+}
+
+/** The tree copied with conditionals pruned where they meet a parse error (two rounds). */
+function prunedCopy(root) {
+  const target = join(CACHE, 'bench', 'pruned', basename(dirname(root)) + '-' + basename(root));
+  rmSync(target, { recursive: true, force: true });
+  let current = root;
+  for (let round = 0; round < 2; round++) {
+    const a = analyzeTree(current, { macros });
+    for (const file of a.index.files) {
+      const text = readFileSync(join(current, file.path), 'latin1');
+      const out = file.parseErrors.length > 0 ? pruneConditionals(text, file.parseErrors) : text;
+      mkdirSync(dirname(join(target, file.path)), { recursive: true });
+      writeFileSync(join(target, file.path), out, 'latin1');
+    }
+    current = target;
+  }
+  return target;
 }
 
 /** A conditional directive inside the region or on the lines right around it. */

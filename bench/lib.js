@@ -191,3 +191,52 @@ export function errorShare(analyses) {
     ownShare: ownFunctions === 0 ? 0 : ownTouched / ownFunctions,
   };
 }
+
+/**
+ * Experiment, not part of flexos: what conditional-directive handling in the parse view would buy.
+ * Returns the text with the conditional groups (#if/#ifdef/#ifndef … #endif) that intersect one of
+ * `regions` reduced to one branch — the first, or the next one after an `#if 0` — with the
+ * directive lines and the other branches turned into spaces (offsets and newlines kept).
+ * Nested groups are handled where they lie inside the kept branch.
+ */
+export function pruneConditionals(text, regions) {
+  const groups = conditionalGroups(text);
+  const hit = (g) => regions.some((r) => r.span.start < g.end && Math.max(r.span.end, r.span.start + 1) > g.start);
+  const chars = text.split('');
+  const blank = (from, to) => {
+    for (let i = from; i < to; i++) if (chars[i] !== '\n') chars[i] = ' ';
+  };
+  for (const g of groups) {
+    if (!hit(g)) continue;
+    let keep = /^[ \t]*#[ \t]*if[ \t]+0[ \t]*(?:\/[*/].*)?$/.test(text.slice(g.directives[0].start, g.directives[0].end)) ? 1 : 0;
+    if (keep >= g.directives.length - 1) keep = -1;
+    for (let k = 0; k < g.directives.length; k++) {
+      const d = g.directives[k];
+      blank(d.start, d.end);
+      const next = g.directives[k + 1];
+      if (next && k !== keep) blank(d.end, next.start);
+    }
+  }
+  return chars.join('');
+}
+
+/** Conditional groups: the offsets of their directive lines, outermost groups included. */
+function conditionalGroups(text) {
+  const groups = [];
+  const stack = [];
+  const directive = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(?:\\\r?\n|[^\n])*/gm;
+  for (const m of text.matchAll(directive)) {
+    const d = { start: m.index, end: m.index + m[0].length };
+    const kind = m[1];
+    if (kind.startsWith('if')) stack.push({ start: d.start, end: d.end, directives: [d] });
+    else if (stack.length > 0) {
+      const g = stack[stack.length - 1];
+      g.directives.push(d);
+      if (kind === 'endif') {
+        g.end = d.end;
+        groups.push(stack.pop());
+      }
+    }
+  }
+  return groups;
+}

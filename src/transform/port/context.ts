@@ -2,10 +2,11 @@
 import type { TreeAnalysis } from '../../analyze/analyze-tree.js';
 import { positionOf } from '../../analyze/facts.js';
 import type { FileFacts, Span, VariableDecl } from '../../analyze/model.js';
-import { fileTables } from '../../analyze/resolve.js';
+import { fileTables, resolveFunctionName } from '../../analyze/resolve.js';
 import { InputError } from '../../diagnostics/input-error.js';
 import type { NameFacts } from './evaluation-order.js';
 import { FileWork } from './file-work.js';
+import { IncludeClosure } from './include-closure.js';
 import { MacroDefinitions } from './macros.js';
 import type { ManualReason, ManualSite } from './model.js';
 import { TypedefTable } from './value-class.js';
@@ -13,6 +14,7 @@ import { TypedefTable } from './value-class.js';
 export class PortContext {
   readonly typedefs: TypedefTable;
   readonly macros: MacroDefinitions;
+  readonly includes: IncludeClosure;
   readonly manual: ManualSite[] = [];
   private readonly work = new Map<string, FileWork>();
 
@@ -22,6 +24,7 @@ export class PortContext {
   ) {
     this.typedefs = TypedefTable.of(analysis.parsed.values());
     this.macros = MacroDefinitions.of(analysis.parsed.values());
+    this.includes = new IncludeClosure(analysis.index);
   }
 
   get index() {
@@ -65,7 +68,12 @@ export class PortContext {
     const tables = fileTables(facts);
     const text = this.analysis.parsed.get(facts.path)?.text ?? '';
     return {
-      isMacro: (name) => macros.has(name) || index.isMacro(name) || name === 'assert' || (/^[A-Z_][A-Z0-9_]*$/.test(name) && index.definitions(name).length === 0 && !tables.functionNames.has(name)),
+      isMacro: (name) => {
+        const target = resolveFunctionName(index, facts, name);
+        if (target.class === 'macro') return true;
+        if (target.class !== 'external') return this.includes.shadowing(facts, name)?.includes('macro') ?? false;
+        return name === 'assert' || /^[A-Z_][A-Z0-9_]*$/.test(name) || this.includes.shadowing(facts, name) !== null;
+      },
       macroEvaluatesOnce: (name) => macros.evaluatesArgumentsOnce(name),
       isVolatile: (name, at) => {
         const local = localAt(facts, name, at);

@@ -63,6 +63,10 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
   if (call.class === 'ambiguous') {
     return { reason: 'ambiguous', message: `${site.callee}() is exported by ${(call.candidates ?? []).join(' and ')}; the gate's library cannot be chosen — resolve the duplicate first` };
   }
+  const shadow = ctx.includes.shadowing(work.facts, site.callee);
+  if (shadow) {
+    return { reason: 'ambiguous', message: `${site.callee}() resolves to ${call.calleeLibrary}, but ${shadow}, which this file includes; check which one the call means and gate it by hand if it crosses` };
+  }
   const node = nodeAt(root, site.span, 'call_expression');
   const args = node?.childForFieldName('arguments') ?? null;
   if (!node || !args) return { reason: 'unparsed', message: `${site.callee}() could not be found in the parse tree; port it by hand` };
