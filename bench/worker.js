@@ -56,6 +56,7 @@ switch (kind) {
   case 'errors': {
     const tree = ERROR_TREES[target];
     if (!tree) throw new Error(`unknown error tree '${target}' (expected ${Object.keys(ERROR_TREES).join(', ')})`);
+    tree.prepare?.();
     const { value, ms } = timed(() => errorShare(tree.dirs.map((root) => ({ root, analysis: analyzeTree(root, { macros, keepParsed: true }) }))));
     result = { ...value, ms };
     break;

@@ -11,6 +11,8 @@
 # Idempotent: what is already there is reported and kept. Exit status 0 when everything is in
 # place, non-zero with a message otherwise.
 # Environment: FLEXOS_BENCH_CACHE overrides the cache dir (default <project>/.cache);
+#              FLEXOS_BETTER_SQLITE3 the better-sqlite3 version packed (default pinned below, so
+#              bench numbers stay comparable; Debian sources follow bookworm and its updates);
 #              FLEXOS_APT_SOURCES names a deb822 .sources file to use instead of the system's.
 # Usage: scripts/fetch-bench-sources.sh [sqlite-amalgamation] [redis] [sqlite3]   (default: all)
 set -euo pipefail
@@ -20,6 +22,7 @@ die() { printf 'fetch-bench-sources: ERROR: %s\n' "$*" >&2; exit 1; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${FLEXOS_BENCH_CACHE:-$ROOT/.cache}"
+BETTER_SQLITE3="${FLEXOS_BETTER_SQLITE3:-12.11.1}"
 export DEBIAN_FRONTEND=noninteractive
 
 WANT=("$@")
@@ -39,12 +42,12 @@ fetch_amalgamation() {
   command -v npm >/dev/null 2>&1 || die "npm not found: it is needed to fetch better-sqlite3 (npm pack)"
   mkdir -p "$dir"
   local tgz
-  tgz="$(ls "$dir"/better-sqlite3-*.tgz 2>/dev/null | head -n 1 || true)"
-  if [ -z "$tgz" ]; then
-    say "sqlite amalgamation: npm pack better-sqlite3"
-    (cd "$dir" && npm pack better-sqlite3 --silent >/dev/null) || die "npm pack better-sqlite3 failed (is the npm registry reachable?)"
-    tgz="$(ls "$dir"/better-sqlite3-*.tgz 2>/dev/null | head -n 1 || true)"
-    [ -n "$tgz" ] || die "npm pack better-sqlite3 produced no tarball in $dir"
+  tgz="$dir/better-sqlite3-$BETTER_SQLITE3.tgz"
+  if [ ! -s "$tgz" ]; then
+    say "sqlite amalgamation: npm pack better-sqlite3@$BETTER_SQLITE3"
+    (cd "$dir" && npm pack "better-sqlite3@$BETTER_SQLITE3" --silent >/dev/null) \
+      || die "npm pack better-sqlite3@$BETTER_SQLITE3 failed (is the npm registry reachable?)"
+    [ -s "$tgz" ] || die "npm pack better-sqlite3@$BETTER_SQLITE3 produced no $tgz"
   fi
   rm -rf "$dir/package"
   tar -xzf "$tgz" -C "$dir" package/deps/sqlite3 || die "cannot extract deps/sqlite3 from $tgz"
