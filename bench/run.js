@@ -1,5 +1,5 @@
 // `npm run bench`: analysis throughput and parse-error coverage on real outside code.
-// Usage: node bench/run.js [--only throughput|errors] [--runs N] [--json FILE]   (`parse` = throughput)
+// Usage: node bench/run.js [--only throughput|errors|rewrite|gates] [--runs N] [--json FILE]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
@@ -19,7 +19,7 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && only !== 'throughput' && only !== 'errors') fail(`--only takes 'throughput' (or 'parse') or 'errors', not '${onlyArg}'`);
+if (only !== undefined && !['throughput', 'errors', 'rewrite', 'gates'].includes(only)) fail(`--only takes throughput (or parse), errors, rewrite or gates, not '${onlyArg}'`);
 const runs = Number(option('--runs') ?? 3);
 if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
 const jsonOut = option('--json');
@@ -48,6 +48,7 @@ function ensureBuilt() {
 
 function ensureSources() {
   const missing = [];
+  if (only === 'rewrite' || only === 'gates') return;
   if (!existsSync(SOURCES.amalgamation)) missing.push('sqlite-amalgamation');
   if (only !== 'throughput') {
     for (const name of ['redis', 'sqlite3']) if (!existsSync(join(SOURCES[name], '.flexos-fetched'))) missing.push(name);
@@ -175,11 +176,64 @@ table = the bundled grammars/macros.yaml; no table = emptyMacroTable(). \`__attr
   lifted out of the parse view in both cases: that is built into buildParseView, not a table entry.`);
 }
 
+const REWRITE_RATIO_TARGET = 1.5; // issue 3: rewrite of the corpus ≤ 1.5 × analyze on it
+const EPT_GATE_CYCLES = 462; // SPEC §9: FlexOS EPT RPC gate, Xeon Silver 4114
+
+function rewriteCost() {
+  const tree = join(ROOT, 'corpus', 'ported');
+  const analyze = Array.from({ length: runs }, () => worker('analyze', tree));
+  const analyzeMs = median(analyze.map((r) => r.cpuMs));
+  const rows = [[`analyze corpus/ported`, '-', `${analyzeMs.toFixed(0)} ms`, '', '']];
+  report.rewrite = { analyzeCpuMs: analyzeMs, configs: [] };
+  for (const config of ['fcalls-1', 'vmept-3', 'mixed-pku-vmept']) {
+    const file = join(ROOT, 'corpus', 'configs', `${config}.yaml`);
+    const results = Array.from({ length: runs }, () => worker('rewrite', tree, file));
+    const ms = median(results.map((r) => r.cpuMs));
+    const ratio = ms / analyzeMs;
+    rows.push([`rewrite corpus/ported for ${config}`, results[0].changed, `${ms.toFixed(0)} ms`, ratio.toFixed(2), `≤ ${REWRITE_RATIO_TARGET} ${ratio <= REWRITE_RATIO_TARGET ? '✓' : '✗'}`]);
+    report.rewrite.configs.push({ config, cpuMs: ms, ratio });
+  }
+  console.log(`\nRewrite cost against analyze (CPU time, median of ${runs}; rewrite = analyze + transform + generated files, in memory)\n`);
+  console.log(table(['workload', 'files changed', 'CPU', '× analyze', 'target'], rows));
+}
+
+/** Gate round trips measured by rules/common/bench/gatebench.c in one run, beside a direct call and getppid(). */
+function gates() {
+  const out = join(ROOT, '.cache', 'gatebench');
+  const build = spawnSync('bash', [join(ROOT, 'rules', 'common', 'bench', 'build.sh'), out, 'dss'], { encoding: 'utf8' });
+  if (build.status !== 0) fail(`gatebench build failed:\n${build.stderr}`);
+  const run = spawnSync(join(out, 'gatebench'), [], { encoding: 'utf8' });
+  if (run.status !== 0) fail(`gatebench failed (exit ${run.status}):\n${run.stderr}`);
+  const lines = run.stdout.trim().split('\n');
+  const rows = [];
+  report.gates = [];
+  for (const line of lines.slice(1)) {
+    const m = /^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles/.exec(line);
+    if (!m) continue;
+    const [, what, ns, cycles] = m;
+    let anchor = '';
+    if (what === 'direct-call' || what === 'nop-gate') anchor = 'function call 2 cycles';
+    if (what === 'vmept-gate') anchor = `EPT RPC ${EPT_GATE_CYCLES} cycles (${Number(cycles) <= EPT_GATE_CYCLES ? '✓ below' : '✗ above'})`;
+    if (what === 'getppid-syscall') anchor = 'Linux syscall 146 (no KPTI) / 470 (KPTI)';
+    if (what.startsWith('heap-conversion')) anchor = `heap conversion ${{ '1': 66, '2': 140, '3': 218 }[what.slice(-1)]} cycles`;
+    if (what === 'dss-alias-3') anchor = 'DSS 2 cycles';
+    rows.push([what, `${Number(ns).toFixed(1)} ns`, Number(cycles).toFixed(1), anchor]);
+    report.gates.push({ what, ns: Number(ns), cycles: Number(cycles) });
+  }
+  console.log(`\nGate round trips, one run (${lines[0]})\n`);
+  console.log(table(['operation', 'time', 'cycles', 'SPEC §9 anchor'], rows));
+  console.log(`
+intel-pku gates need a CPU with PKU; this one has none, and timings from the QEMU TCG guest say
+nothing about hardware, so the MPK row is left out here (correctness is tested in the guest).`);
+}
+
 ensureBuilt();
 ensureSources();
 console.log(`bench: node ${process.version}, ${report.cpus} cores (${report.cpu})`);
-if (only !== 'errors') throughput();
-if (only !== 'throughput') errors();
+if (only === undefined || only === 'throughput') throughput();
+if (only === undefined || only === 'errors') errors();
+if (only === undefined || only === 'rewrite') rewriteCost();
+if (only === undefined || only === 'gates') gates();
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nbench: wrote ${jsonOut}`);

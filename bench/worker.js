@@ -4,6 +4,7 @@
 //   view-parse <file> parseSource only: parse view + tree-sitter
 //   ts-parse <file>   tree-sitter parse of the raw text alone
 //   errors <name>     function error share of ERROR_TREES[name]
+//   rewrite <dir> <config>  analyze + rewrite + generated deployment files, in memory
 // Prints one JSON line: { kind, lines, ms, maxRssKb, ... }.
 import { readFileSync } from 'node:fs';
 import Parser from 'tree-sitter';
@@ -12,6 +13,11 @@ import { analyzeTree } from '../dist/analyze/analyze-tree.js';
 import { emptyMacroTable, loadMacroTable } from '../dist/parse/macro-table.js';
 import { parseSource } from '../dist/parse/parser.js';
 import { ERROR_TREES, errorShare } from './lib.js';
+import { loadConfig } from '../dist/config/index.js';
+import { loadCommonRuntime, loadMechanisms } from '../dist/config/mechanisms.js';
+import { generateDeploymentFiles } from '../dist/emit/deployment-files.js';
+import { resolveDeployment } from '../dist/transform/deployment.js';
+import { rewriteTree } from '../dist/transform/rewrite-tree.js';
 
 const [kind, target, ...flags] = process.argv.slice(2);
 const macros = flags.includes('--no-macros') ? emptyMacroTable() : loadMacroTable();
@@ -39,6 +45,21 @@ switch (kind) {
     result = { lines: value.totalLines, files: value.index.files.length, ms, cpuMs };
     break;
   }
+  case 'rewrite': {
+    // everything `flexos rewrite` does but the writes: analyze, transform, generate the deployment
+    const config = flags.find((f) => !f.startsWith('--'));
+    const mechanisms = loadMechanisms();
+    const cfg = loadConfig(config, { knownDrivers: [...mechanisms.keys()] });
+    const { value, ms, cpuMs } = timed(() => {
+      const analysis = analyzeTree(target, { macros, keepParsed: true });
+      const d = resolveDeployment(cfg, analysis.libraries, mechanisms);
+      const r = rewriteTree(analysis, d);
+      generateDeploymentFiles(analysis, d, mechanisms, loadCommonRuntime());
+      return { analysis, changed: r.files.filter((f) => f.changed).length };
+    });
+    result = { lines: value.analysis.totalLines, files: value.analysis.index.files.length, changed: value.changed, ms, cpuMs };
+    break;
+  }
   case 'view-parse': {
     const text = readFileSync(target, 'latin1');
     const { value, ms, cpuMs } = timed(() => parseSource(target, text, macros));
@@ -62,6 +83,6 @@ switch (kind) {
     break;
   }
   default:
-    throw new Error(`unknown workload '${kind}' (expected analyze, view-parse, ts-parse or errors)`);
+    throw new Error(`unknown workload '${kind}' (expected analyze, rewrite, view-parse, ts-parse or errors)`);
 }
 process.stdout.write(JSON.stringify({ kind, target, ...result, maxRssKb: process.resourceUsage().maxRSS }) + '\n');

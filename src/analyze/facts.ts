@@ -313,7 +313,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   const inFunction = frame?.def.name ?? null;
   const calleeName = fn.type === 'identifier' ? fn.text : null;
   const args = argNodes.map((a) => argument(a, frame, view));
-  const gateKind = calleeName !== null ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
+  const gateKind = calleeName !== null && Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
   if (gateKind) {
     facts.gates.push(gate(node, gateKind, argNodes, args, inFunction));
     return;
@@ -323,7 +323,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
     facts.sharedLiterals.push({ span: span(node), literalSpan: lit ? span(lit) : span(argList), inFunction } satisfies SharedLiteralSite);
     return;
   }
-  const alloc = calleeName !== null ? SHARED_ALLOCATORS[calleeName] : undefined;
+  const alloc = calleeName !== null && Object.hasOwn(SHARED_ALLOCATORS, calleeName) ? SHARED_ALLOCATORS[calleeName] : undefined;
   if (alloc) {
     facts.sharedAllocs.push({
       kind: alloc.kind,
@@ -454,7 +454,7 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null): Function
     const fn = callNode?.childForFieldName('function');
     if (callNode && fn?.type === 'identifier') {
       const calleeName = fn.text;
-      const gateKind = GATE_NAMES[calleeName as keyof typeof GATE_NAMES];
+      const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
       if (gateKind) {
         const args = holder.namedChildren.filter((c) => c.type !== 'comment');
         const index = args.findIndex((a) => a.startIndex <= node.startIndex && node.endIndex <= a.endIndex);
@@ -462,7 +462,7 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null): Function
         if (index < firstPassed) return null; // library, ret and callee slots are not values
         ref.passedThroughGate = args[0]?.text ?? '';
         ref.passedTo = args[firstPassed - 1]?.text ?? '';
-      } else if (calleeName === SHARED_LITERAL_NAME || SHARED_ALLOCATORS[calleeName]) {
+      } else if (calleeName === SHARED_LITERAL_NAME || Object.hasOwn(SHARED_ALLOCATORS, calleeName)) {
         return null;
       } else {
         ref.passedTo = calleeName;

@@ -6,12 +6,14 @@ import { callbackLibrary } from '../../analyze/attributes.js';
 import type { FunctionDef } from '../../analyze/model.js';
 import type { PortContext } from './context.js';
 import { gateLibraryName } from './gates.js';
-import { nodeAt } from './syntax.js';
+import { insideError, nodeAt } from './syntax.js';
 
 export function addCallbacks(ctx: PortContext): void {
   const wanted = new Map<string, { file: string; def: FunctionDef; libraries: Set<string>; where: string[] }>();
   for (const r of ctx.analysis.functionRefs) {
     if (r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
+    const from = ctx.index.file(r.file);
+    if (!from || (r.ref.passedThroughGate === undefined && r.ref.passedTo !== undefined && ctx.includes.shadowing(from, r.ref.passedTo) !== null)) continue;
     const found = definitionOf(ctx, r.file, r.ref.name, r.library);
     if (!found || !ctx.ported(ctx.index.file(found.file))) continue;
     const key = `${found.file}\u0000${found.def.span.start}`;
@@ -27,6 +29,7 @@ export function addCallbacks(ctx: PortContext): void {
     const work = ctx.file(file);
     const node = nodeAt(work.parsed.tree.rootNode, def.span, 'function_definition');
     const type = node?.childForFieldName('type');
+    if (node && insideError(node)) continue; // reported as an unparsed region
     if (!node || !type || def.viaMacro !== undefined) {
       ctx.report(work.facts, def.nameSpan, 'macro-body', `${def.name}() is handed to ${missing.join(', ')} but its definition ${def.viaMacro ? `comes from macro ${def.viaMacro}` : 'could not be read'}; add ${missing.map((l) => `__attribute__((${l}_callback))`).join(' ')} by hand`);
       continue;

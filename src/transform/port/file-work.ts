@@ -6,7 +6,7 @@ import type { ParsedSource } from '../../parse/parser.js';
 import type { Proposal } from './model.js';
 
 export class FileWork {
-  readonly code: MagicString;
+  code: MagicString;
   readonly proposals: Proposal[] = [];
   private readonly usedNames = new Map<string, Set<string>>();
 
@@ -43,6 +43,23 @@ export class FileWork {
     for (let n = 2; used.has(name); n++) name = `${base}${n}`;
     used.add(name);
     return name;
+  }
+
+  /**
+   * Runs `edit` on the file; when the edits it records collide with earlier ones (MagicString
+   * refuses), the file is restored as it was and false is returned.
+   */
+  attempt(edit: () => void): boolean {
+    const backup = this.code.clone();
+    const proposals = this.proposals.length;
+    try {
+      edit();
+      return true;
+    } catch {
+      this.code = backup;
+      this.proposals.length = proposals;
+      return false;
+    }
   }
 
   /** The enclosing function definition of an offset. */

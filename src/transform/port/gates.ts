@@ -124,6 +124,10 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
   }
   if (parent.type === 'expression_statement') return { form: 'statement', value };
 
+  // return f(a);   (in a void function: `return f(a);` with f void, a GNU C idiom)
+  if (parent.type === 'return_statement' && caller.returnsVoid) {
+    return { form: 'return', value, inBlock: statement.parent?.type === 'compound_statement' };
+  }
   if (callee.returnsVoid) return { reason: 'unknown-type', message: `the value of ${name}(), which returns void, is used; port it by hand` };
   if (valueClass === 'float' || valueClass === 'wide') {
     return { reason: 'non-register-value', message: `${name}() returns '${callee.returnType}', which a gate cannot return (integer and pointer values only); port it by hand` };
@@ -162,7 +166,6 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
   // return f(a);
   if (parent.type === 'return_statement') {
     const inBlock = statement.parent?.type === 'compound_statement';
-    if (caller.returnsVoid) return { form: 'return', value, inBlock };
     const callerType = returnTypeOf(work.parsed, caller);
     if (callerType === null) return { reason: 'unknown-type', message: `the return type of ${caller.name}() could not be read; port ${name}() by hand` };
     return { form: 'return', value, inBlock, temp: work.freshName(caller, 'flexos_ret', false), tempType: callerType };
@@ -229,7 +232,8 @@ function isVoidCast(cast: SyntaxNode): boolean {
   return cast.childForFieldName('type')?.text.replace(/\s+/g, '') === 'void';
 }
 
-function stripCasts(node: SyntaxNode): SyntaxNode {
+/** The expression under casts and parentheses. */
+export function stripCasts(node: SyntaxNode): SyntaxNode {
   let n = node;
   for (;;) {
     if (n.type === 'cast_expression') n = n.childForFieldName('value') ?? n;
@@ -308,7 +312,7 @@ export function applyGate(plan: GatePlan): void {
         work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'return', inFunction: plan.caller.name });
         return;
       }
-      const decl = `${plan.tempType} ${temp};`;
+      const decl = declaration(plan.tempType!, temp);
       if (plan.inBlock) {
         code.overwrite(statement.startIndex, cut, `${decl}\n${indent}${head(temp)}`);
         code.overwrite(call.endIndex, statement.endIndex, `;\n${indent}return ${temp};`);
@@ -322,12 +326,17 @@ export function applyGate(plan: GatePlan): void {
     case 'hoist': {
       const temp = plan.temp!;
       const argText = hasArgs ? argSep + code.slice(open, close) : '';
-      code.appendLeft(statement.startIndex, `${plan.tempType} ${temp};\n${indent}flexos_gate_r(${lib}, ${temp}, ${callee}${argText});\n${indent}`);
+      code.appendLeft(statement.startIndex, `${declaration(plan.tempType!, temp)}\n${indent}flexos_gate_r(${lib}, ${temp}, ${callee}${argText});\n${indent}`);
       code.overwrite(call.startIndex, call.endIndex, temp);
       work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'hoist', inFunction: plan.caller.name });
       return;
     }
   }
+}
+
+/** `T name;`, written `T *name;` for pointer types. */
+function declaration(type: string, name: string): string {
+  return type.endsWith('*') ? `${type}${name};` : `${type} ${name};`;
 }
 
 /** Wraps a string literal argument of a gate in FLEXOS_SHARED_LITERAL(...). */
@@ -341,4 +350,3 @@ function span(node: SyntaxNode): { start: number; end: number } {
   return { start: node.startIndex, end: node.endIndex };
 }
 
-export { stripCasts };

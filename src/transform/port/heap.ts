@@ -4,14 +4,15 @@
  * heap (`flexos_malloc_whitelist`, SPEC §2); which allocations reach a crossing is a judgement the
  * porter makes, so `port` reports the allocation instead of changing it.
  */
-import type { CallArgument, CallSite, FileFacts } from '../../analyze/model.js';
+import type { CallArgument, FileFacts, Span } from '../../analyze/model.js';
 import { localAt, type PortContext } from './context.js';
 
 const ALLOCATORS = /^(malloc|calloc|realloc|reallocarray|strdup|strndup|memalign|aligned_alloc|posix_memalign|valloc)$/;
 
 export interface HeapCrossing {
   facts: FileFacts;
-  site: CallSite;
+  /** The call or gate: callee, place and arguments. */
+  site: { callee: string; span: Span; args: CallArgument[] };
   /** Library the memory goes to. */
   target: string;
 }

@@ -53,6 +53,10 @@ export class MacroDefinitions {
     return this.byName.has(name);
   }
 
+  definitions(name: string): MacroDefinition[] {
+    return this.byName.get(name) ?? [];
+  }
+
   inFile(path: string): MacroDefinition[] {
     return this.byFile.get(path) ?? [];
   }

@@ -36,6 +36,7 @@ export type ManualReason =
   | 'comma'
   | 'macro-argument'
   | 'macro-body'
+  | 'macro-expansion'
   | 'static-initializer'
   | 'too-many-arguments'
   | 'struct-by-value'

@@ -4,12 +4,12 @@
  * caller reads the tree (analyzeTree with keepParsed) and writes whatever it decides to write.
  */
 import type { TreeAnalysis } from '../../analyze/analyze-tree.js';
-import { resolveFunctionName } from '../../analyze/resolve.js';
+import { owningLibrary } from '../../analyze/libraries.js';
 import { addCallbacks } from './callbacks.js';
 import { PortContext } from './context.js';
 import { applyGate, gateLibraryName, planGate, stripCasts, wrapLiteral, type GatePlan } from './gates.js';
 import { addInclude, hasIsolationInclude } from './include.js';
-import { callsInBody } from './macros.js';
+import { reportMacroBodies, reportMacroExpansions } from './macro-calls.js';
 import type { PortResult, PortedFile } from './model.js';
 import { applyShareRequests, callbackCalls, shareRequests } from './shared-variables.js';
 import { reportHeapCrossings, type HeapCrossing } from './heap.js';
@@ -32,7 +32,7 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
     if (!GATED_CLASSES.has(call.class)) continue;
     const facts = ctx.index.file(call.file);
     if (!ctx.ported(facts)) continue;
-    if (call.calleeLibrary !== null) heap.push({ facts, site: call.site, target: call.calleeLibrary });
+    if (call.calleeLibrary !== null && ctx.includes.shadowing(facts, call.site.callee) === null) heap.push({ facts, site: call.site, target: call.calleeLibrary });
     const plan = planGate(ctx, call);
     if ('reason' in plan) ctx.report(facts, call.site.span, plan.reason, plan.message, { callee: call.site.callee, inFunction: call.site.inFunction });
     else plans.push(plan);
@@ -41,13 +41,22 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
   wrapLiteralsOfExistingGates(ctx);
   // inner calls first: a hoisted call carries its arguments' edits along
   plans.sort((a, b) => a.call.endIndex - a.call.startIndex - (b.call.endIndex - b.call.startIndex) || a.call.startIndex - b.call.startIndex);
-  for (const plan of plans) applyGate(plan);
+  for (const plan of plans) {
+    if (!plan.work.attempt(() => applyGate(plan))) {
+      ctx.report(plan.work.facts, { start: plan.call.startIndex, end: plan.call.endIndex }, 'unparsed', `${plan.callee}() could not be rewritten without disturbing another edit; gate it by hand`, { callee: plan.callee, inFunction: plan.caller.name });
+    }
+  }
 
   applyShareRequests(ctx, shareRequests(ctx));
   addCallbacks(ctx);
+  for (const g of analysis.gates) {
+    const facts = ctx.index.file(g.file);
+    if (ctx.ported(facts) && g.calleeLibrary !== null && g.calleeLibrary !== facts.library) heap.push({ facts, site: g.site, target: g.calleeLibrary });
+  }
   for (const c of callbackCalls(ctx)) heap.push({ facts: c.facts, site: c.site, target: c.libraries.join(', ') });
   reportHeapCrossings(ctx, heap);
   reportMacroBodies(ctx);
+  reportMacroExpansions(ctx);
   reportUnparsed(ctx);
 
   const files: PortedFile[] = [];
@@ -80,23 +89,6 @@ function wrapLiteralsOfExistingGates(ctx: PortContext): void {
   }
 }
 
-/** Calls into other libraries written inside `#define` bodies: invisible to the parser's statements. */
-function reportMacroBodies(ctx: PortContext): void {
-  for (const facts of ctx.index.files) {
-    if (!ctx.ported(facts)) continue;
-    for (const def of ctx.macros.inFile(facts.path)) {
-      const seen = new Set<string>();
-      for (const { name, at } of callsInBody(def)) {
-        if (seen.has(name)) continue;
-        const target = resolveFunctionName(ctx.index, facts, name);
-        if (target.class !== 'cross-exported') continue;
-        seen.add(name);
-        ctx.report(facts, { start: at, end: at + name.length }, 'macro-body', `macro ${def.name} calls ${name}() of ${target.library}; every expansion is a cross-library call — gate it inside the macro by hand`, { callee: name });
-      }
-    }
-  }
-}
-
 function reportUnparsed(ctx: PortContext): void {
   for (const facts of ctx.index.files) {
     if (!ctx.ported(facts)) continue;
@@ -109,5 +101,11 @@ function reportUnparsed(ctx: PortContext): void {
         { inFunction: region.inFunction },
       );
     }
+  }
+  for (const d of ctx.analysis.diagnostics) {
+    if (d.code !== 'unreadable-file') continue;
+    const library = owningLibrary(ctx.analysis.libraries, d.file);
+    if (library === null || !ctx.chosen.has(library.name)) continue;
+    ctx.manual.push({ file: d.file, library: library.name, line: d.line, column: d.column, span: { start: d.start ?? 0, end: d.end ?? 0 }, reason: 'unparsed', message: `${d.message}; the file was not ported` });
   }
 }

@@ -14,7 +14,8 @@ import type { CallSite, FileFacts, VariableDecl } from '../../analyze/model.js';
 import { fileTables } from '../../analyze/resolve.js';
 import type { SyntaxNode } from '../../parse/parser.js';
 import { localAt, type PortContext } from './context.js';
-import { lineIndent, nodeAt, same } from './syntax.js';
+import { gateLibraryName } from './gates.js';
+import { atFileScope, insideError, lineIndent, nodeAt, same } from './syntax.js';
 
 export const WHITELIST_ATTRIBUTE = '__attribute__((flexos_whitelist))';
 
@@ -34,12 +35,12 @@ function addressRequests(ctx: PortContext): ShareRequest[] {
   const sameLibraryGates = new Set<string>();
   for (const g of ctx.analysis.gates) {
     const target = g.calleeLibrary ?? g.site.library;
-    if (target === g.callerLibrary || target.replace(/-/g, '') === (g.callerLibrary ?? '').replace(/-/g, '')) sameLibraryGates.add(`${g.file}:${g.site.span.start}`);
+    if (g.callerLibrary !== null && gateLibraryName(target) === gateLibraryName(g.callerLibrary)) sameLibraryGates.add(`${g.file}:${g.site.span.start}`);
   }
   for (const a of ctx.analysis.addressArguments) {
     if (!a.crossLibrary || sameLibraryGates.has(`${a.file}:${a.callSpan.start}`)) continue;
     const facts = ctx.index.file(a.file);
-    if (!facts) continue;
+    if (!facts || ctx.includes.shadowing(facts, a.callee) !== null) continue;
     const reason = `its address is passed to ${a.callee}()${a.calleeLibrary ? ` of ${a.calleeLibrary}` : ''} at ${a.file}`;
     out.push(...variableRequests(ctx, facts, a.name, a.binding === 'local' ? 'local' : 'file', a.arg.span.start, reason));
   }
@@ -80,6 +81,8 @@ export function callbackCalls(ctx: PortContext): CallbackCall[] {
   const handedIn = new Map<string, { fn: string; library: string }[]>();
   for (const r of ctx.analysis.functionRefs) {
     if (r.ref.passedTo === undefined || r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
+    const from = ctx.index.file(r.file);
+    if (!from || (r.ref.passedThroughGate === undefined && ctx.includes.shadowing(from, r.ref.passedTo) !== null)) continue;
     const key = `${r.handedTo}\u0000${r.ref.passedTo}`;
     const list = handedIn.get(key) ?? [];
     list.push({ fn: r.ref.name, library: r.library });
@@ -124,8 +127,11 @@ function globalUseRequests(ctx: PortContext): ShareRequest[] {
   const defs = new Map<string, { file: string; library: string; variable: VariableDecl }[]>();
   for (const facts of ctx.index.files) {
     if (!ctx.ported(facts)) continue;
+    const root = ctx.analysis.parsed.get(facts.path)?.tree.rootNode;
     for (const g of facts.globals) {
       if (g.storage !== 'none') continue;
+      const declaration = root ? nodeAt(root, g.span, 'declaration') : null;
+      if (!declaration || !atFileScope(declaration)) continue;
       const list = defs.get(g.name) ?? [];
       list.push({ file: facts.path, library: facts.library, variable: g });
       defs.set(g.name, list);
@@ -215,6 +221,8 @@ export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): 
     for (const r of reqs) if (!shared(r.variable) && !wanted.has(r.variable.name)) wanted.set(r.variable.name, r.reason);
     if (wanted.size === 0) continue;
     const declaration = nodeAt(work.parsed.tree.rootNode, reqs[0]!.variable.span, 'declaration');
+    // a declaration in a region tree-sitter could not parse: that region is reported as unparsed
+    if (declaration && (insideError(declaration) || declaration.hasError)) continue;
     const type = declaration?.childForFieldName('type');
     if (!declaration || !type) {
       ctx.report(facts, reqs[0]!.variable.nameSpan, 'unparsed', `'${reqs[0]!.variable.name}' must be shared (${reqs[0]!.reason}) but its declaration could not be read; add ${WHITELIST_ATTRIBUTE} by hand`);
@@ -242,8 +250,11 @@ export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): 
       ctx.report(facts, reqs[0]!.variable.nameSpan, 'inline-type', `only some of the variables declared together here must be shared (${[...wanted.keys()].join(', ')}); split the declaration by hand and add ${WHITELIST_ATTRIBUTE} to them`);
       continue;
     }
-    splitDeclaration(work.code, work.text, declaration, type, declarators, status, spec);
-    propose();
+    const split = work.attempt(() => {
+      splitDeclaration(work.code, work.text, declaration, type, declarators, status, spec);
+      propose();
+    });
+    if (!split) ctx.report(facts, reqs[0]!.variable.nameSpan, 'inline-type', `only some of the variables declared together here must be shared (${[...wanted.keys()].join(', ')}); split the declaration by hand and add ${WHITELIST_ATTRIBUTE} to them`);
   }
 }
 

@@ -78,20 +78,17 @@ export function namedChildren(node: SyntaxNode): SyntaxNode[] {
   return node.namedChildren.filter((c) => c.type !== 'comment');
 }
 
-/** Every descendant (the node included), depth first, skipping subtrees `skip` rejects. */
-export function* descendants(node: SyntaxNode, skip?: (n: SyntaxNode) => boolean): Generator<SyntaxNode> {
-  if (skip?.(node)) return;
-  yield node;
-  for (const c of node.namedChildren) yield* descendants(c, skip);
+/** The node sits inside a region tree-sitter could not parse (an ERROR ancestor). */
+export function insideError(node: SyntaxNode): boolean {
+  for (let n = node.parent; n !== null; n = n.parent) if (n.type === 'ERROR') return true;
+  return false;
 }
 
-/** Original source text of a node (the tree is of the parse view; the text is what we emit). */
-export function sourceOf(text: string, node: SyntaxNode | Span): string {
-  const s = 'startIndex' in node ? { start: node.startIndex, end: node.endIndex } : node;
-  return text.slice(s.start, s.end);
-}
-
-/** A C identifier: `[A-Za-z_][A-Za-z0-9_]*`. */
-export function isIdentifier(s: string): boolean {
-  return /^[A-Za-z_]\w*$/.test(s);
+/** A declaration at file scope (only preprocessor conditionals or linkage blocks around it). */
+export function atFileScope(node: SyntaxNode): boolean {
+  for (let n = node.parent; n !== null; n = n.parent) {
+    if (n.type === 'translation_unit') return true;
+    if (!/^(preproc_(if|ifdef|else|elif|elifdef)|linkage_specification|declaration_list)$/.test(n.type)) return false;
+  }
+  return false;
 }

@@ -1,0 +1,545 @@
+/**
+ * `flexos port` on a small two-library tree (test/port/fixtures/basic: liba exports functions,
+ * libb calls them in every position a port has to handle). Proves the exact diff for each gate
+ * form, whitelist, shared literal, callback and include; that every manual case is listed with
+ * its reason and left unchanged; idempotence; --write all-or-nothing; --patch; --json; exit codes.
+ */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runPort, type PortArgs, type PortDeps } from '../../src/cli/commands/port.js';
+import { main } from '../../src/cli/main.js';
+import { InputError } from '../../src/diagnostics/input-error.js';
+import { writeFilesAtomic } from '../../src/emit/atomic-write.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURE = join(REPO, 'test/port/fixtures/basic');
+const PLACEHOLDERS = join(REPO, 'rules/fcalls/placeholders');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** runPort as the CLI runs it: an InputError is exit 2 with one `flexos:` line. */
+function port(args: Partial<PortArgs> & { tree: string }, deps: PortDeps = {}): Run {
+  let stdout = '';
+  let stderr = '';
+  const out = { stdout: (t: string) => void (stdout += t), stderr: (t: string) => void (stderr += t) };
+  try {
+    return { code: runPort(args, out, deps), stdout, stderr };
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return { code: 2, stdout, stderr: stderr + `flexos: ${err.message}\n` };
+  }
+}
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+function copyOfFixture(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flexos-port-'));
+  temps.push(dir);
+  cpSync(FIXTURE, join(dir, 'tree'), { recursive: true });
+  return join(dir, 'tree');
+}
+
+function snapshot(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else files.set(relative(root, p), readFileSync(p, 'latin1'));
+    }
+  };
+  walk(root);
+  return files;
+}
+
+/** Splits a multi-file diff into path → that file's diff. */
+function perFile(diff: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of diff.split(/^(?=diff --git )/m)) {
+    if (part === '') continue;
+    out.set(/^diff --git a\/(\S+)/.exec(part)![1]!, part);
+  }
+  return out;
+}
+
+const EXPECTED: Record<string, string> = {
+  'a/a.c': `diff --git a/a/a.c b/a/a.c
+--- a/a/a.c
++++ b/a/a.c
+@@ -1,9 +1,10 @@
+ #include <stdarg.h>
+ #include <string.h>
+ #include <a/a.h>
++#include <flexos/isolation.h>
+ 
+-int a_level = 1;
+-int a_counter;
++__attribute__((flexos_whitelist)) int a_level = 1;
++__attribute__((flexos_whitelist)) int a_counter;
+ static char a_store[64];
+ 
+ int a_get(int x)
+@@ -70,7 +71,7 @@
+ 
+ int a_iter(a_cb cb, void *arg)
+ {
+-	int v = a_counter;
++	__attribute__((flexos_whitelist)) int v = a_counter;
+ 
+ 	return cb(&v, arg);
+ }
+`,
+  'b/assignment.c': `diff --git a/b/assignment.c b/b/assignment.c
+--- a/b/assignment.c
++++ b/b/assignment.c
+@@ -1,12 +1,13 @@
+ #include <a/a.h>
++#include <flexos/isolation.h>
+ 
+ int b_assign(int x)
+ {
+ 	int r;
+ 	char *p;
+ 
+-	r = a_get(x);
+-	r = (a_get(r + 1));
+-	p = a_dup(0);
++	flexos_gate_r(liba, r, a_get, x);
++	flexos_gate_r(liba, r, a_get, r + 1);
++	flexos_gate_r(liba, p, a_dup, 0);
+ 	return r + (p != 0);
+ }
+`,
+  'b/hoist.c': `diff --git a/b/hoist.c b/b/hoist.c
+--- a/b/hoist.c
++++ b/b/hoist.c
+@@ -1,4 +1,5 @@
+ #include <a/a.h>
++#include <flexos/isolation.h>
+ 
+ static int b_twice(int v)
+ {
+@@ -9,18 +10,34 @@
+ {
+ 	int y;
+ 
+-	y = 1 + a_get(x);
+-	if (a_get(y) < 0)
++	int flexos_tmp1;
++	flexos_gate_r(liba, flexos_tmp1, a_get, x);
++	y = 1 + flexos_tmp1;
++	int flexos_tmp2;
++	flexos_gate_r(liba, flexos_tmp2, a_get, y);
++	if (flexos_tmp2 < 0)
+ 		return -1;
+-	if (a_get(y) > 0 && x)
++	int flexos_tmp3;
++	flexos_gate_r(liba, flexos_tmp3, a_get, y);
++	if (flexos_tmp3 > 0 && x)
+ 		y++;
+-	y += a_get(2);
+-	y = a_get(a_get(x));
+-	y = b_twice(a_get(y));
+-	switch (a_get(3)) {
++	int flexos_tmp4;
++	flexos_gate_r(liba, flexos_tmp4, a_get, 2);
++	y += flexos_tmp4;
++	int flexos_tmp5;
++	flexos_gate_r(liba, flexos_tmp5, a_get, x);
++	flexos_gate_r(liba, y, a_get, flexos_tmp5);
++	int flexos_tmp6;
++	flexos_gate_r(liba, flexos_tmp6, a_get, y);
++	y = b_twice(flexos_tmp6);
++	int flexos_tmp7;
++	flexos_gate_r(liba, flexos_tmp7, a_get, 3);
++	switch (flexos_tmp7) {
+ 	case 1:
+ 		y++;
+ 		break;
+ 	}
+-	return y * a_get(y);
++	int flexos_tmp8;
++	flexos_gate_r(liba, flexos_tmp8, a_get, y);
++	return y * flexos_tmp8;
+ }
+`,
+  'b/initializer.c': `diff --git a/b/initializer.c b/b/initializer.c
+--- a/b/initializer.c
++++ b/b/initializer.c
+@@ -1,11 +1,14 @@
+ #include <a/a.h>
++#include <flexos/isolation.h>
+ 
+ int b_init(int x)
+ {
+-	int r = a_get(x);
+-	const char *s = a_dup(0);
+-	char *t =
+-		a_dup(0);
++	int r;
++	flexos_gate_r(liba, r, a_get, x);
++	const char *s;
++	flexos_gate_r(liba, s, a_dup, 0);
++	char *t;
++	flexos_gate_r(liba, t, a_dup, 0);
+ 
+ 	return r + (s != 0) + (t != 0);
+ }
+`,
+  'b/noinc.c': `diff --git a/b/noinc.c b/b/noinc.c
+--- a/b/noinc.c
++++ b/b/noinc.c
+@@ -1,7 +1,10 @@
+ /* A file without includes: the prototype is written here. */
++#include <flexos/isolation.h>
+ int a_get(int x);
+ 
+ int b_noinc(int x)
+ {
+-	return a_get(x) + 1;
++	int flexos_tmp1;
++	flexos_gate_r(liba, flexos_tmp1, a_get, x);
++	return flexos_tmp1 + 1;
+ }
+`,
+  'b/ported.c': `diff --git a/b/ported.c b/b/ported.c
+--- a/b/ported.c
++++ b/b/ported.c
+@@ -13,7 +13,7 @@
+ {
+ 	int r;
+ 
+-	flexos_gate_r(liba, r, a_name, "raw");
++	flexos_gate_r(liba, r, a_name, FLEXOS_SHARED_LITERAL("raw"));
+ 	flexos_gate(liba, a_fill, (char *)&b_sum, sizeof(b_sum));
+ 	flexos_gate_r(liba, r, a_iter, b_cb2, 0);
+ 	return r;
+`,
+  'b/return.c': `diff --git a/b/return.c b/b/return.c
+--- a/b/return.c
++++ b/b/return.c
+@@ -1,18 +1,22 @@
+ #include <a/a.h>
++#include <flexos/isolation.h>
+ 
+ int b_return(int x)
+ {
+-	return a_get(x);
++	int flexos_ret;
++	flexos_gate_r(liba, flexos_ret, a_get, x);
++	return flexos_ret;
+ }
+ 
+ long b_return_unbraced(int x)
+ {
+ 	if (x)
+-		return a_get(x);
++		{ long flexos_ret; flexos_gate_r(liba, flexos_ret, a_get, x); return flexos_ret; }
+ 	return 0;
+ }
+ 
+ void b_return_void(int x)
+ {
+-	return a_put(x);
++	flexos_gate(liba, a_put, x);
++	return;
+ }
+`,
+  'b/shared.c': `diff --git a/b/shared.c b/b/shared.c
+--- a/b/shared.c
++++ b/b/shared.c
+@@ -1,10 +1,12 @@
+ #include <a/a.h>
++#include <flexos/isolation.h>
+ 
+-static char b_buf[32];
+-static int b_count;
+-int b_x, b_y;
++static __attribute__((flexos_whitelist)) char b_buf[32];
++static __attribute__((flexos_whitelist)) int b_count;
++int b_x;
++__attribute__((flexos_whitelist)) int b_y;
+ 
+-static int b_cb(int *v, void *arg)
++static __attribute__((liba_callback)) int b_cb(int *v, void *arg)
+ {
+ 	*(int *)arg += *v;
+ 	return 0;
+@@ -12,16 +14,17 @@
+ 
+ int b_shared(void)
+ {
+-	int local, other = 0;
+-	char name[8];
+-	int sum = 0;
++	__attribute__((flexos_whitelist)) int local;
++	int other = 0;
++	__attribute__((flexos_whitelist)) char name[8];
++	__attribute__((flexos_whitelist)) int sum = 0;
+ 
+-	a_fill(b_buf, sizeof(b_buf));
+-	a_fill(name, sizeof(name));
+-	a_fill((char *)&local, sizeof(local));
+-	a_fill((char *)&b_y, sizeof(b_y));
+-	a_fill((char *)&b_count, sizeof(b_count));
+-	a_name("literal");
+-	a_iter(b_cb, &sum);
++	flexos_gate(liba, a_fill, b_buf, sizeof(b_buf));
++	flexos_gate(liba, a_fill, name, sizeof(name));
++	flexos_gate(liba, a_fill, (char *)&local, sizeof(local));
++	flexos_gate(liba, a_fill, (char *)&b_y, sizeof(b_y));
++	flexos_gate(liba, a_fill, (char *)&b_count, sizeof(b_count));
++	flexos_gate(liba, a_name, FLEXOS_SHARED_LITERAL("literal"));
++	flexos_gate(liba, a_iter, b_cb, &sum);
+ 	return a_level + a_counter_get() + other + sum + b_x;
+ }
+`,
+  'b/statement.c': `diff --git a/b/statement.c b/b/statement.c
+--- a/b/statement.c
++++ b/b/statement.c
+@@ -1,8 +1,9 @@
+ #include <a/a.h>
++#include <flexos/isolation.h>
+ 
+ void b_statement(int x)
+ {
+-	a_put(x);
+-	(void)a_get(x);
+-	a_fill(0, 0);
++	flexos_gate(liba, a_put, x);
++	flexos_gate(liba, a_get, x);
++	flexos_gate(liba, a_fill, 0, 0);
+ }
+`,
+};
+
+describe('the proposed diff, file by file', () => {
+  const run = port({ tree: FIXTURE });
+  const files = perFile(run.stdout);
+
+  test('exit 1 when something is proposed, and only the expected files change', () => {
+    expect(run.code).toBe(1);
+    expect([...files.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  test.each([
+    ['statement', 'b/statement.c'],
+    ['assignment', 'b/assignment.c'],
+    ['initializer', 'b/initializer.c'],
+    ['return (in a block, unbraced, and in a void function)', 'b/return.c'],
+    ['nested call hoisted into a temporary', 'b/hoist.c'],
+  ])('gate form: %s', (_form, path) => {
+    expect(files.get(path)).toBe(EXPECTED[path]);
+  });
+
+  test.each([
+    ['whitelists for address-passed locals and globals, a split declaration, a shared literal, a callback', 'b/shared.c'],
+    ['whitelists in the defining library: globals used by name or through a static inline, a callback argument', 'a/a.c'],
+    ['the include goes after the leading comment of a file without includes', 'b/noinc.c'],
+    ['an existing gate only gets its raw literal wrapped', 'b/ported.c'],
+  ])('%s', (_what, path) => {
+    expect(files.get(path)).toBe(EXPECTED[path]);
+  });
+});
+
+describe('manual sites', () => {
+  const run = port({ tree: FIXTURE });
+  const notes = run.stderr.split('\n').filter((l) => l.endsWith('[port-manual]'));
+
+  test('every manual case of b/manual.c is listed with its reason, and the file is left unchanged', () => {
+    expect(perFile(run.stdout).has('b/manual.c')).toBe(false);
+    const expected: [number, RegExp][] = [
+      [4, /macro B_GET calls a_get\(\) of liba/],
+      [17, /a_get\(\) is in a loop header/],
+      [19, /right operand of '&&'/],
+      [21, /branch of '\?:'/],
+      [22, /comma expression/],
+      [23, /argument of macro B_CHECK/],
+      [24, /a_many\(\) takes 7 arguments; a gate passes at most 6/],
+      [25, /a_sum\(\) is variadic/],
+      [26, /a_take\(\) takes 'struct pair p' by value/],
+      [27, /a_pair\(\) returns 'pair_t' by value/],
+      [28, /a_ratio\(\) returns 'double'/],
+      [29, /one of 2 variables declared together/],
+      [30, /initialises const 'c'/],
+      [31, /shares its statement with the call b_bump\(\)/],
+      [34, /not directly in a \{ \} block/],
+      [36, /operand of sizeof and is never called/],
+      [37, /a_hidden\(\) belongs to liba, which does not export it/],
+      [38, /a_get_twice\(\) is a macro \(a\/include\/a\/a\.h\) that calls a_get\(\) of liba/],
+    ];
+    const manual = notes.filter((n) => n.startsWith('b/manual.c:'));
+    expect(manual).toHaveLength(expected.length);
+    expected.forEach(([line, message], i) => {
+      expect(manual[i]).toMatch(new RegExp(`^b/manual\\.c:${line}:\\d+: note: `));
+      expect(manual[i]).toMatch(message);
+    });
+    expect(notes).toHaveLength(expected.length);
+  });
+
+  test('the JSON names each manual site with a stable reason code', () => {
+    const json = JSON.parse(port({ tree: FIXTURE, json: true }).stdout) as { manual: { file: string; line: number; reason: string }[] };
+    expect(json.manual.map((m) => `${m.line}:${m.reason}`)).toEqual([
+      '4:macro-body',
+      '17:loop-condition',
+      '19:conditional',
+      '21:conditional',
+      '22:comma',
+      '23:macro-argument',
+      '24:too-many-arguments',
+      '25:variadic',
+      '26:struct-by-value',
+      '27:struct-by-value',
+      '28:non-register-value',
+      '29:multi-declarator',
+      '30:const-initializer',
+      '31:unsequenced',
+      '34:not-in-block',
+      '36:unevaluated',
+      '37:unexported',
+      '38:macro-expansion',
+    ]);
+  });
+});
+
+describe('summary', () => {
+  test('stderr holds the per-library porting table after the diff', () => {
+    const run = port({ tree: FIXTURE });
+    const lines = run.stderr.split('\n');
+    expect(lines[0]).toMatch(/^library\s+lines \+\/-\s+gates\s+gate_r\s+shared vars\s+shared literals\s+callbacks\s+manual$/);
+    expect(lines.find((l) => l.startsWith('liba '))).toMatch(/^liba\s+\+4\/-3\s+0\s+0\s+3\s+0\s+0\s+0$/);
+    expect(lines.find((l) => l.startsWith('libb '))).toMatch(/^libb\s+\+69\/-37\s+11\s+18\s+6\s+2\s+1\s+18$/);
+  });
+});
+
+describe('idempotence and writing', () => {
+  test('port --write, then port again: nothing to propose, exit 0, no diff', () => {
+    const tree = copyOfFixture();
+    const first = port({ tree, write: true });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('wrote 9 files');
+    const again = port({ tree });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toContain('nothing to propose');
+    // the manual sites are still there, unchanged
+    expect(again.stderr.split('\n').filter((l) => l.endsWith('[port-manual]'))).toHaveLength(18);
+  });
+
+  test('--write writes exactly what the diff shows (git apply of --patch gives the same tree)', () => {
+    const written = copyOfFixture();
+    port({ tree: written, write: true });
+    const patched = copyOfFixture();
+    const patchFile = join(patched, '..', 'port.patch');
+    const r = port({ tree: patched, patch: patchFile });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('port.patch');
+    execFileSync('git', ['apply', '-p1', patchFile], { cwd: patched });
+    expect(snapshot(patched)).toEqual(snapshot(written));
+  });
+
+  test('--write is all or nothing: when one file cannot be written, no file changes and the exit is 2', () => {
+    const tree = copyOfFixture();
+    const before = snapshot(tree);
+    const blocker = join(tree, '..', 'not-a-directory');
+    writeFileSync(blocker, 'x');
+    const failing = (files: ReadonlyMap<string, string>): void => writeFilesAtomic(new Map([...files, [join(blocker, 'x.c'), 'y']]));
+    const r = port({ tree, write: true }, { writeFiles: failing });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/flexos: .*could not write the ported files, none was changed/);
+    expect(snapshot(tree)).toEqual(before);
+  });
+
+  test('the ported fixture still compiles warning-free with the placeholder header', () => {
+    const tree = copyOfFixture();
+    port({ tree, write: true });
+    for (const root of [FIXTURE, tree]) {
+      for (const file of [...snapshot(root).keys()].filter((f) => f.endsWith('.c'))) {
+        const r = spawnSync('gcc', ['-std=gnu11', '-Wall', '-Werror', '-fsyntax-only', `-I${join(root, 'a/include')}`, `-I${PLACEHOLDERS}`, join(root, file)], { encoding: 'utf8' });
+        expect(`${file}: ${r.stderr}`).toBe(`${file}: `);
+      }
+    }
+  });
+});
+
+describe('options and exit codes', () => {
+  test('--lib b (or libb) ports only that library', () => {
+    for (const lib of ['b', 'libb']) {
+      const files = [...perFile(port({ tree: FIXTURE, lib: [lib] }).stdout).keys()];
+      expect(files.every((f) => f.startsWith('b/'))).toBe(true);
+      expect(files).toHaveLength(8);
+    }
+  });
+
+  test('an unknown library is exit 2 and lists the known ones', () => {
+    const r = port({ tree: FIXTURE, lib: ['nope'] });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("flexos: unknown library 'nope'; the tree has: a (liba), b (libb)\n");
+  });
+
+  test('a missing tree is exit 2 through the CLI, with one flexos: line', async () => {
+    let stderr = '';
+    const code = await main(['port', join(FIXTURE, 'missing')], { stdout: () => undefined, stderr: (t) => void (stderr += t) });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^flexos: .*no such directory/);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  test('the CLI registers port: exit 1 with the diff on stdout', async () => {
+    let stdout = '';
+    const code = await main(['port', FIXTURE, '--lib', 'a'], { stdout: (t) => void (stdout += t), stderr: () => undefined });
+    expect(code).toBe(1);
+    expect(stdout).toBe(EXPECTED['a/a.c']);
+  });
+
+  test('a library with nothing to propose: exit 0 and an empty diff', () => {
+    const tree = copyOfFixture();
+    port({ tree, write: true, lib: ['a'] });
+    const r = port({ tree, lib: ['a'] });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
+  test('--json: edits per file, the summary and the manual sites', () => {
+    const r = port({ tree: FIXTURE, json: true });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(r.stdout) as {
+      version: number;
+      libraries: string[];
+      files: { path: string; added: number; removed: number; diff: string; edits: { kind: string; line: number; name?: string; target?: string; form?: string }[] }[];
+      summary: { total: { gates: number; gatesR: number; sharedVariables: number; sharedLiterals: number; callbacks: number; manual: number } };
+    };
+    expect(json.version).toBe(1);
+    expect(json.libraries).toEqual(['liba', 'libb']);
+    expect(json.files.map((f) => f.path)).toEqual(Object.keys(EXPECTED).sort());
+    const ret = json.files.find((f) => f.path === 'b/return.c')!;
+    expect(ret.diff).toBe(EXPECTED['b/return.c']);
+    expect(ret.edits.filter((e) => e.kind === 'gate_r').map((e) => [e.line, e.name, e.target, e.form])).toEqual([
+      [5, 'a_get', 'liba', 'return'],
+      [11, 'a_get', 'liba', 'return'],
+    ]);
+    expect(json.summary.total).toMatchObject({ gates: 11, gatesR: 18, sharedVariables: 9, sharedLiterals: 2, callbacks: 1, manual: 18 });
+  });
+
+  test('colour only when asked (a TTY): plain text otherwise', () => {
+    const plain = port({ tree: FIXTURE, lib: ['a'] });
+    expect(plain.stdout).not.toContain('\u001b[');
+    const coloured = port({ tree: FIXTURE, lib: ['a'] }, { color: true });
+    expect(coloured.stdout).toContain('\u001b[32m+#include <flexos/isolation.h>');
+    expect(coloured.stdout.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain.stdout);
+  });
+});
