@@ -5,6 +5,7 @@
 //   ts-parse <file>   tree-sitter parse of the raw text alone
 //   errors <name>     function error share of ERROR_TREES[name]
 //   rewrite <dir> <config>  analyze + rewrite + generated deployment files, in memory
+//   port <dir>        analyze + port proposals, in memory
 // Prints one JSON line: { kind, lines, ms, maxRssKb, ... }.
 import { readFileSync } from 'node:fs';
 import Parser from 'tree-sitter';
@@ -18,6 +19,7 @@ import { loadCommonRuntime, loadMechanisms } from '../dist/config/mechanisms.js'
 import { generateDeploymentFiles } from '../dist/emit/deployment-files.js';
 import { resolveDeployment } from '../dist/transform/deployment.js';
 import { rewriteTree } from '../dist/transform/rewrite-tree.js';
+import { portTree } from '../dist/transform/port/port-tree.js';
 
 const [kind, target, ...flags] = process.argv.slice(2);
 const macros = flags.includes('--no-macros') ? emptyMacroTable() : loadMacroTable();
@@ -58,6 +60,15 @@ switch (kind) {
       return { analysis, changed: r.files.filter((f) => f.changed).length };
     });
     result = { lines: value.analysis.totalLines, files: value.analysis.index.files.length, changed: value.changed, ms, cpuMs };
+    break;
+  }
+  case 'port': {
+    const { value, ms, cpuMs } = timed(() => {
+      const analysis = analyzeTree(target, { macros, keepParsed: true });
+      portTree(analysis);
+      return analysis;
+    });
+    result = { lines: value.totalLines, files: value.index.files.length, ms, cpuMs };
     break;
   }
   case 'view-parse': {
