@@ -98,3 +98,29 @@ export function baseTypeText(declaration: SyntaxNode): string {
   }
   return parts.join(' ');
 }
+
+/** Storage classes, qualifiers and the base type of a declaration, read in one pass. */
+export interface Specifiers {
+  storage: Set<string>;
+  qualifiers: Set<string>;
+  /** Base type text with qualifiers (`const struct foo`). */
+  type: string;
+  typeNode: SyntaxNode | null;
+}
+
+export function specifiers(declaration: SyntaxNode): Specifiers {
+  const typeNode = declaration.childForFieldName('type');
+  const typeStart = typeNode?.startIndex ?? -1;
+  const storage = new Set<string>();
+  const qualifiers = new Set<string>();
+  const parts: string[] = [];
+  for (const child of declaration.namedChildren) {
+    const t = child.type;
+    if (t === 'storage_class_specifier') storage.add(child.text);
+    else if (t === 'type_qualifier') {
+      qualifiers.add(child.text);
+      parts.push(child.text);
+    } else if (child.startIndex === typeStart) parts.push(child.text.replace(/\s+/g, ' '));
+  }
+  return { storage, qualifiers, type: parts.join(' '), typeNode };
+}

@@ -6,7 +6,7 @@ import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
-import { baseTypeText, declaratorShape, declaratorsOf, hasStorageClass, hasQualifier } from './declarators.js';
+import { baseTypeText, declaratorShape, declaratorsOf, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
   AttributeUse,
@@ -116,7 +116,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
         break;
       }
       case 'call':
-        call(node, frame, facts, macroArgSpans, view);
+        call(node, frame, facts, macroArgSpans, view, seenValues);
         break;
       case 'include': {
         const inc = include(node);
@@ -135,6 +135,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
       }
     }
   }
+  facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
   if (parsed.tree.rootNode.hasError) facts.parseErrors = parseErrors(parsed.tree.rootNode, lines, facts.functions);
   attachAttributes(attributeUses(parsed.macroSites), facts, view);
   return facts;
@@ -241,13 +242,14 @@ function parameters(list: SyntaxNode | null): { params: Param[]; variadic: boole
 
 function fileScopeDeclaration(node: SyntaxNode, facts: FileFacts): void {
   const declarators = declaratorsOf(node);
-  const isStatic = hasStorageClass(node, 'static');
-  const isExtern = hasStorageClass(node, 'extern');
+  const spec = specifiers(node);
+  const isStatic = spec.storage.has('static');
+  const isExtern = spec.storage.has('extern');
   for (const d of declarators) {
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode) continue;
     if (shape.isFunction) {
-      const type = node.childForFieldName('type');
+      const type = spec.typeNode;
       const { params, variadic } = parameters(shape.parameters);
       const decl: FunctionDecl = {
         name: shape.name,
@@ -260,16 +262,16 @@ function fileScopeDeclaration(node: SyntaxNode, facts: FileFacts): void {
       facts.prototypes.push(decl);
     }
   }
-  facts.globals.push(...variables(node, null).map((v) => ({ ...v, storage: isStatic ? 'static' : isExtern ? 'extern' : 'none' }) as VariableDecl));
+  facts.globals.push(...variables(node, null, spec).map((v) => ({ ...v, storage: isStatic ? 'static' : isExtern ? 'extern' : 'none' }) as VariableDecl));
 }
 
 /** Variables (not functions) declared by a declaration. */
-function variables(node: SyntaxNode, functionName: string | null): VariableDecl[] {
+function variables(node: SyntaxNode, functionName: string | null, spec: Specifiers = specifiers(node)): VariableDecl[] {
   const result: VariableDecl[] = [];
   const declarators = declaratorsOf(node);
-  const storage = hasStorageClass(node, 'static') ? 'static' : hasStorageClass(node, 'extern') ? 'extern' : 'none';
-  const type = baseTypeText(node);
-  const isConst = hasQualifier(node, 'const');
+  const storage = spec.storage.has('static') ? 'static' : spec.storage.has('extern') ? 'extern' : 'none';
+  const type = spec.type;
+  const isConst = spec.qualifiers.has('const');
   for (const d of declarators) {
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode || shape.isFunction) continue;
@@ -305,7 +307,7 @@ function include(node: SyntaxNode): IncludeDirective | null {
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
-function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string): void {
+function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>): void {
   const fn = node.childForFieldName('function');
   const argList = node.childForFieldName('arguments');
   if (!fn || !argList) return;
@@ -315,7 +317,9 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   const args = argNodes.map((a) => argument(a, frame, view));
   const gateKind = calleeName !== null && Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
   if (gateKind) {
-    facts.gates.push(gate(node, gateKind, argNodes, args, inFunction));
+    const site = gate(node, gateKind, argNodes, args, inFunction);
+    facts.gates.push(site);
+    identifierArguments(argNodes, args, gateKind === 'gate_r' ? 3 : 2, facts, inFunction, seenValues, { passedTo: site.callee, passedThroughGate: site.library });
     return;
   }
   if (calleeName === SHARED_LITERAL_NAME) {
@@ -335,6 +339,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
     } satisfies SharedAllocSite);
     return;
   }
+  identifierArguments(argNodes, args, 0, facts, inFunction, seenValues, calleeName !== null ? { passedTo: calleeName } : {});
   const site: CallSite = {
     callee: calleeName ?? fn.text,
     span: span(node),
@@ -349,6 +354,24 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   site.context = where.context;
   if (where.statement) site.statementSpan = span(where.statement);
   facts.calls.push(site);
+}
+
+/** Plain identifier arguments at file scope binding: candidate function addresses handed over. */
+function identifierArguments(
+  argNodes: SyntaxNode[],
+  args: CallArgument[],
+  first: number,
+  facts: FileFacts,
+  inFunction: string | null,
+  seenValues: Set<number>,
+  target: { passedTo?: string; passedThroughGate?: string },
+): void {
+  for (let i = first; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg.kind !== 'identifier' || arg.binding !== 'file' || argNodes[i]!.type !== 'identifier') continue;
+    seenValues.add(arg.span.start);
+    facts.functionRefs.push({ name: arg.baseName!, span: arg.span, inFunction, ...target });
+  }
 }
 
 function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[], args: CallArgument[], inFunction: string | null): GateSite {
@@ -573,7 +596,7 @@ function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
 function parseErrors(root: SyntaxNode, lines: LineIndex, functions: FunctionDef[]): ParseErrorRegion[] {
   const regions: ParseErrorRegion[] = [];
   const report = (s: Span, kind: 'error' | 'missing'): void => {
-    const fn = functions.find((f) => s.start >= f.span.start && s.start < f.span.end);
+    const fn = functionAt(functions, s.start);
     const last = regions[regions.length - 1];
     if (last && last.kind === kind && kind === 'error' && s.start - last.span.end <= 1 && last.inFunction === (fn?.name ?? null)) {
       last.span.end = s.end;
@@ -665,4 +688,18 @@ export function positionOf(facts: FileFacts, offset: number): { line: number; co
     lineIndexes.set(facts, li);
   }
   return li.position(offset);
+}
+
+/** The function whose span holds an offset (functions are in document order, not nested). */
+function functionAt(functions: FunctionDef[], at: number): FunctionDef | undefined {
+  let lo = 0;
+  let hi = functions.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const f = functions[mid]!;
+    if (at < f.span.start) hi = mid - 1;
+    else if (at >= f.span.end) lo = mid + 1;
+    else return f;
+  }
+  return undefined;
 }
