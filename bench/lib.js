@@ -112,14 +112,16 @@ function intersects(regions, start, end) {
  * - swallowed: openings by layout (functionOpenings) that no found function starts at and whose
  *   header-to-brace range intersects an ERROR/MISSING region (tree-sitter lost the function);
  * - touched: found functions whose span intersects an ERROR/MISSING region as FileFacts.parseErrors
- *   reports them (outermost ERROR nodes), plus all swallowed.
+ *   reports them (outermost ERROR nodes) or a #if branch the analysis skipped
+ *   (FileFacts.skippedBranches), plus all swallowed.
  * With the tree, also the `own` measure: found functions whose own function_definition subtree
  * holds an ERROR/MISSING node, plus openings whose `{` sits inside an ERROR node. It differs from
  * `touched` when a well-formed function_definition is a child of a larger ERROR node (tree-sitter
  * recovering at file scope): the analysis still reads such a function completely.
  */
 export function functionErrors(file, text, tree) {
-  const regions = [...file.parseErrors].sort((a, b) => a.span.start - b.span.start);
+  // a #if branch the analysis skipped counts like an ERROR region: its functions are not read
+  const regions = [...file.parseErrors, ...(file.skippedBranches ?? []).map((b) => ({ span: b.span }))].sort((a, b) => a.span.start - b.span.start);
   const bodies = new Set(file.functions.map((f) => f.body.start));
   const touchedFound = file.functions.filter((f) => intersects(regions, f.span.start, f.span.end));
   const swallowed = [];

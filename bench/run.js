@@ -169,7 +169,9 @@ functions: function_definition nodes the analysis extracts (FileFacts.functions)
   extracted functions.
 touched: the function's span intersects an ERROR/MISSING region as the analysis reports it
   (FileFacts.parseErrors: outermost ERROR nodes, so a well-formed function that tree-sitter kept as a
-  child of a larger ERROR node counts), or the function was swallowed. This is the target's measure.
+  child of a larger ERROR node counts) or an #elif/#else branch the analysis skipped (it reads a
+  group that splits a construct as its first branch), or the function was swallowed. This is the
+  target's measure.
 own error: the function's own function_definition subtree holds an ERROR/MISSING node, or its \`{\`
   sits inside an ERROR node: the functions whose calls the analysis may really miss.
 table = the bundled grammars/macros.yaml; no table = emptyMacroTable(). \`__attribute__((...))\` is

@@ -133,6 +133,22 @@ export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
       });
     }
   }
+  for (const file of index.files) {
+    for (const b of file.skippedBranches) {
+      diagnostics.push({
+        code: b.hasAnnotation ? 'annotation-in-skipped-branch' : 'skipped-branch',
+        severity: b.hasAnnotation ? 'error' : 'note',
+        file: file.path,
+        line: b.start.line,
+        column: b.start.column,
+        start: b.span.start,
+        end: b.span.end,
+        message: b.hasAnnotation
+          ? 'this #elif/#else branch holds flexos annotations, but its #if group only parses one branch at a time and flexos read the first; restructure the group so each branch is complete C (or move the annotated code out of it)'
+          : 'this #elif/#else branch was not analyzed: its #if group splits a construct, so flexos read the first branch only (as with the condition true)',
+      });
+    }
+  }
   diagnostics.push(...duplicateExports(index));
   diagnostics.sort(compareDiagnostics);
   return { root, libraries: [...index.libraries], index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };

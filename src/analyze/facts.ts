@@ -38,6 +38,8 @@ function query(): Parser.Query {
 
 export const GATE_NAMES = { flexos_gate: 'gate', flexos_gate_r: 'gate_r' } as const;
 export const SHARED_LITERAL_NAME = 'FLEXOS_SHARED_LITERAL';
+/** Words that mark a SPEC §2 annotation in raw text. */
+const ANNOTATION_WORDS = /\bflexos_(gate|gate_r|whitelist|\w+_whitelist)\b|\bFLEXOS_SHARED_LITERAL\b|\blib\w+_callback\b/;
 /** Placeholder allocator → how many leading arguments are not library names. */
 export const SHARED_ALLOCATORS: Record<string, { kind: AllocKind; arity: number }> = {
   flexos_malloc_whitelist: { kind: 'malloc', arity: 1 },
@@ -85,6 +87,9 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     callbacks: [],
     includes: [],
     parseErrors: [],
+    skippedBranches: parsed.macroSites
+      .filter((m) => m.kind === 'skipped-branch')
+      .map((m) => ({ span: { start: m.start, end: m.end }, start: lines.position(m.start), hasAnnotation: ANNOTATION_WORDS.test(text.slice(m.start, m.end)) })),
     strayAttributes: [],
   };
   const macroArgSpans = parsed.macroSites

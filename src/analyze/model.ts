@@ -201,6 +201,13 @@ export interface ParseErrorRegion {
   inFunction: string | null;
 }
 
+export interface SkippedBranch {
+  span: Span;
+  start: Position;
+  /** The branch mentions a flexos annotation, which a rewrite would then miss. */
+  hasAnnotation: boolean;
+}
+
 export interface IncludeDirective {
   path: string;
   system: boolean;
@@ -234,6 +241,11 @@ export interface FileFacts {
   callbacks: CallbackAnnotation[];
   includes: IncludeDirective[];
   parseErrors: ParseErrorRegion[];
+  /**
+   * Later branches of #if/#else groups that only parse one branch at a time: flexos read the
+   * first branch (as the preprocessor would with that condition true) and not these.
+   */
+  skippedBranches: SkippedBranch[];
   /** Annotation attributes that could not be attached to any declaration. */
   strayAttributes: AttributeUse[];
 }

@@ -2,7 +2,7 @@ import type { MacroTable } from './macro-table.js';
 
 /** A stretch of the original text that the parse view replaced, and why. */
 export interface MacroSite {
-  kind: 'attribute' | 'blank' | 'blank-call' | 'iterator' | 'definer' | 'type-arg';
+  kind: 'attribute' | 'blank' | 'blank-call' | 'iterator' | 'definer' | 'type-arg' | 'skipped-branch';
   /** The macro name, or `__attribute__` for attributes. */
   name: string;
   start: number;
