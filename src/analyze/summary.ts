@@ -16,6 +16,8 @@ export interface LibrarySummary {
   staticFunctions: number;
   exported: number;
   globals: number;
+  /** With `--config`: where the deployment places the library. */
+  compartment?: { id: number; name: string; mechanism: string };
 }
 
 export interface CrossCallCell {

@@ -5,10 +5,14 @@ import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
 import { renderTable } from '../../emit/table.js';
 import { loadMacroTable } from '../../parse/macro-table.js';
 import { Progress } from '../progress.js';
+import { loadConfig } from '../../config/index.js';
+import { loadMechanisms } from '../../config/mechanisms.js';
+import { resolveDeployment } from '../../transform/deployment.js';
 import type { CommandOutput } from '../output.js';
 
 export interface AnalyzeArgs {
   tree: string;
+  config?: string;
   json?: boolean;
   macros?: string[];
 }
@@ -16,15 +20,26 @@ export interface AnalyzeArgs {
 export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
   return y
     .positional('tree', { type: 'string', demandOption: true, describe: 'root of a Unikraft-style tree (directories with Makefile.uk are libraries)' })
+    .option('config', { alias: 'c', type: 'string', describe: 'deployment configuration (kraft.yaml): adds the libraries it names by path and shows each library\'s compartment' })
     .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' }) as Argv<AnalyzeArgs>;
 }
 
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
+  const mechanisms = args.config ? loadMechanisms() : null;
+  const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
   const progress = new Progress('analyze');
-  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), onFile: (p, i, n) => progress.update(i, n, p) });
+  const extraLibraryDirs = config?.libraries.flatMap((l) => (l.path ? [l.path] : [])) ?? [];
+  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), extraLibraryDirs, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const summary = summarize(analysis);
+  if (config && mechanisms) {
+    const deployment = resolveDeployment(config, analysis.libraries, mechanisms);
+    for (const lib of summary.libraries) {
+      const c = deployment.compartments[deployment.compartmentOf.get(lib.name)!]!;
+      lib.compartment = { id: c.id, name: c.name, mechanism: c.mechanism.driver };
+    }
+  }
   if (args.json) out.stdout(JSON.stringify(summary, null, 2) + '\n');
   else out.stdout(renderSummary(summary));
   return 0;
@@ -35,8 +50,19 @@ export function renderSummary(s: AnalysisSummary): string {
   parts.push(`${s.root}: ${s.libraries.length} libraries, ${s.files} files, ${s.lines} lines\n`);
   parts.push(
     renderTable(
-      ['library', 'dir', 'declared by', 'files', 'lines', 'functions', 'static', 'exported', 'globals'],
-      s.libraries.map((l) => [l.name, l.dir, l.declaredBy + (l.exportsFrom === 'all-non-static' ? ' (no exportsyms.uk)' : ''), l.files, l.lines, l.functions, l.staticFunctions, l.exported, l.globals]),
+      ['library', 'dir', 'declared by', 'files', 'lines', 'functions', 'static', 'exported', 'globals', ...(s.libraries.some((l) => l.compartment) ? ['compartment'] : [])],
+      s.libraries.map((l) => [
+        l.name,
+        l.dir,
+        l.declaredBy + (l.exportsFrom === 'all-non-static' ? ' (no exportsyms.uk)' : ''),
+        l.files,
+        l.lines,
+        l.functions,
+        l.staticFunctions,
+        l.exported,
+        l.globals,
+        ...(l.compartment ? [`${l.compartment.id} ${l.compartment.name} (${l.compartment.mechanism})`] : []),
+      ]),
     ),
   );
   parts.push('\ncalls by class: ' + Object.entries(s.callClasses).map(([k, v]) => `${k} ${v}`).join(', '));

@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('analyze --config', () => {
+  test('adds a library the configuration names by path and shows every compartment', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'flexos-cfg-'));
+    mkdirSync(join(root, 'tree', 'liba'), { recursive: true });
+    mkdirSync(join(root, 'outside', 'libx'), { recursive: true });
+    writeFileSync(join(root, 'tree', 'liba', 'Makefile.uk'), '$(eval $(call addlib,liba))\n');
+    writeFileSync(join(root, 'tree', 'liba', 'a.c'), 'int x_get(void);\nint a(void) { return x_get(); }\n');
+    writeFileSync(join(root, 'outside', 'libx', 'Makefile.uk'), '$(eval $(call addlib,libx))\n');
+    writeFileSync(join(root, 'outside', 'libx', 'x.c'), 'int x_get(void) { return 7; }\n');
+    writeFileSync(
+      join(root, 'tree', 'kraft.yaml'),
+      'compartments:\n  - name: main\n    mechanism: { driver: fcalls }\n    default: true\n  - name: iso\n    mechanism: { driver: vmept }\nlibraries:\n  x:\n    path: ../outside/libx\n    compartment: iso\n',
+    );
+    const r = await run(['analyze', join(root, 'tree'), '--config', join(root, 'tree', 'kraft.yaml'), '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.libraries.map((l: { name: string; compartment: unknown }) => [l.name, l.compartment])).toEqual([
+      ['liba', { id: 0, name: 'main', mechanism: 'fcalls' }],
+      ['libx', { id: 1, name: 'iso', mechanism: 'vmept' }],
+    ]);
+    expect(s.crossCalls).toEqual([{ from: 'liba', to: 'libx', exported: 1, unexported: 0, gates: 0 }]);
+  });
+
+  test('a configuration naming an unknown library is an error at its key', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'flexos-cfg-'));
+    mkdirSync(join(root, 'liba'));
+    writeFileSync(join(root, 'liba', 'Makefile.uk'), '$(eval $(call addlib,liba))\n');
+    writeFileSync(join(root, 'k.yaml'), 'compartments:\n  - name: main\n    mechanism: { driver: fcalls }\nlibraries:\n  nope: { compartment: main }\n');
+    const r = await run(['analyze', root, '-c', join(root, 'k.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/k\.yaml:5:3: library 'nope' is not in the tree; known libraries: liba/);
+  });
+});
