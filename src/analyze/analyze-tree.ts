@@ -8,7 +8,7 @@ import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
-import type { FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
+import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
 import { addressArguments, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
 
 export interface AnalyzeOptions {
@@ -106,6 +106,7 @@ export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
   for (const file of index.files) {
     totalLines += file.lineCount;
     for (const site of file.calls) {
+      if (isTypedefCast(index, site)) continue;
       const r = resolveCall(index, file, site);
       calls.push(r);
       const cross = r.class === 'cross-exported' || r.class === 'cross-unexported';
@@ -183,3 +184,10 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
   return out;
 }
 
+
+/** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
+function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
+  if (!site.indirect) return false;
+  const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
+  return m !== null && index.isTypedef(m[1]!);
+}

@@ -79,6 +79,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     globals: [],
     locals: [],
     macros: [],
+    typedefs: [],
     calls: [],
     gates: [],
     sharedAllocs: [],
@@ -130,6 +131,9 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
       }
       case 'macro':
         facts.macros.push(node.text);
+        break;
+      case 'typedef':
+        facts.typedefs.push(node.text);
         break;
       case 'value': {
         if (seenValues.has(start)) break;

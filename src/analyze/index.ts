@@ -63,6 +63,11 @@ export class TreeIndex {
     return this.tables().macros.has(name);
   }
 
+  /** A name some file of the tree defines with typedef. */
+  isTypedef(name: string): boolean {
+    return this.tables().typedefs.has(name);
+  }
+
   /** Symbols a library lets others use: exportsyms.uk, or every non-static symbol without it. */
   exports(library: string): ReadonlySet<string> {
     return this.tables().exports.get(library) ?? new Set();
@@ -85,6 +90,7 @@ interface Derived {
   headerInlines: Map<string, Definition<FunctionDef>[]>;
   globals: Map<string, Definition<VariableDecl>[]>;
   macros: Set<string>;
+  typedefs: Set<string>;
   exports: Map<string, Set<string>>;
   exporters: Map<string, string[]>;
 }
@@ -102,6 +108,7 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
     headerInlines: new Map(),
     globals: new Map(),
     macros: new Set(),
+    typedefs: new Set(),
     exports: new Map(),
     exporters: new Map(),
   };
@@ -126,6 +133,7 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
       if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(g.name);
     }
     for (const m of f.macros) d.macros.add(m);
+    for (const t of f.typedefs ?? []) d.typedefs.add(t);
   }
   for (const [lib, names] of d.exports) for (const n of names) push(d.exporters, n, lib);
   return d;

@@ -232,6 +232,8 @@ export interface FileFacts {
   locals: VariableDecl[];
   /** Names of macros the file #defines (function-like or not). */
   macros: string[];
+  /** Type names the file defines with typedef. */
+  typedefs: string[];
   calls: CallSite[];
   gates: GateSite[];
   sharedAllocs: SharedAllocSite[];
