@@ -36,7 +36,7 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
   };
   const parser = yargs(argv)
     .scriptName('flexos')
-    .usage('$0 <command> [options]\n\nOS isolation as a build-time choice: analyze, port, rewrite and check Unikraft-style C.')
+    .usage('$0 <command> [options]\n\nOS isolation as a build-time choice: analyze, port and rewrite Unikraft-style C, then build and run it per deployment.')
     .command<AnalyzeArgs>('analyze <tree>', 'libraries, symbols, cross-library calls, annotations and unparsed regions of a tree', analyzeBuilder, (args) =>
       guard(() => runAnalyze(args, out))(),
     )
@@ -53,7 +53,7 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
     .strict()
     .help()
     .version(false)
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .wrap(null)
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
