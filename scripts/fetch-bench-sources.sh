@@ -59,54 +59,13 @@ fetch_amalgamation() {
 APT_DIR="$CACHE/apt"
 APT_READY=0
 
-# Debian's deb822 entries from the system, with `Types: deb deb-src`. Only stanzas whose URIs
-# name a Debian archive are kept (third-party repositories rarely publish Sources).
-debian_sources() {
-  if [ -n "${FLEXOS_APT_SOURCES:-}" ]; then
-    [ -r "$FLEXOS_APT_SOURCES" ] || die "FLEXOS_APT_SOURCES=$FLEXOS_APT_SOURCES is not readable"
-    cat "$FLEXOS_APT_SOURCES"
-    return
-  fi
-  local f found=0
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -r "$f" ] || continue
-    awk -v RS='' -v ORS='\n\n' '/(^|\n)URIs:[^\n]*debian/' "$f"
-    found=1
-  done
-  # one-line format (/etc/apt/sources.list, *.list): `deb [opts] URI suite comps...` → deb822
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -r "$f" ] || continue
-    awk '$1 == "deb" && /debian/ {
-      i = 2; opts = "";
-      if ($2 ~ /^\[/) { while ($i !~ /\]$/) { opts = opts " " $i; i++ } opts = opts " " $i; i++ }
-      uri = $i; suite = $(i + 1); comps = "";
-      for (j = i + 2; j <= NF; j++) comps = comps " " $j;
-      printf "Types: deb\nURIs: %s\nSuites: %s\nComponents:%s\n", uri, suite, comps;
-      if (match(opts, /signed-by=[^ \]]*/)) printf "Signed-By: %s\n", substr(opts, RSTART + 10, RLENGTH - 10);
-      printf "\n";
-    }' "$f"
-    found=1
-  done
-  [ "$found" -eq 1 ] || die "no APT sources found under /etc/apt; set FLEXOS_APT_SOURCES to a deb822 .sources file"
-}
+# shellcheck source=lib/scratch-apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/scratch-apt.sh"
 
 setup_apt() {
   [ "$APT_READY" -eq 0 ] || return 0
   command -v apt-get >/dev/null 2>&1 || die "apt-get not found: fetching Debian source packages needs Debian/Ubuntu"
-  mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
-  debian_sources | sed -E 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb deb-src/' >"$APT_DIR/sources.list.d/debian-src.sources"
-  grep -q '^Types: deb deb-src' "$APT_DIR/sources.list.d/debian-src.sources" \
-    || die "no Debian archive entry found in the system's APT sources (looked for URIs naming debian); set FLEXOS_APT_SOURCES"
-  # Our own lists and caches; the system's status file is only read.
-  cat >"$APT_DIR/apt.conf" <<EOF
-Dir::Etc::SourceList "/dev/null";
-Dir::Etc::SourceParts "$APT_DIR/sources.list.d";
-Dir::State::Lists "$APT_DIR/lists";
-Dir::Cache "$APT_DIR/cache";
-Dir::Cache::archives "$APT_DIR/cache/archives";
-APT::Sandbox::User "root";
-EOF
-  export APT_CONFIG="$APT_DIR/apt.conf"
+  write_scratch_apt "$APT_DIR"
   if [ -z "$(ls "$APT_DIR"/lists/*Sources* 2>/dev/null | head -n 1)" ]; then
     say "apt-get update (scratch config $APT_CONFIG)"
     if ! apt-get -qq update >"$APT_DIR/update.log" 2>&1; then

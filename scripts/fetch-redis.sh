@@ -33,33 +33,11 @@ fi
 command -v apt-get >/dev/null 2>&1 || die "apt-get not found: fetching Debian source packages needs Debian or Ubuntu"
 command -v dpkg-source >/dev/null 2>&1 || die "dpkg-source not found: install dpkg-dev"
 
-# The system's Debian deb822 stanzas (URIs naming debian), read only.
-debian_sources() {
-  if [ -n "${FLEXOS_APT_SOURCES:-}" ]; then
-    [ -r "$FLEXOS_APT_SOURCES" ] || die "FLEXOS_APT_SOURCES=$FLEXOS_APT_SOURCES is not readable"
-    cat "$FLEXOS_APT_SOURCES"
-    return
-  fi
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -r "$f" ] || continue
-    awk -v RS='' -v ORS='\n\n' '/(^|\n)URIs:[^\n]*debian/' "$f"
-  done
-}
+# shellcheck source=lib/scratch-apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/scratch-apt.sh"
 
-mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$DOWNLOAD"
-debian_sources | sed -E 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb deb-src/' >"$APT_DIR/sources.list.d/debian-src.sources"
-grep -q '^Types: deb deb-src' "$APT_DIR/sources.list.d/debian-src.sources" \
-  || die "no Debian entry (deb822, URIs naming debian) under /etc/apt/sources.list.d; set FLEXOS_APT_SOURCES"
-cat >"$APT_DIR/apt.conf" <<EOF
-Dir::Etc::SourceList "/dev/null";
-Dir::Etc::SourceParts "$APT_DIR/sources.list.d";
-Dir::State::Lists "$APT_DIR/lists";
-Dir::Cache "$APT_DIR/cache";
-Dir::Cache::archives "$APT_DIR/cache/archives";
-APT::Sandbox::User "root";
-EOF
-export APT_CONFIG="$APT_DIR/apt.conf"
+mkdir -p "$DOWNLOAD"
+write_scratch_apt "$APT_DIR"
 
 if [ -z "$(ls "$DOWNLOAD"/redis_*.dsc 2>/dev/null | head -n 1)" ]; then
   say "apt-get update (scratch configuration $APT_CONFIG)"

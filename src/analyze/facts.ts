@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
 import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
+import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
 import { baseTypeText, declaratorShape, declaratorsOf, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
@@ -505,20 +506,6 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null): Function
 }
 
 const SHORT_CIRCUIT = new Set(['&&', '||']);
-const STATEMENT_TYPES = new Set([
-  'expression_statement',
-  'return_statement',
-  'declaration',
-  'if_statement',
-  'while_statement',
-  'do_statement',
-  'for_statement',
-  'switch_statement',
-  'case_statement',
-  'labeled_statement',
-  'goto_statement',
-  'compound_statement',
-]);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
 function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[]): { context: CallContext; statement: SyntaxNode | null } {

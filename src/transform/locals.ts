@@ -5,6 +5,7 @@ import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import type { SharingStrategy } from '../config/index.js';
 import type { FileEdits } from './edits.js';
 import { removeWithLeadingSpace, rewriteWhitelistedStatic } from './shared-data.js';
+import { nodeAt } from './port/syntax.js';
 
 let jumpQuery: Parser.Query | null = null;
 let identifierQuery: Parser.Query | null = null;
@@ -27,11 +28,6 @@ function contains(outer: Span, inner: Span): boolean {
   return inner.start >= outer.start && inner.end <= outer.end;
 }
 
-function nodeAt(parsed: ParsedSource, s: Span, type: string): SyntaxNode | null {
-  let n: SyntaxNode | null = parsed.tree.rootNode.descendantForIndex(s.start, s.end);
-  while (n && !(n.type === type && n.startIndex === s.start && n.endIndex === s.end)) n = n.parent;
-  return n;
-}
 
 interface Converted {
   v: VariableDecl;
@@ -55,7 +51,7 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
     }
     for (const a of whitelist) removeWithLeadingSpace(edits, a.span.start, a.span.end);
     if (sharing === 'shared-stack' || !isolated) continue;
-    const declaration = nodeAt(parsed, v.span, 'declaration');
+    const declaration = nodeAt(parsed.tree.rootNode, v.span, 'declaration');
     const scope = declaration?.parent ?? null;
     if (!declaration || !scope || scope.type !== 'compound_statement') {
       edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}': declare it at the start of a plain block, not in a for/switch header`);
@@ -142,7 +138,7 @@ function jumpTarget(node: SyntaxNode, kind: string): SyntaxNode | null {
 }
 
 function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, c: Converted): boolean {
-  const body = nodeAt(parsed, fn.body, 'compound_statement');
+  const body = nodeAt(parsed.tree.rootNode, fn.body, 'compound_statement');
   if (!body) return false;
   const scope = { start: c.scope.startIndex, end: c.scope.endIndex };
   const declEnd = c.declaration.endIndex;
@@ -176,7 +172,7 @@ function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionD
 /** Frees before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
 function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[]): void {
   if (converted.length === 0) return;
-  const body = nodeAt(parsed, fn.body, 'compound_statement');
+  const body = nodeAt(parsed.tree.rootNode, fn.body, 'compound_statement');
   if (!body) return;
   const labels = new Map<string, SyntaxNode>();
   const all = jumpsIn(body);

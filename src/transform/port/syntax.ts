@@ -1,6 +1,7 @@
 /** Small questions about tree-sitter-c nodes that the port decisions ask. */
 import type { SyntaxNode } from '../../parse/parser.js';
 import type { Span } from '../../analyze/model.js';
+import { STATEMENT_TYPES } from '../../analyze/syntax-kinds.js';
 
 /** The node of `type` covering exactly `span` (walking up from the smallest node at its start). */
 export function nodeAt(root: SyntaxNode, span: Span, type: string | ReadonlySet<string>): SyntaxNode | null {
@@ -19,22 +20,7 @@ export function same(a: SyntaxNode | null | undefined, b: SyntaxNode | null | un
 }
 
 /** Statements as tree-sitter-c names them (a call's enclosing statement is the first of these). */
-export const STATEMENTS: ReadonlySet<string> = new Set([
-  'expression_statement',
-  'return_statement',
-  'declaration',
-  'if_statement',
-  'while_statement',
-  'do_statement',
-  'for_statement',
-  'switch_statement',
-  'case_statement',
-  'labeled_statement',
-  'goto_statement',
-  'compound_statement',
-  'break_statement',
-  'continue_statement',
-]);
+export const STATEMENTS: ReadonlySet<string> = new Set([...STATEMENT_TYPES, 'break_statement', 'continue_statement']);
 
 export const LOOPS: ReadonlySet<string> = new Set(['while_statement', 'do_statement', 'for_statement']);
 
