@@ -35,62 +35,7 @@ type Kind = 'gate' | 'shared' | 'literal' | 'callback' | 'include' | 'alloc';
  * has it, reason: one line (the long form is docs/port-vs-hand.md), manual: the manual-site
  * reason code the tool reports at that place instead (when it reports one).
  */
-const ALLOWED: { kind: Kind; key: string; side: 'hand-only' | 'tool-only'; manual?: string; reason: string }[] = [
-  {
-    kind: 'gate',
-    key: 'app/workload.c|phase_snapshot|gate_r|uk_workq_pending|libuklock',
-    side: 'hand-only',
-    manual: 'macro-argument',
-    reason: 'the call is an argument of UK_ASSERT; hoisting it out runs it even where assertions compile away, so the tool leaves it to a human',
-  },
-  {
-    kind: 'gate',
-    key: 'app/workload.c|phase_fileio|gate_r|ramfs_read|libramfs',
-    side: 'hand-only',
-    manual: 'loop-condition',
-    reason: 'the call is in a while condition; the hand port rewrote the loop as for (;;) { gate; if (n <= 0) break; ... }',
-  },
-  {
-    kind: 'gate',
-    key: 'kvs/snapshot.c|kvs_restore|gate_r|ramfs_read|libramfs',
-    side: 'hand-only',
-    manual: 'conditional',
-    reason: 'the call is the right operand of && in a while condition; the hand port moved it into the loop body',
-  },
-  ...(['kvs/iter.c|kvs_foreach|malloc', 'kvs/iter.c|kvs_foreach|free'] as const).map((key) => ({
-    kind: 'alloc' as const,
-    key,
-    side: 'hand-only' as const,
-    manual: 'shared-heap',
-    reason: 'the record handed to the callback comes from malloc(); moving it to the shared heap is the porter’s call (reported, not changed)',
-  })),
-  ...(['kvs/snapshot.c|kvs_restore|malloc', 'kvs/snapshot.c|kvs_restore|free'] as const).map((key) => ({
-    kind: 'alloc' as const,
-    key,
-    side: 'hand-only' as const,
-    manual: 'shared-heap',
-    reason: 'the payload buffer that ramfs_read() fills comes from malloc() (reported, not changed)',
-  })),
-  ...(['kvs/snapshot.c|kvs_snapshot_async|malloc', 'kvs/snapshot.c|kvs_snapshot_async|free'] as const).map((key) => ({
-    kind: 'alloc' as const,
-    key,
-    side: 'hand-only' as const,
-    manual: 'shared-heap',
-    reason: 'the work request handed to uk_workq_post() comes from malloc() (reported at the post, not changed)',
-  })),
-  {
-    kind: 'alloc',
-    key: 'kvs/snapshot.c|kvs_snapshot_work|free',
-    side: 'hand-only',
-    reason: 'the work item frees that request; its allocation is what the tool reports (in kvs_snapshot_async)',
-  },
-  ...(['kvs/snapshot.c|kvs_snapshot|malloc', 'kvs/snapshot.c|kvs_snapshot|free'] as const).map((key) => ({
-    kind: 'alloc' as const,
-    key,
-    side: 'hand-only' as const,
-    reason: 'the staging buffer reaches ramfs_write() and ukhash_crc32() only through a static helper taking it as a parameter; the tool does not follow pointers through calls',
-  })),
-];
+const ALLOWED: { kind: Kind; key: string; side: 'hand-only' | 'tool-only'; manual?: string; reason: string }[] = [];
 
 interface Annotations {
   gate: string[];

@@ -183,7 +183,7 @@ static int phase_snapshot(struct app_result *res, __u64 *cs)
 	__u8 head[sizeof(struct kvs_snap_hdr)];
 	__ssz size;
 	__u64 ticks = app_ticks;
-	int fd, ran, nsnap;
+	int fd, ran, nsnap, pending;
 
 	size = kvs_snapshot("/snap/a.kvs");
 	if (size < 0)
@@ -193,7 +193,8 @@ static int phase_snapshot(struct app_result *res, __u64 *cs)
 		return -EIO;
 	uk_workq_post(app_tick_work, &app_ticks);
 	ran = uk_workq_run();
-	UK_ASSERT(uk_workq_pending() == 0);
+	pending = uk_workq_pending();
+	UK_ASSERT(pending == 0);
 	if (kvs_async_status() != size || app_ticks != ticks + 1)
 		return -EIO;
 	*cs = app_mix(*cs, (__u64)size);
@@ -248,7 +249,10 @@ static int phase_fileio(struct app_result *res, __u64 *cs)
 		written += (__u64)n;
 	}
 	ramfs_lseek(fd, 0, RAMFS_SEEK_SET);
-	while ((n = ramfs_read(fd, app_iobuf, APP_READ_CHUNK)) > 0) {
+	for (;;) {
+		n = ramfs_read(fd, app_iobuf, APP_READ_CHUNK);
+		if (n <= 0)
+			break;
 		crc = ukhash_crc32(crc, app_iobuf, (__sz)n);
 		total += (__u64)n;
 	}

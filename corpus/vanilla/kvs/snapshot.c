@@ -170,9 +170,12 @@ int kvs_restore(const char *path)
 		rc = -ENOMEM;
 		goto out_close;
 	}
-	while (got < (ssize_t)total &&
-	       (n = ramfs_read(fd, payload + got, total - (__u32)got)) > 0)
+	while (got < (ssize_t)total) {
+		n = ramfs_read(fd, payload + got, total - (__u32)got);
+		if (n <= 0)
+			break;
 		got += n;
+	}
 	if (got != (ssize_t)total) {
 		rc = -EILSEQ;
 		goto out_close;

@@ -4,7 +4,7 @@
  */
 import type { Span } from '../../analyze/model.js';
 
-export type ProposalKind = 'gate' | 'gate_r' | 'whitelist' | 'shared-literal' | 'callback' | 'include';
+export type ProposalKind = 'gate' | 'gate_r' | 'whitelist' | 'shared-literal' | 'shared-heap' | 'callback' | 'include';
 
 /** How a gated call was placed (SPEC §2: only where evaluation order is provably kept). */
 export type GateForm = 'statement' | 'assignment' | 'initializer' | 'return' | 'hoist';

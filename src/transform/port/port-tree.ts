@@ -12,7 +12,7 @@ import { addInclude, hasIsolationInclude } from './include.js';
 import { reportMacroBodies, reportMacroExpansions } from './macro-calls.js';
 import type { PortResult, PortedFile } from './model.js';
 import { applyShareRequests, callbackCalls, shareRequests } from './shared-variables.js';
-import { reportHeapCrossings, type HeapCrossing } from './heap.js';
+import { shareCrossingHeap, type HeapCrossing } from './heap.js';
 import { nodeAt } from './syntax.js';
 
 export interface PortOptions {
@@ -54,7 +54,7 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
     if (ctx.ported(facts) && g.calleeLibrary !== null && g.calleeLibrary !== facts.library) heap.push({ facts, site: g.site, target: g.calleeLibrary });
   }
   for (const c of callbackCalls(ctx)) heap.push({ facts: c.facts, site: c.site, target: c.libraries.join(', ') });
-  reportHeapCrossings(ctx, heap);
+  shareCrossingHeap(ctx, heap);
   reportMacroBodies(ctx);
   reportMacroExpansions(ctx);
   reportUnparsed(ctx);

@@ -38,7 +38,7 @@ export function summarizePort(result: PortResult, lines: ReadonlyMap<string, { a
     for (const p of f.proposals) {
       if (p.kind === 'gate') r.gates++;
       else if (p.kind === 'gate_r') r.gatesR++;
-      else if (p.kind === 'whitelist') r.sharedVariables++;
+      else if (p.kind === 'whitelist' || p.kind === 'shared-heap') r.sharedVariables++;
       else if (p.kind === 'shared-literal') r.sharedLiterals++;
       else if (p.kind === 'callback') r.callbacks++;
     }
