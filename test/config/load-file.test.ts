@@ -62,7 +62,7 @@ describe('loadConfig', () => {
   });
 
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  (asRoot ? test.skip : test)('an unreadable file', () => {
+  (asRoot ? test.skip : test)(`an unreadable file${asRoot ? ' [skipped: running as root, which can read any file]' : ''}`, () => {
     const file = write('secret.yaml', COMPS);
     chmodSync(file, 0o000);
     const e = errorOf(() => loadConfig(file, opts));
