@@ -18,12 +18,14 @@ export interface MacroTable {
   definer: Map<string, DefinerShape>;
   /** Macro name → argument positions that hold a type name. */
   typeArg: Map<string, number[]>;
+  /** Macro name → the keyword it stands for (`REDIS_STATIC` → `static`), no longer than the name. */
+  alias: Map<string, string>;
 }
 
 export const BUNDLED_MACRO_TABLE = fileURLToPath(new URL('../../grammars/macros.yaml', import.meta.url));
 
 export function emptyMacroTable(): MacroTable {
-  return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map() };
+  return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map(), alias: new Map() };
 }
 
 /** Loads the bundled table, then each extra file on top of it. */
@@ -93,8 +95,20 @@ function mergeMacroFile(table: MacroTable, file: string): void {
         }
         break;
       }
+      case 'alias': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          throw new InputError(`${where(key)}: 'alias' must map macro names to the text they stand for`);
+        }
+        for (const [name, text] of Object.entries(value as Record<string, unknown>)) {
+          if (typeof text !== 'string' || !/^[A-Za-z_]\w*$/.test(text) || text.length > name.length) {
+            throw new InputError(`${where(key)}: alias '${name}' needs one keyword or identifier no longer than the macro name (offsets must not move)`);
+          }
+          table.alias.set(name, text);
+        }
+        break;
+      }
       default:
-        throw new InputError(`${where(key)}: unknown macro-table key '${key}'; allowed: blank, blank_call, iterator, definer, type_arg`);
+        throw new InputError(`${where(key)}: unknown macro-table key '${key}'; allowed: blank, blank_call, iterator, definer, type_arg, alias`);
     }
   }
 }

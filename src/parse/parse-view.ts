@@ -2,7 +2,7 @@ import type { MacroTable } from './macro-table.js';
 
 /** A stretch of the original text that the parse view replaced, and why. */
 export interface MacroSite {
-  kind: 'attribute' | 'blank' | 'blank-call' | 'iterator' | 'definer' | 'type-arg' | 'skipped-branch';
+  kind: 'attribute' | 'blank' | 'alias' | 'blank-call' | 'iterator' | 'definer' | 'type-arg' | 'skipped-branch';
   /** The macro name, or `__attribute__` for attributes. */
   name: string;
   start: number;
@@ -25,7 +25,7 @@ export interface ParseView {
  * numbers agree as well as offsets.
  */
 export function buildParseView(text: string, table: MacroTable): ParseView {
-  const names = [...table.blank, ...table.blankCall, ...table.iterator, ...table.definer.keys(), ...table.typeArg.keys(), '__attribute__', '__attribute'];
+  const names = [...table.blank, ...table.alias.keys(), ...table.blankCall, ...table.iterator, ...table.definer.keys(), ...table.typeArg.keys(), '__attribute__', '__attribute'];
   const nameAlternation = names
     .sort((a, b) => b.length - a.length)
     .map((n) => n.replace(/[$]/g, '\\$'))
@@ -66,6 +66,10 @@ function rewriteSite(text: string, start: number, name: string, table: MacroTabl
   if (table.blank.has(name)) {
     const end = nameEnd;
     return { site: { kind: 'blank', name, start, end, argsText: '' }, replacement: spaces(text, start, end) };
+  }
+  const alias = table.alias.get(name);
+  if (alias !== undefined) {
+    return { site: { kind: 'alias', name, start, end: nameEnd, argsText: '' }, replacement: alias.padEnd(name.length, ' ') };
   }
   const args = balancedParens(text, nameEnd);
   if (name === '__attribute__' || name === '__attribute') {

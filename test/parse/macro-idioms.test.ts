@@ -259,6 +259,7 @@ describe('the parse view itself', () => {
       iterator: new Set(),
       definer: new Map(),
       typeArg: new Map(),
+      alias: new Map(),
     });
     // attributes are always lifted, but the definer is unknown without the table
     expect(raw.tree.rootNode.hasError).toBe(true);
