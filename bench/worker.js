@@ -14,12 +14,8 @@ import { analyzeTree } from '../dist/analyze/analyze-tree.js';
 import { emptyMacroTable, loadMacroTable } from '../dist/parse/macro-table.js';
 import { parseSource } from '../dist/parse/parser.js';
 import { ERROR_TREES, errorShare } from './lib.js';
-import { loadConfig } from '../dist/config/index.js';
-import { loadCommonRuntime, loadMechanisms } from '../dist/config/mechanisms.js';
-import { generateDeploymentFiles } from '../dist/emit/deployment-files.js';
-import { resolveDeployment } from '../dist/transform/deployment.js';
-import { rewriteTree } from '../dist/transform/rewrite-tree.js';
 import { portTree } from '../dist/transform/port/port-tree.js';
+import { rewriteForDeployment } from '../dist/emit/deployment-rewrite.js';
 
 const [kind, target, ...flags] = process.argv.slice(2);
 const macros = flags.includes('--no-macros') ? emptyMacroTable() : loadMacroTable();
@@ -50,16 +46,8 @@ switch (kind) {
   case 'rewrite': {
     // everything `flexos rewrite` does but the writes: analyze, transform, generate the deployment
     const config = flags.find((f) => !f.startsWith('--'));
-    const mechanisms = loadMechanisms();
-    const cfg = loadConfig(config, { knownDrivers: [...mechanisms.keys()] });
-    const { value, ms, cpuMs } = timed(() => {
-      const analysis = analyzeTree(target, { macros, keepParsed: true });
-      const d = resolveDeployment(cfg, analysis.libraries, mechanisms);
-      const r = rewriteTree(analysis, d);
-      generateDeploymentFiles(analysis, d, mechanisms, loadCommonRuntime());
-      return { analysis, changed: r.files.filter((f) => f.changed).length };
-    });
-    result = { lines: value.analysis.totalLines, files: value.analysis.index.files.length, changed: value.changed, ms, cpuMs };
+    const { value, ms, cpuMs } = timed(() => rewriteForDeployment(target, config));
+    result = { lines: value.analysis.totalLines, files: value.analysis.index.files.length, changed: value.rewrite.files.filter((f) => f.changed).length, ms, cpuMs };
     break;
   }
   case 'port': {

@@ -82,23 +82,6 @@ export function hasStorageClass(declaration: SyntaxNode, which: string): boolean
   return false;
 }
 
-export function hasQualifier(declaration: SyntaxNode, which: string): boolean {
-  for (const child of declaration.namedChildren) {
-    if (child.type === 'type_qualifier' && child.text === which) return true;
-  }
-  return false;
-}
-
-/** Base type text of a declaration (`struct foo`, `unsigned long`), qualifiers included. */
-export function baseTypeText(declaration: SyntaxNode): string {
-  const parts: string[] = [];
-  for (const child of declaration.namedChildren) {
-    if (child.type === 'type_qualifier') parts.push(child.text);
-    if (child === declaration.childForFieldName('type')) parts.push(child.text.replace(/\s+/g, ' '));
-  }
-  return parts.join(' ');
-}
-
 /** Storage classes, qualifiers and the base type of a declaration, read in one pass. */
 export interface Specifiers {
   storage: Set<string>;

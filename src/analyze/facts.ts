@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
-import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
+import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
-import { baseTypeText, declaratorShape, declaratorsOf, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
+import { declaratorShape, declaratorsOf, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
   AttributeUse,
@@ -106,7 +106,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (capture) {
       case 'function': {
-        const def = functionDefinition(node, view, definers);
+        const def = functionDefinition(node, definers);
         if (def === null) break;
         facts.functions.push(def);
         frame = { def, paramNames: new Set(def.params.flatMap((p) => (p.name ? [p.name] : []))), locals: [] };
@@ -146,7 +146,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     }
   }
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
-  if (parsed.tree.rootNode.hasError) facts.parseErrors = parseErrors(parsed.tree.rootNode, lines, facts.functions);
+  facts.parseErrors = parseErrors(parsed.errors, lines, facts.functions);
   attachAttributes(attributeUses(parsed.macroSites), facts, view);
   return facts;
 }
@@ -161,28 +161,25 @@ function span(node: SyntaxNode): Span {
   return { start: node.startIndex, end: node.endIndex };
 }
 
-function functionDefinition(node: SyntaxNode, view: string, definers: MacroSite[]): FunctionDef | null {
+function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDef | null {
   const declarator = node.childForFieldName('declarator');
   const body = node.childForFieldName('body');
   if (!declarator || !body) return null;
   const shape = declaratorShape(declarator);
   if (!shape.name || !shape.nameNode) return null;
-  const type = node.childForFieldName('type');
   const pointerDepth = countPointers(declarator);
-  const base = baseTypeText(node);
+  const spec = specifiers(node);
   const { params, variadic } = parameters(shape.parameters);
-  const isInline = node.namedChildren.some(
-    (c) => (c.type === 'storage_class_specifier' || c.type === 'type_qualifier') && /^(__)?inline(__)?$/.test(c.text),
-  );
+  const isInline = [...spec.storage, ...spec.qualifiers].some((word) => /^(__)?inline(__)?$/.test(word));
   const def: FunctionDef = {
     name: shape.name,
-    linkage: hasStorageClass(node, 'static') ? 'static' : 'extern',
+    linkage: spec.storage.has('static') ? 'static' : 'extern',
     inline: isInline,
     span: span(node),
     nameSpan: span(shape.nameNode),
     body: span(body),
-    returnType: (base + ' ' + '*'.repeat(pointerDepth)).trim(),
-    returnsVoid: type?.text === 'void' && pointerDepth === 0,
+    returnType: (spec.type + ' ' + '*'.repeat(pointerDepth)).trim(),
+    returnsVoid: spec.typeNode?.text === 'void' && pointerDepth === 0,
     params,
     variadic,
     attributes: [],
@@ -192,7 +189,6 @@ function functionDefinition(node: SyntaxNode, view: string, definers: MacroSite[
     def.viaMacro = macro.name;
     definerSpans(def, macro);
   }
-  void view;
   return def;
 }
 
@@ -584,33 +580,18 @@ function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
   return null;
 }
 
-/**
- * ERROR and MISSING nodes, outermost only, found by descending only into broken branches. When
- * the whole file is one ERROR (tree-sitter's recovery at top level), its well-formed children
- * are kept and only its stray tokens are reported.
- */
-function parseErrors(root: SyntaxNode, lines: LineIndex, functions: FunctionDef[]): ParseErrorRegion[] {
+/** The parser's broken regions, adjacent stray tokens merged, each with its function. */
+function parseErrors(errors: readonly ErrorSpan[], lines: LineIndex, functions: FunctionDef[]): ParseErrorRegion[] {
   const regions: ParseErrorRegion[] = [];
-  const report = (s: Span, kind: 'error' | 'missing'): void => {
-    const fn = functionAt(functions, s.start);
+  for (const e of errors) {
+    const fn = functionAt(functions, e.start);
     const last = regions[regions.length - 1];
-    if (last && last.kind === kind && kind === 'error' && s.start - last.span.end <= 1 && last.inFunction === (fn?.name ?? null)) {
-      last.span.end = s.end;
-      return;
+    if (last && last.kind === 'error' && e.kind === 'error' && e.start - last.span.end <= 1 && last.inFunction === (fn?.name ?? null)) {
+      last.span.end = e.end;
+      continue;
     }
-    regions.push({ span: s, start: lines.position(s.start), kind, inFunction: fn?.name ?? null });
-  };
-  const visit = (node: SyntaxNode, isRoot: boolean): void => {
-    if (!isRoot && (node.type === 'ERROR' || node.isMissing)) {
-      report({ start: node.startIndex, end: node.endIndex }, node.isMissing ? 'missing' : 'error');
-      return;
-    }
-    for (const child of node.children) {
-      if (child.hasError || child.isMissing) visit(child, false);
-      else if (isRoot && node.type === 'ERROR' && !child.isNamed) report({ start: child.startIndex, end: child.endIndex }, 'error');
-    }
-  };
-  visit(root, true);
+    regions.push({ span: { start: e.start, end: e.end }, start: lines.position(e.start), kind: e.kind, inFunction: fn?.name ?? null });
+  }
   return regions;
 }
 

@@ -4,14 +4,11 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { analyzeTree } from '../analyze/analyze-tree.js';
 import { loadConfig } from '../config/index.js';
-import { loadCommonRuntime, loadMechanisms, RULES_DIR } from '../config/mechanisms.js';
+import { loadMechanisms, RULES_DIR } from '../config/mechanisms.js';
+import { rewriteForDeployment, writeDeployment } from '../emit/deployment-rewrite.js';
 import { formatDiagnostic } from '../diagnostics/diagnostic.js';
 import { InputError } from '../diagnostics/input-error.js';
-import { generateDeploymentFiles } from '../emit/deployment-files.js';
-import { writeRewrittenTree } from '../emit/write-tree.js';
 import { loadMacroTable } from '../parse/macro-table.js';
-import { resolveDeployment } from '../transform/deployment.js';
-import { rewriteTree } from '../transform/rewrite-tree.js';
 import { qemuAvailability, runInGuest, type GuestJob } from './qemu.js';
 
 export interface BuiltDeployment {
@@ -24,18 +21,19 @@ export interface BuiltDeployment {
 
 /** Rewrites `tree` for `config` into `outDir` and builds it with the generated Makefile. */
 export function rewriteAndBuild(tree: string, config: string, outDir: string, options: { static?: boolean } = {}): BuiltDeployment {
-  const mechanisms = loadMechanisms();
-  const cfg = loadConfig(config, { knownDrivers: [...mechanisms.keys()] });
-  const analysis = analyzeTree(tree, { macros: loadMacroTable(), keepParsed: true, extraLibraryDirs: cfg.libraries.flatMap((l) => (l.path ? [l.path] : [])) });
-  const deployment = resolveDeployment(cfg, analysis.libraries, mechanisms);
-  const result = rewriteTree(analysis, deployment);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new InputError(`cannot rewrite ${tree} for ${config}:\n${errors.map(formatDiagnostic).join('\n')}`);
-  const generated = generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime());
-  writeRewrittenTree(analysis.root, { outDir }, new Map(result.files.map((f) => [f.path, f.output])), generated);
+  const r = rewriteForDeployment(tree, config);
+  if (r.errors.length > 0) throw new InputError(`cannot rewrite ${tree} for ${config}:\n${r.errors.map(formatDiagnostic).join('\n')}`);
+  writeDeployment(r, { outDir });
   make(outDir, ['-f', 'flexos/Makefile', ...(options.static ? ['STATIC=1'] : [])]);
-  const needs = [...new Set(deployment.compartments.flatMap((c) => c.mechanism.needs))];
+  const needs = [...new Set(r.deployment.compartments.flatMap((c) => c.mechanism.needs))];
   return { config, outDir, binary: join(outDir, 'build', 'app'), needs };
+}
+
+/** CPU features a configuration's mechanisms need (e.g. `pku`), without analyzing any tree. */
+function featuresNeeded(config: string): string[] {
+  const mechanisms = loadMechanisms();
+  const drivers = loadConfig(config, { knownDrivers: [...mechanisms.keys()] }).compartments.map((c) => c.driver);
+  return [...new Set(drivers.flatMap((d) => mechanisms.get(d)!.needs))];
 }
 
 function make(dir: string, args: string[]): void {
@@ -113,10 +111,7 @@ export async function endToEnd(tree: string, configs: string[], options: { basel
   const pku = cpuHasPku();
   for (const config of configs) {
     const name = basename(config, extname(config));
-    const needsGuest = (built: { needs: string[] }) => built.needs.includes('pku') && !pku;
-    const probe = loadMechanisms();
-    const drivers = loadConfig(config, { knownDrivers: [...probe.keys()] }).compartments.map((c) => probe.get(c.driver)!);
-    const wantsGuest = needsGuest({ needs: drivers.flatMap((m) => m.needs) });
+    const wantsGuest = featuresNeeded(config).includes('pku') && !pku;
     const built = rewriteAndBuild(tree, config, join(work, name), { static: wantsGuest });
     if (wantsGuest) {
       guestJobs.push({ job: { name, binary: built.binary, args: options.args ?? [] }, config });

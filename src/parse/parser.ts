@@ -14,6 +14,15 @@ export interface ParsedSource {
   view: string;
   macroSites: MacroSite[];
   tree: Tree;
+  /** Outermost ERROR/MISSING regions of `tree` (empty when it parsed cleanly). */
+  errors: ErrorSpan[];
+}
+
+export interface ErrorSpan {
+  start: number;
+  end: number;
+  /** 'missing': a token tree-sitter had to invent (an empty span). */
+  kind: 'error' | 'missing';
 }
 
 type TreeSitterModule = typeof Parser;
@@ -52,8 +61,8 @@ export function cQuery(source: string): Parser.Query {
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {
   const { view, sites } = buildParseView(text, macros);
   const tree = parseView(view);
-  if (!tree.rootNode.hasError) return { path, text, view, macroSites: sites, tree };
-  return retryFirstBranches({ path, text, view, macroSites: sites, tree });
+  if (!tree.rootNode.hasError) return { path, text, view, macroSites: sites, tree, errors: [] };
+  return retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) });
 }
 
 function parseView(view: string): Tree {
@@ -67,34 +76,40 @@ function parseView(view: string): Tree {
  * recorded as `skipped-branch` sites, so they are reported, never silently dropped.
  */
 function retryFirstBranches(first: ParsedSource): ParsedSource {
-  const broken = errorSpans(first.tree.rootNode);
-  const groups = conditionalGroups(first.text).filter((g) => broken.some((e) => e.start < g.end && e.end > g.start));
+  const broken = first.errors;
+  const groups = conditionalGroups(first.text).filter((g) => broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
   if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);
   const tree = parseView(view);
-  if (errorBytes(errorSpans(tree.rootNode)) >= errorBytes(broken)) return first;
+  const errors = errorSpans(tree.rootNode);
+  if (errorBytes(errors) >= errorBytes(broken)) return first;
   const skipped: MacroSite[] = outermost.flatMap((g) =>
     g.laterBranches.map((b) => ({ kind: 'skipped-branch' as const, name: '#else', start: b.start, end: b.end, argsText: '' })),
   );
-  return { ...first, view, tree, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) };
+  return { ...first, view, tree, errors, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) };
 }
 
-function errorBytes(spans: { start: number; end: number }[]): number {
-  return spans.reduce((n, s) => n + (s.end - s.start), 0);
+/** A MISSING token is empty; it still counts as one broken byte. */
+function errorBytes(spans: ErrorSpan[]): number {
+  return spans.reduce((n, s) => n + Math.max(1, s.end - s.start), 0);
 }
 
-/** Outermost ERROR/MISSING spans; a whole-file ERROR contributes only its stray tokens. */
-export function errorSpans(root: SyntaxNode): { start: number; end: number }[] {
-  const spans: { start: number; end: number }[] = [];
+/**
+ * Outermost ERROR/MISSING nodes, found by descending only into broken branches. When the whole
+ * file is one ERROR (tree-sitter's recovery at top level), its well-formed children are kept and
+ * only its stray tokens count.
+ */
+export function errorSpans(root: SyntaxNode): ErrorSpan[] {
+  const spans: ErrorSpan[] = [];
   const visit = (node: SyntaxNode, isRoot: boolean): void => {
     if (!isRoot && (node.type === 'ERROR' || node.isMissing)) {
-      spans.push({ start: node.startIndex, end: Math.max(node.endIndex, node.startIndex + 1) });
+      spans.push({ start: node.startIndex, end: node.endIndex, kind: node.isMissing ? 'missing' : 'error' });
       return;
     }
     for (const child of node.children) {
       if (child.hasError || child.isMissing) visit(child, false);
-      else if (isRoot && node.type === 'ERROR' && !child.isNamed) spans.push({ start: child.startIndex, end: child.endIndex });
+      else if (isRoot && node.type === 'ERROR' && !child.isNamed) spans.push({ start: child.startIndex, end: child.endIndex, kind: 'error' });
     }
   };
   visit(root, true);

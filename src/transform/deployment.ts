@@ -1,5 +1,5 @@
 import type { Library } from '../analyze/model.js';
-import { ConfigError, formatLocation, type DeploymentConfig, type SharingStrategy } from '../config/index.js';
+import { ConfigError, type DeploymentConfig, type SharingStrategy } from '../config/index.js';
 import type { MechanismSpec } from '../config/mechanisms.js';
 
 export interface Compartment {
@@ -69,8 +69,4 @@ export function gateMechanism(d: Deployment, from: number, to: number): string {
   const a = d.compartments[from]!.mechanism;
   const b = d.compartments[to]!.mechanism;
   return (a.strength >= b.strength ? a : b).gate;
-}
-
-export function describeLocation(config: DeploymentConfig): string {
-  return formatLocation({ file: config.file });
 }

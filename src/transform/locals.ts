@@ -192,7 +192,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
       if (target) exited = live(at).filter((c) => !(target.startIndex >= c.scope.startIndex && target.startIndex < c.scope.endIndex));
     }
     if (exited.length === 0) continue;
-    wrapJump(edits, j, exited, frees(exited), fn);
+    wrapJump(edits, j, frees(exited), fn);
   }
   for (const c of [...converted].sort((a, b) => b.declaration.startIndex - a.declaration.startIndex)) {
     const close = c.scope.endIndex - 1;
@@ -203,7 +203,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   }
 }
 
-function wrapJump(edits: FileEdits, j: Jump, exited: Converted[], free: string, fn: FunctionDef): void {
+function wrapJump(edits: FileEdits, j: Jump, free: string, fn: FunctionDef): void {
   const n = j.node;
   const keywordEnd = n.startIndex + (j.kind === 'return' ? 'return'.length : j.kind.length);
   const value = j.kind === 'return' ? n.namedChildren.find((c) => c.type !== 'comment') : undefined;
@@ -211,7 +211,6 @@ function wrapJump(edits: FileEdits, j: Jump, exited: Converted[], free: string, 
     // evaluate the value (it may read the variables) before freeing them
     edits.code.overwrite(n.startIndex, keywordEnd, `{ ${fn.returnType} flexos_ret =`);
     edits.code.appendLeft(n.endIndex, ` ${free} return flexos_ret; }`);
-    void exited;
     return;
   }
   edits.code.prependRight(n.startIndex, `{ ${free} `);

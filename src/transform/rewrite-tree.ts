@@ -1,4 +1,5 @@
 import type { TreeAnalysis } from '../analyze/analyze-tree.js';
+import { positionOf } from '../analyze/facts.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { rewriteCallback } from './callbacks.js';
@@ -24,12 +25,11 @@ export interface TreeRewrite {
 export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): TreeRewrite {
   const files: RewrittenFile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const isolated = deployment.compartments.length > 1 && deployment.compartments.some((c) => c.mechanism.strength > 0);
   for (const facts of analysis.index.files) {
     const parsed = analysis.parsed.get(facts.path);
     if (!parsed) continue;
     const edits = new FileEdits(facts, parsed.text);
-    const compartment = deployment.compartmentOf.get(facts.library ?? '') ?? deployment.defaultId;
-    const isolated = deployment.compartments.some((c) => c.mechanism.strength > 0) && deployment.compartments.length > 1;
     for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
@@ -41,7 +41,6 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
       const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
       if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
     }
-    void compartment;
     diagnostics.push(...edits.diagnostics);
     const output = edits.code.toString();
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
@@ -59,16 +58,13 @@ function ungatedCrossCompartmentCalls(analysis: TreeAnalysis, d: Deployment): Di
     const from = d.compartmentOf.get(call.callerLibrary ?? '') ?? d.defaultId;
     const to = d.compartmentOf.get(call.calleeLibrary ?? '') ?? d.defaultId;
     if (from === to) continue;
-    const facts = analysis.index.file(call.file)!;
-    const starts = facts.lineStarts;
-    let line = 0;
-    while (line + 1 < starts.length && starts[line + 1]! <= call.site.span.start) line++;
+    const pos = positionOf(analysis.index.file(call.file)!, call.site.span.start);
     out.push({
       code: 'ungated-call',
       severity: 'warning',
       file: call.file,
-      line: line + 1,
-      column: call.site.span.start - starts[line]! + 1,
+      line: pos.line,
+      column: pos.column,
       start: call.site.span.start,
       end: call.site.span.end,
       message: `call to ${call.site.callee} (${call.calleeLibrary}, compartment ${to}) from compartment ${from} is not gated; wrap it in flexos_gate(${call.calleeLibrary}, …) or run 'flexos port'`,

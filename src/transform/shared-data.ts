@@ -19,27 +19,12 @@ export function rewriteWhitelistedStatic(edits: FileEdits, v: VariableDecl): voi
   if (first!.placement === 'before') {
     if (!edits.code.slice(first!.span.start, first!.span.end).includes('section')) edits.code.overwrite(first!.span.start, first!.span.end, section);
   } else {
+    // after-declarator placement has one variable per declaration here (several are refused above)
     removeWithLeadingSpace(edits, first!.span.start, first!.span.end);
-    if (!insertedAt.has(edits, v.span.start)) {
-      edits.code.prependLeft(v.span.start, `${section} `);
-      insertedAt.add(edits, v.span.start);
-    }
+    edits.code.prependLeft(v.span.start, `${section} `);
   }
   for (const a of rest) removeWithLeadingSpace(edits, a.span.start, a.span.end);
 }
-
-/** Declarations that already got a section prefix (a declaration may hold several variables). */
-const insertedAt = {
-  seen: new WeakMap<FileEdits, Set<number>>(),
-  has(e: FileEdits, at: number): boolean {
-    return this.seen.get(e)?.has(at) ?? false;
-  },
-  add(e: FileEdits, at: number): void {
-    let s = this.seen.get(e);
-    if (!s) this.seen.set(e, (s = new Set()));
-    s.add(at);
-  },
-};
 
 /** Removes an attribute and the blanks that separated it, keeping a line's indentation. */
 export function removeWithLeadingSpace(edits: FileEdits, start: number, end: number): void {

@@ -1,26 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeTree } from '../../src/analyze/analyze-tree.js';
-import { loadConfig } from '../../src/config/index.js';
-import { loadCommonRuntime, loadMechanisms } from '../../src/config/mechanisms.js';
-import { generateDeploymentFiles } from '../../src/emit/deployment-files.js';
-import { loadMacroTable } from '../../src/parse/macro-table.js';
-import { resolveDeployment } from '../../src/transform/deployment.js';
-import { rewriteTree } from '../../src/transform/rewrite-tree.js';
 import { main } from '../../src/cli/main.js';
+import { rewriteForDeployment } from '../../src/emit/deployment-rewrite.js';
 
 /** Rewrites a tree in memory: source outputs and generated files, keyed by relative path. */
 export function rewriteInMemory(tree: string, config: string): { sources: Map<string, string>; generated: Map<string, string>; changed: string[] } {
-  const mechanisms = loadMechanisms();
-  const cfg = loadConfig(config, { knownDrivers: [...mechanisms.keys()] });
-  const analysis = analyzeTree(tree, { macros: loadMacroTable(), keepParsed: true });
-  const d = resolveDeployment(cfg, analysis.libraries, mechanisms);
-  const r = rewriteTree(analysis, d);
+  const r = rewriteForDeployment(tree, config);
   return {
-    sources: new Map(r.files.map((f) => [f.path, f.output])),
-    generated: generateDeploymentFiles(analysis, d, mechanisms, loadCommonRuntime()),
-    changed: r.files.filter((f) => f.changed).map((f) => f.path),
+    sources: new Map(r.rewrite.files.map((f) => [f.path, f.output])),
+    generated: r.generated,
+    changed: r.rewrite.files.filter((f) => f.changed).map((f) => f.path),
   };
 }
 

@@ -1,17 +1,11 @@
 import { basename, extname, resolve } from 'node:path';
+import { Chalk } from 'chalk';
 import type { Argv } from 'yargs';
-import { analyzeTree } from '../../analyze/analyze-tree.js';
-import { loadConfig } from '../../config/index.js';
-import { loadCommonRuntime, loadMechanisms } from '../../config/mechanisms.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
 import { InputError } from '../../diagnostics/input-error.js';
-import { generateDeploymentFiles } from '../../emit/deployment-files.js';
-import { unifiedDiff } from '../../emit/unified-diff.js';
-import { writeRewrittenTree } from '../../emit/write-tree.js';
-import { loadMacroTable } from '../../parse/macro-table.js';
-import { resolveDeployment } from '../../transform/deployment.js';
-import { rewriteTree } from '../../transform/rewrite-tree.js';
-import type { CommandOutput } from '../output.js';
+import { bytesForDisplay, colorDiff, fileDiff } from '../../emit/diff.js';
+import { rewriteForDeployment, writeDeployment } from '../../emit/deployment-rewrite.js';
+import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
 
 export interface RewriteArgs {
@@ -37,37 +31,32 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
 }
 
 export function runRewrite(args: RewriteArgs, out: CommandOutput): number {
-  const mechanisms = loadMechanisms();
-  const config = loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] });
   const progress = new Progress('rewrite');
-  const extraLibraryDirs = config.libraries.flatMap((l) => (l.path ? [l.path] : []));
-  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), keepParsed: true, extraLibraryDirs, onFile: (p, i, n) => progress.update(i, n, p) });
+  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
-  const deployment = resolveDeployment(config, analysis.libraries, mechanisms);
-  const result = rewriteTree(analysis, deployment);
-  const errors = [...analysis.diagnostics.filter((d) => d.severity === 'error'), ...result.diagnostics.filter((d) => d.severity === 'error')];
-  const warnings = result.diagnostics.filter((d) => d.severity !== 'error');
-  if (errors.length > 0) {
-    for (const d of [...errors, ...warnings]) out.stderr(formatDiagnostic(d) + '\n');
-    throw new InputError(`${errors.length} error(s) in the annotated tree; nothing was written`);
+  if (r.errors.length > 0) {
+    for (const d of [...r.errors, ...r.warnings]) out.stderr(formatDiagnostic(d) + '\n');
+    throw new InputError(`${r.errors.length} error(s) in the annotated tree; nothing was written`);
   }
-  for (const d of warnings) out.stderr(formatDiagnostic(d) + '\n');
-  const changed = result.files.filter((f) => f.changed);
+  for (const d of r.warnings) out.stderr(formatDiagnostic(d) + '\n');
+  const changed = r.rewrite.files.filter((f) => f.changed);
   if (args.diff) {
-    const text = changed.map((f) => unifiedDiff(f.path, f.original, f.output)).join('');
-    if (args.json) out.stdout(JSON.stringify({ changed: changed.map((f) => f.path), diagnostics: result.diagnostics }, null, 2) + '\n');
-    else out.stdout(text);
+    if (args.json) out.stdout(JSON.stringify({ changed: changed.map((f) => f.path), diagnostics: r.rewrite.diagnostics }, null, 2) + '\n');
+    else {
+      const text = bytesForDisplay(changed.map((f) => fileDiff(f.path, f.original, f.output).text).join(''));
+      const color = out === processOutput && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      out.stdout(color ? colorDiff(text, new Chalk({ level: 1 })) : text);
+    }
     return changed.length > 0 ? 1 : 0;
   }
-  const generated = generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime());
-  const rewritten = new Map(result.files.map((f) => [f.path, f.output]));
   const target = args.inPlace ? ({ inPlace: true } as const) : { outDir: resolve(args.out ?? `flexos-out/${basename(args.config, extname(args.config))}`) };
-  const written = writeRewrittenTree(analysis.root, target, rewritten, generated);
-  const where = 'outDir' in target ? target.outDir : analysis.root;
+  const written = writeDeployment(r, target);
+  const where = 'outDir' in target ? target.outDir : r.analysis.root;
+  const d = r.deployment;
   if (args.json) {
-    out.stdout(JSON.stringify({ output: where, changed: changed.map((f) => f.path), written: written.length, diagnostics: result.diagnostics }, null, 2) + '\n');
+    out.stdout(JSON.stringify({ output: where, changed: changed.map((f) => f.path), written: written.length, diagnostics: r.rewrite.diagnostics }, null, 2) + '\n');
   } else {
-    out.stdout(`rewrote ${changed.length} of ${result.files.length} files for ${basename(args.config)} (${deployment.compartments.length} compartments: ${deployment.compartments.map((c) => `${c.name}=${c.mechanism.driver}`).join(', ')}; sharing ${deployment.sharing}) into ${where}\nbuild: make -C ${where} -f flexos/Makefile\n`);
+    out.stdout(`rewrote ${changed.length} of ${r.rewrite.files.length} files for ${basename(args.config)} (${d.compartments.length} compartments: ${d.compartments.map((c) => `${c.name}=${c.mechanism.driver}`).join(', ')}; sharing ${d.sharing}) into ${where}\nbuild: make -C ${where} -f flexos/Makefile\n`);
   }
   return 0;
 }

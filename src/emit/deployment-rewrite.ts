@@ -1,0 +1,50 @@
+import { analyzeTree, type TreeAnalysis } from '../analyze/analyze-tree.js';
+import { loadConfig } from '../config/index.js';
+import { loadCommonRuntime, loadMechanisms } from '../config/mechanisms.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { InputError } from '../diagnostics/input-error.js';
+import { loadMacroTable } from '../parse/macro-table.js';
+import { resolveDeployment, type Deployment } from '../transform/deployment.js';
+import { rewriteTree, type TreeRewrite } from '../transform/rewrite-tree.js';
+import { generateDeploymentFiles, type GeneratedFiles } from './deployment-files.js';
+import { writeRewrittenTree } from './write-tree.js';
+
+/** Everything `flexos rewrite` would write for one tree and one configuration, not yet written. */
+export interface DeploymentRewrite {
+  analysis: TreeAnalysis;
+  deployment: Deployment;
+  rewrite: TreeRewrite;
+  generated: GeneratedFiles;
+  /** Errors of the analysis and of the rewrite: when any, nothing may be written. */
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** Loads the configuration, analyzes the tree, rewrites it and generates the deployment files. */
+export function rewriteForDeployment(tree: string, configFile: string, options: { macros?: string[]; onFile?: (path: string, done: number, total: number) => void } = {}): DeploymentRewrite {
+  const mechanisms = loadMechanisms();
+  const config = loadConfig(configFile, { knownDrivers: [...mechanisms.keys()] });
+  const extraLibraryDirs = config.libraries.flatMap((l) => (l.path ? [l.path] : []));
+  const analysis = analyzeTree(tree, { macros: loadMacroTable(options.macros ?? []), keepParsed: true, extraLibraryDirs, ...(options.onFile ? { onFile: options.onFile } : {}) });
+  const deployment = resolveDeployment(config, analysis.libraries, mechanisms);
+  const rewrite = rewriteTree(analysis, deployment);
+  const all = [...analysis.diagnostics, ...rewrite.diagnostics];
+  return {
+    analysis,
+    deployment,
+    rewrite,
+    generated: generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime()),
+    errors: all.filter((d) => d.severity === 'error'),
+    warnings: rewrite.diagnostics.filter((d) => d.severity !== 'error'),
+  };
+}
+
+/** Writes a rewrite (all-or-nothing); an I/O failure is an input error naming the target. */
+export function writeDeployment(r: DeploymentRewrite, target: { outDir: string } | { inPlace: true }): string[] {
+  try {
+    return writeRewrittenTree(r.analysis.root, target, new Map(r.rewrite.files.map((f) => [f.path, f.output])), r.generated);
+  } catch (err) {
+    const where = 'outDir' in target ? target.outDir : r.analysis.root;
+    throw new InputError(`${where}: could not write the rewritten tree, no file was changed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
