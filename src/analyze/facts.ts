@@ -404,7 +404,23 @@ function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[],
   }
   const statement = enclosingStatement(node);
   if (statement) site.statementSpan = span(statement);
+  const condition = enclosingCondition(node);
+  if (condition !== null) site.conditional = condition;
   return site;
+}
+
+const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef']);
+
+/** The `#if`/`#ifdef` line of the innermost conditional group around a node, if any. */
+function enclosingCondition(node: SyntaxNode): string | null {
+  for (let n = node.parent; n !== null; n = n.parent) {
+    if (!CONDITIONAL_GROUPS.has(n.type)) continue;
+    let group: SyntaxNode = n;
+    while ((group.type === 'preproc_else' || group.type === 'preproc_elif' || group.type === 'preproc_elifdef') && group.parent) group = group.parent;
+    const line = group.text.split('\n', 1)[0]!.trim();
+    return n === group ? line : `${line} (#else branch)`;
+  }
+  return null;
 }
 
 function stripCasts(node: SyntaxNode): SyntaxNode {

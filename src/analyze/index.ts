@@ -17,6 +17,8 @@ export class TreeIndex {
   constructor(
     readonly libraries: readonly Library[],
     files: Iterable<FileFacts> = [],
+    /** Names that stand for a library of the build (`libukplat` → `libkvmplat`, `libc` → `libnolibc`). */
+    readonly aliases: ReadonlyMap<string, string> = new Map(),
   ) {
     for (const f of files) this.facts.set(f.path, f);
   }
@@ -44,6 +46,12 @@ export class TreeIndex {
     return this.tables().libraryByName.get(name);
   }
 
+  /** The library an alias (`libukplat`, `libc`) stands for in this build. */
+  aliased(name: string): Library | undefined {
+    const target = this.aliases.get(name);
+    return target === undefined ? undefined : this.library(target);
+  }
+
   /** Non-static function definitions by name. */
   definitions(name: string): Definition<FunctionDef>[] {
     return this.tables().functions.get(name) ?? [];
@@ -54,6 +62,11 @@ export class TreeIndex {
     return this.tables().headerInlines.get(name) ?? [];
   }
 
+  /** Static functions of headers outside every library (the root `include/`): the includer's code. */
+  rootInlines(name: string): Definition<FunctionDef>[] {
+    return this.tables().rootInlines.get(name) ?? [];
+  }
+
   /** Non-static, non-extern global variables by name. */
   globalDefinitions(name: string): Definition<VariableDecl>[] {
     return this.tables().globals.get(name) ?? [];
@@ -61,6 +74,11 @@ export class TreeIndex {
 
   isMacro(name: string): boolean {
     return this.tables().macros.has(name);
+  }
+
+  /** Libraries whose files #define `name` (null for files outside every library). */
+  macroLibraries(name: string): (string | null)[] {
+    return this.tables().macros.get(name) ?? [];
   }
 
   /** A name some file of the tree defines with typedef. */
@@ -88,8 +106,9 @@ interface Derived {
   libraryByName: Map<string, Library>;
   functions: Map<string, Definition<FunctionDef>[]>;
   headerInlines: Map<string, Definition<FunctionDef>[]>;
+  rootInlines: Map<string, Definition<FunctionDef>[]>;
   globals: Map<string, Definition<VariableDecl>[]>;
-  macros: Set<string>;
+  macros: Map<string, (string | null)[]>;
   typedefs: Set<string>;
   exports: Map<string, Set<string>>;
   exporters: Map<string, string[]>;
@@ -106,8 +125,9 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
     libraryByName: new Map(),
     functions: new Map(),
     headerInlines: new Map(),
+    rootInlines: new Map(),
     globals: new Map(),
-    macros: new Set(),
+    macros: new Map(),
     typedefs: new Set(),
     exports: new Map(),
     exporters: new Map(),
@@ -120,6 +140,7 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
     for (const fn of f.functions) {
       if (fn.linkage === 'static') {
         if (f.isHeader && f.library !== null) push(d.headerInlines, fn.name, { file: f.path, library: f.library, def: fn });
+        else if (f.isHeader) push(d.rootInlines, fn.name, { file: f.path, library: null, def: fn });
         continue;
       }
       push(d.functions, fn.name, { file: f.path, library: f.library, def: fn });
@@ -132,7 +153,11 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
       const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;
       if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(g.name);
     }
-    for (const m of f.macros) d.macros.add(m);
+    for (const m of f.macros) {
+      const owners = d.macros.get(m);
+      if (!owners) d.macros.set(m, [f.library]);
+      else if (!owners.includes(f.library)) owners.push(f.library);
+    }
     for (const t of f.typedefs ?? []) d.typedefs.add(t);
   }
   for (const [lib, names] of d.exports) for (const n of names) push(d.exporters, n, lib);

@@ -32,6 +32,14 @@ export interface Library {
   listedSources: string[];
   /** Symbols from exportsyms.uk; null when the file is absent (every non-static symbol is exported). */
   exportsyms: string[] | null;
+  /** For `addplatlib[_s]`: the platform it belongs to (`kvm`, `xen`, `linuxu`). */
+  platform?: string;
+  /** Other directories whose sources the library compiles (a platform's `plat/common`). */
+  extraDirs?: string[];
+  /** Named by the configuration but not in the tree (kraft fetches it at build time). */
+  absent?: boolean;
+  /** The configuration key that names this library (`redis:` for app-redis's `appredis`). */
+  configKey?: string;
 }
 
 export type Linkage = 'static' | 'extern';
@@ -161,6 +169,8 @@ export interface GateSite {
   /** Is the gate a whole statement (as it must be)? */
   isStatement: boolean;
   statementSpan?: Span;
+  /** The `#if`/`#ifdef` line of the conditional group the gate is compiled under, if any. */
+  conditional?: string;
 }
 
 export type AllocKind = 'malloc' | 'calloc' | 'realloc' | 'memalign' | 'palloc' | 'free' | 'pfree';
