@@ -8,6 +8,9 @@ import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
+import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
+import { resolveLibraryName } from './library-names.js';
+import type { ProjectSettings } from '../config/project.js';
 import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
 import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
 import { addressArguments, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
@@ -18,6 +21,8 @@ export interface AnalyzeOptions {
   extraLibraryDirs?: string[];
   /** The build: platform, architecture and the libraries a configuration names (with `path:`s). */
   selection?: SelectionOptions;
+  /** What the project file declares about gates (caller-domain libraries, overrides). */
+  project?: ProjectSettings;
   /** Keep parse trees and texts (rewrite and port edit them). */
   keepParsed?: boolean;
   onFile?: (path: string, done: number, total: number) => void;
@@ -84,7 +89,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
     }
   });
   const index = new TreeIndex(build.libraries, facts, build.aliases);
-  const analysis = resolveTree(root, index, build);
+  const analysis = resolveTree(root, index, build, options.project);
   analysis.diagnostics.push(...diagnostics);
   analysis.diagnostics.sort(compareDiagnostics);
   analysis.parsed = parsed;
@@ -106,7 +111,7 @@ function readLibraryDir(root: string, dir: string): Library {
 }
 
 /** Cross-file step: everything that needs the whole index. Re-run after replacing a file's facts. */
-export function resolveTree(root: string, index: TreeIndex, build: BuildSelection = emptySelection(index)): TreeAnalysis {
+export function resolveTree(root: string, index: TreeIndex, build: BuildSelection = emptySelection(index), project?: ProjectSettings): TreeAnalysis {
   const calls: ResolvedCall[] = [];
   const gates: ResolvedGate[] = [];
   const functionRefs: ResolvedFunctionRef[] = [];
@@ -160,9 +165,32 @@ export function resolveTree(root: string, index: TreeIndex, build: BuildSelectio
       });
     }
   }
+  const reach = new ReachAnalysis(index, reachPolicy(index, project, diagnostics));
+  for (const call of calls) {
+    const decision = reach.decide(call);
+    if (decision) call.gate = decision;
+  }
   diagnostics.push(...duplicateExports(index));
   diagnostics.sort(compareDiagnostics);
   return { root, libraries: [...index.libraries], build, index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+}
+
+/** The project file's declarations over the defaults; names it cannot resolve are reported at their key. */
+function reachPolicy(index: TreeIndex, project: ProjectSettings | undefined, diagnostics: Diagnostic[]): ReachPolicy {
+  const policy = defaultReachPolicy(index);
+  if (!project) return policy;
+  const callerDomain = new Set<string>();
+  for (const entry of project.callerDomain ?? []) {
+    const lib = resolveLibraryName(index, entry.name);
+    if (lib) callerDomain.add(lib.library.name);
+    else diagnostics.push({ code: 'project-unknown-library', severity: 'warning', file: project.file, line: entry.location.line, column: entry.location.column, message: `caller-domain names '${entry.name}', which is no library of this build; fix the name or remove it` });
+  }
+  return {
+    callerDomain: project.callerDomain ? callerDomain : policy.callerDomain,
+    absentSources: project.absentSources ?? policy.absentSources,
+    alwaysGate: new Set(project.gate ?? []),
+    neverGate: new Set(project.noGate ?? []),
+  };
 }
 
 /** The selection of a tree re-analysed without its listing (an editor's index). */

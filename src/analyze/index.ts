@@ -1,4 +1,4 @@
-import type { FileFacts, FunctionDef, Library, VariableDecl } from './model.js';
+import type { FileFacts, FunctionDef, Library, MacroBody, VariableDecl } from './model.js';
 
 export interface Definition<T> {
   file: string;
@@ -72,6 +72,16 @@ export class TreeIndex {
     return this.tables().globals.get(name) ?? [];
   }
 
+  /** Some file declares `name` as a variable with external linkage (`extern` or a definition). */
+  isSharedVariableName(name: string): boolean {
+    return this.tables().variableNames.has(name);
+  }
+
+  /** What each `#define` of `name` mentions, with its file. */
+  macroBodies(name: string): { file: string; library: string | null; body: MacroBody }[] {
+    return this.tables().macroBodies.get(name) ?? [];
+  }
+
   isMacro(name: string): boolean {
     return this.tables().macros.has(name);
   }
@@ -109,6 +119,8 @@ interface Derived {
   rootInlines: Map<string, Definition<FunctionDef>[]>;
   globals: Map<string, Definition<VariableDecl>[]>;
   macros: Map<string, (string | null)[]>;
+  macroBodies: Map<string, { file: string; library: string | null; body: MacroBody }[]>;
+  variableNames: Set<string>;
   typedefs: Set<string>;
   exports: Map<string, Set<string>>;
   exporters: Map<string, string[]>;
@@ -128,6 +140,8 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
     rootInlines: new Map(),
     globals: new Map(),
     macros: new Map(),
+    macroBodies: new Map(),
+    variableNames: new Set(),
     typedefs: new Set(),
     exports: new Map(),
     exporters: new Map(),
@@ -147,7 +161,9 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
       const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;
       if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(fn.name);
     }
+    for (const b of f.macroBodies ?? []) push(d.macroBodies, b.name, { file: f.path, library: f.library, body: b });
     for (const g of f.globals) {
+      if (g.storage !== 'static') d.variableNames.add(g.name);
       if (g.storage !== 'none') continue;
       push(d.globals, g.name, { file: f.path, library: f.library, def: g });
       const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;

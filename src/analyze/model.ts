@@ -59,6 +59,20 @@ export interface FunctionDef {
   attributes: AttributeUse[];
   /** Defined through a definer macro (e.g. UK_SYSCALL_R_DEFINE). */
   viaMacro?: string;
+  /** Names the body uses that are neither parameters nor locals (candidates for globals), sorted. */
+  freeNames?: string[];
+  /** The body holds inline assembly. */
+  hasAsm?: boolean;
+}
+
+/** What a `#define` body mentions, for deciding what an expansion reaches. */
+export interface MacroBody {
+  name: string;
+  /** `name(` tokens of the body, parameters excluded. */
+  calls: string[];
+  /** Every other identifier of the body, parameters excluded. */
+  names: string[];
+  hasAsm: boolean;
 }
 
 export interface Param {
@@ -242,6 +256,8 @@ export interface FileFacts {
   locals: VariableDecl[];
   /** Names of macros the file #defines (function-like or not). */
   macros: string[];
+  /** What each of those macros' bodies mentions. */
+  macroBodies?: MacroBody[];
   /** Type names the file defines with typedef. */
   typedefs: string[];
   calls: CallSite[];
@@ -287,6 +303,15 @@ export interface ResolvedCall {
   class: CallClass;
   /** For ambiguous calls, every library that exports the name. */
   candidates?: string[];
+  /** For calls into another library's code: does it need a gate, into which domain, and why. */
+  gate?: GateDecision;
+}
+
+export interface GateDecision {
+  needed: boolean;
+  /** The library whose domain the call must run in (the callee's). */
+  domain: string;
+  reason: string;
 }
 
 export interface ResolvedGate {
