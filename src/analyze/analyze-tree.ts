@@ -8,7 +8,7 @@ import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
-import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
+import { defaultReachPolicy, isTypedefCast, ReachAnalysis, type ReachPolicy } from './reach.js';
 import { resolveLibraryName } from './library-names.js';
 import type { ProjectSettings } from '../config/project.js';
 import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
@@ -228,9 +228,3 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
 }
 
 
-/** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
-function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
-  if (!site.indirect) return false;
-  const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
-  return m !== null && index.isTypedef(m[1]!);
-}

@@ -11,7 +11,8 @@ import { PortContext } from './context.js';
 import { applyGate, gateLibraryName, planGate, stripCasts, wrapLiteral, type GatePlan } from './gates.js';
 import { addInclude, hasIsolationInclude } from './include.js';
 import { reportMacroBodies, reportMacroExpansions } from './macro-calls.js';
-import type { PortResult, PortedFile } from './model.js';
+import type { GateDecisionSite, PortResult, PortedFile } from './model.js';
+import { positionOf } from '../../analyze/facts.js';
 import { applyShareRequests, callbackCalls, shareRequests } from './shared-variables.js';
 import { shareCrossingHeap, type HeapCrossing } from './heap.js';
 import { nodeAt } from './syntax.js';
@@ -81,7 +82,14 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
     files.push({ path: work.facts.path, library: work.library, before: work.text, after, proposals: work.proposals });
   }
   const manual = ctx.manual.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span.start - b.span.start || (a.reason < b.reason ? -1 : 1)));
-  return { root: analysis.root, libraries: [...chosen].sort(), files, manual };
+  const decisions: GateDecisionSite[] = [];
+  for (const call of analysis.calls) {
+    const facts = ctx.index.file(call.file);
+    if (!call.gate || !ctx.ported(facts)) continue;
+    const pos = positionOf(facts, call.site.span.start);
+    decisions.push({ file: call.file, line: pos.line, column: pos.column, callee: call.site.callee, domain: call.gate.domain, needed: call.gate.needed, reason: call.gate.reason });
+  }
+  return { root: analysis.root, libraries: [...chosen].sort(), files, manual, decisions };
 }
 
 /** Raw string literals already passed through a gate into another library. */

@@ -159,7 +159,7 @@ function globalUseRequests(ctx: PortContext): ShareRequest[] {
   // uses from static inline functions of the defining library's headers, run by another library
   const inlineRuns = new Map<string, Set<string>>();
   for (const c of ctx.analysis.calls) {
-    if (c.class !== 'inline-header' || c.callerLibrary === null || c.callerLibrary === c.calleeLibrary) continue;
+    if (c.class !== 'inline-header' || c.gate?.needed || c.callerLibrary === null || c.callerLibrary === c.calleeLibrary) continue;
     const set = inlineRuns.get(c.site.callee) ?? new Set();
     set.add(c.callerLibrary);
     inlineRuns.set(c.site.callee, set);
