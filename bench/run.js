@@ -135,6 +135,11 @@ function errors() {
   const rows = [];
   report.errors = [];
   for (const [name, tree] of Object.entries(ERROR_TREES)) {
+    if (tree.optional && !tree.dirs.every((d) => existsSync(d))) {
+      console.log(`bench: skipping ${tree.label}: ${tree.dirs.join(', ')} not found (set ${tree.optional} to its root)`);
+      report.errors.push({ tree: name, label: tree.label, skipped: `${tree.dirs.join(', ')} not found` });
+      continue;
+    }
     process.stdout.write(`bench: parse errors in ${tree.label} ...`);
     const withTable = worker('errors', name);
     const without = worker('errors', name, '--no-macros');

@@ -77,7 +77,7 @@ switch (kind) {
     const tree = ERROR_TREES[target];
     if (!tree) throw new Error(`unknown error tree '${target}' (expected ${Object.keys(ERROR_TREES).join(', ')})`);
     tree.prepare?.();
-    const { value, ms } = timed(() => errorShare(tree.dirs.map((root) => ({ root, analysis: analyzeTree(root, { macros, keepParsed: true }) }))));
+    const { value, ms } = timed(() => errorShare(tree.dirs.map((root) => ({ root, only: tree.only, analysis: analyzeTree(root, { macros, keepParsed: true }) }))));
     result = { ...value, ms };
     break;
   }

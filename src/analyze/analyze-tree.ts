@@ -55,7 +55,14 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       if (!files.includes(rel)) files.push(rel);
     }
   }
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = listing.hostTools.map((h) => ({
+    code: 'host-tools',
+    severity: 'note' as const,
+    file: h.dir,
+    line: 1,
+    column: 1,
+    message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
+  }));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;
@@ -147,6 +154,23 @@ export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
         message: b.hasAnnotation
           ? 'this #elif/#else branch holds flexos annotations, but its #if group only parses one branch at a time and flexos read the first; restructure the group so each branch is complete C (or move the annotated code out of it)'
           : 'this #elif/#else branch was not analyzed: its #if group splits a construct, so flexos read the first branch only (as with the condition true)',
+      });
+    }
+  }
+  for (const file of index.files) {
+    // `#ifdef __cplusplus` guards are C++-only by definition: read as a C compiler reads them, no note
+    for (const d of file.deadCode) {
+      if (d.reason === '__cplusplus') continue;
+      const endLine = positionOf(file, Math.max(d.span.start, d.span.end - 1)).line;
+      diagnostics.push({
+        code: 'dead-code',
+        severity: 'note',
+        file: file.path,
+        line: d.start.line,
+        column: 1,
+        start: d.span.start,
+        end: d.span.end,
+        message: `lines ${Math.min(d.start.line + 1, endLine)}-${endLine} are dead code (${d.reason === '#if 1' ? '#else of #if 1' : '#if 0'}): not parsed and not analyzed, as no compiler sees them`,
       });
     }
   }
