@@ -1,6 +1,6 @@
 // One bench measurement in a fresh process, so peak RSS belongs to that workload alone.
 // Usage: node bench/worker.js <kind> <path> [--no-macros]
-//   analyze <dir>     analyzeTree end to end (read, parse view, tree-sitter, facts, resolve)
+//   analyze <dir> [--threads=N]  analyzeTree end to end (read, parse view, tree-sitter, facts, resolve)
 //   view-parse <file> parseSource only: parse view + tree-sitter
 //   ts-parse <file>   tree-sitter parse of the raw text alone
 //   errors <name>     function error share of ERROR_TREES[name]
@@ -39,7 +39,9 @@ function timed(fn) {
 let result;
 switch (kind) {
   case 'analyze': {
-    const { value, ms, cpuMs } = timed(() => analyzeTree(target, { macros }));
+    const threadsFlag = flags.find((f) => f.startsWith('--threads='));
+    const threads = threadsFlag ? Number(threadsFlag.slice('--threads='.length)) : 1;
+    const { value, ms, cpuMs } = timed(() => analyzeTree(target, { macros, threads }));
     result = { lines: value.totalLines, files: value.index.files.length, ms, cpuMs };
     break;
   }

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
+import { InputError } from '../../diagnostics/input-error.js';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
 import { summarize, type AnalysisSummary } from '../../analyze/summary.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
@@ -15,6 +17,7 @@ export interface AnalyzeArgs {
   config?: string;
   json?: boolean;
   macros?: string[];
+  jobs?: number;
 }
 
 export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
@@ -22,7 +25,8 @@ export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
     .positional('tree', { type: 'string', demandOption: true, describe: 'root of a Unikraft-style tree (directories with Makefile.uk are libraries)' })
     .option('config', { alias: 'c', type: 'string', describe: 'deployment configuration (kraft.yaml): adds the libraries it names by path and shows each library\'s compartment' })
     .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
-    .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' }) as Argv<AnalyzeArgs>;
+    .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core; 1 = no worker threads)' }) as Argv<AnalyzeArgs>;
 }
 
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
@@ -30,7 +34,9 @@ export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
   const progress = new Progress('analyze');
   const extraLibraryDirs = config?.libraries.flatMap((l) => (l.path ? [l.path] : [])) ?? [];
-  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), extraLibraryDirs, onFile: (p, i, n) => progress.update(i, n, p) });
+  const threads = args.jobs ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), extraLibraryDirs, threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const summary = summarize(analysis);
   if (config && mechanisms) {
