@@ -37,7 +37,7 @@ describe('the build: one platform, one architecture, one libc', () => {
   test('kvm by default: the other platforms are left out, so their shared API is no duplicate', () => {
     expect(a.build.target).toEqual({ architecture: 'x86_64', platform: 'kvm', libc: 'nolibc' });
     expect(a.libraries.map((l) => l.name).sort()).toEqual(['libapp', 'libkvmplat', 'libnolibc', 'libuklock', 'libukmix', 'libuksched']);
-    expect(a.build.inactive.map((p) => `${p.dir}:${p.library ?? ''}`)).toEqual(['plat/linuxu:liblinuxuplat', 'plat/xen:libxenplat', 'support/scripts:libhosttool']);
+    expect(a.build.inactive.map((p) => `${p.dir}:${p.library ?? ''}`)).toEqual(['plat/linuxu:liblinuxuplat', 'plat/xen:libxenplat']);
     expect(a.diagnostics.filter((d) => d.code === 'duplicate-export')).toEqual([]);
     const call = a.calls.find((c) => c.site.callee === 'ukplat_monotonic_clock')!;
     expect(call).toMatchObject({ class: 'cross-exported', calleeLibrary: 'libkvmplat' });
@@ -52,8 +52,10 @@ describe('the build: one platform, one architecture, one libc', () => {
     expect(xen.index.file('plat/kvm/time.c')).toBeUndefined();
   });
 
-  test('host tools under support/ are not analysed at all', () => {
+  test('host tools under support/ are no library and are not analysed at all', () => {
     expect(a.index.files.map((f) => f.path).filter((p) => p.startsWith('support/'))).toEqual([]);
+    expect(a.libraries.map((l) => l.name)).not.toContain('libhosttool');
+    expect(a.diagnostics.find((d) => d.code === 'host-tools')).toMatchObject({ severity: 'note', file: 'support' });
   });
 
   test('the root include/ belongs to no library: its inlines are the includer’s code', () => {
