@@ -8,8 +8,9 @@ import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
-import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
-import { addressArguments, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
+import type { FileFacts, Library, ResolvedCall, ResolvedGate, ResolvedGlobalUse } from './model.js';
+import type { AddressArgument, ResolvedFunctionRef } from './resolve.js';
+import { inlineGlobalUses, resolveFile, type FileResolution } from './resolve-file.js';
 
 export interface AnalyzeOptions {
   macros: MacroTable;
@@ -28,6 +29,8 @@ export interface TreeAnalysis {
   gates: ResolvedGate[];
   functionRefs: ResolvedFunctionRef[];
   addressArguments: AddressArgument[];
+  /** Globals of one library used by name from code running in another (direct or through a header inline). */
+  globalUses: ResolvedGlobalUse[];
   diagnostics: Diagnostic[];
   parsed: Map<string, ParsedSource>;
   totalLines: number;
@@ -97,62 +100,25 @@ function readLibraryDir(root: string, dir: string): Library {
 
 /** Cross-file step: everything that needs the whole index. Re-run after replacing a file's facts. */
 export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
-  const calls: ResolvedCall[] = [];
-  const gates: ResolvedGate[] = [];
-  const functionRefs: ResolvedFunctionRef[] = [];
-  const addressArgs: AddressArgument[] = [];
-  const diagnostics: Diagnostic[] = [];
-  let totalLines = 0;
-  for (const file of index.files) {
-    totalLines += file.lineCount;
-    for (const site of file.calls) {
-      if (isTypedefCast(index, site)) continue;
-      const r = resolveCall(index, file, site);
-      calls.push(r);
-      const cross = r.class === 'cross-exported' || r.class === 'cross-unexported';
-      addressArgs.push(...addressArguments(index, file, site.args, { callSpan: site.span, callee: site.callee, calleeLibrary: r.calleeLibrary, crossLibrary: cross }));
-    }
-    for (const site of file.gates) {
-      const g = resolveGate(index, file, site);
-      gates.push(g);
-      addressArgs.push(...addressArguments(index, file, site.args, { callSpan: site.span, callee: site.callee, calleeLibrary: g.calleeLibrary, crossLibrary: true }));
-    }
-    for (const ref of file.functionRefs) {
-      const r = resolveFunctionRef(index, file, ref);
-      if (r) functionRefs.push(r);
-    }
-    for (const region of file.parseErrors) {
-      diagnostics.push({
-        code: 'unparsed-region',
-        severity: 'warning',
-        file: file.path,
-        line: region.start.line,
-        column: region.start.column,
-        start: region.span.start,
-        end: region.span.end,
-        message: `${region.kind === 'missing' ? 'tree-sitter had to assume a missing token' : 'tree-sitter could not parse this region'}${region.inFunction ? ` in ${region.inFunction}()` : ''}; calls and annotations inside it are not seen — add the offending macro to a --macros table or simplify the code`,
-      });
-    }
+  return combineResolutions(root, index, index.files.map((f) => resolveFile(index, f)));
+}
+
+/** A tree's analysis from per-file resolutions (in index.files order) plus the tree-wide findings. */
+export function combineResolutions(root: string, index: TreeIndex, perFile: readonly FileResolution[]): TreeAnalysis {
+  const a: TreeAnalysis = { root, libraries: [...index.libraries], index, calls: [], gates: [], functionRefs: [], addressArguments: [], globalUses: [], diagnostics: [], parsed: new Map(), totalLines: 0 };
+  for (const f of index.files) a.totalLines += f.lineCount;
+  for (const r of perFile) {
+    a.calls.push(...r.calls);
+    a.gates.push(...r.gates);
+    a.functionRefs.push(...r.functionRefs);
+    a.addressArguments.push(...r.addressArguments);
+    a.globalUses.push(...r.globalUses);
+    a.diagnostics.push(...r.diagnostics);
   }
-  for (const file of index.files) {
-    for (const b of file.skippedBranches) {
-      diagnostics.push({
-        code: b.hasAnnotation ? 'annotation-in-skipped-branch' : 'skipped-branch',
-        severity: b.hasAnnotation ? 'error' : 'note',
-        file: file.path,
-        line: b.start.line,
-        column: b.start.column,
-        start: b.span.start,
-        end: b.span.end,
-        message: b.hasAnnotation
-          ? 'this #elif/#else branch holds flexos annotations, but its #if group only parses one branch at a time and flexos read the first; restructure the group so each branch is complete C (or move the annotated code out of it)'
-          : 'this #elif/#else branch was not analyzed: its #if group splits a construct, so flexos read the first branch only (as with the condition true)',
-      });
-    }
-  }
-  diagnostics.push(...duplicateExports(index));
-  diagnostics.sort(compareDiagnostics);
-  return { root, libraries: [...index.libraries], index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+  a.globalUses.push(...inlineGlobalUses(index, a.calls));
+  a.diagnostics.push(...duplicateExports(index));
+  a.diagnostics.sort(compareDiagnostics);
+  return a;
 }
 
 /** Two libraries defining the same exported symbol: reported, never guessed (issue 2). */
@@ -182,12 +148,4 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
     }
   }
   return out;
-}
-
-
-/** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
-function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
-  if (!site.indirect) return false;
-  const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
-  return m !== null && index.isTypedef(m[1]!);
 }

@@ -7,6 +7,7 @@ import { LineIndex } from '../parse/line-index.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
+import { nameUses } from './name-uses.js';
 import { declaratorShape, declaratorsOf, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
@@ -26,6 +27,7 @@ import type {
   SharedAllocSite,
   SharedLiteralSite,
   Span,
+  Suppression,
   VariableDecl,
 } from './model.js';
 
@@ -93,6 +95,8 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
       .filter((m) => m.kind === 'skipped-branch')
       .map((m) => ({ span: { start: m.start, end: m.end }, start: lines.position(m.start), hasAnnotation: ANNOTATION_WORDS.test(text.slice(m.start, m.end)) })),
     strayAttributes: [],
+    nameUses: [],
+    suppressions: suppressions(text, lines),
   };
   const macroArgSpans = parsed.macroSites
     .filter((s) => s.kind === 'iterator' || s.kind === 'definer')
@@ -148,7 +152,33 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
   facts.parseErrors = parseErrors(parsed.errors, lines, facts.functions);
   attachAttributes(attributeUses(parsed.macroSites), facts, view);
+  facts.nameUses = nameUses(view, facts);
   return facts;
+}
+
+const SUPPRESSION = /(?:\/\/|\/\*)[ \t]*flexos-ignore(-next-line|-file)?\b([^\n]*)/g;
+
+/** `// flexos-ignore[-next-line|-file] [code…]` comments (see Suppression). */
+function suppressions(text: string, lines: LineIndex): Suppression[] {
+  if (!text.includes('flexos-ignore')) return [];
+  const out: Suppression[] = [];
+  for (const m of text.matchAll(SUPPRESSION)) {
+    const scope = m[1] === '-next-line' ? 'next-line' : m[1] === '-file' ? 'file' : 'line';
+    const rest = m[2]!.replace(/\*\/.*$/, '');
+    const codes = rest.split(/[\s,]+/).filter((c) => /^[a-z][a-z0-9-]*$/.test(c));
+    out.push({ scope, line: lines.position(m.index!).line, codes: codes.length > 0 ? codes : null });
+  }
+  return out;
+}
+
+/** `&v`, `&v[i]`, `&v.f` or an array `v` (cast or not): the variable a pointer initialiser points at. */
+function pointedVariable(init: SyntaxNode): { name: string; address: boolean } | null {
+  const base = stripCasts(init);
+  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
+    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+    return target && !target.throughPointer ? { name: target.name, address: true } : null;
+  }
+  return base.type === 'identifier' ? { name: base.text, address: false } : null;
 }
 
 function macroArgsSpan(site: MacroSite, text: string): Span {
@@ -295,7 +325,11 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       attributes: [],
       siblingCount: declarators.length,
     };
-    if (init) v.initializerSpan = span(init);
+    if (init) {
+      v.initializerSpan = span(init);
+      const pointsTo = shape.isPointer ? pointedVariable(init) : null;
+      if (pointsTo !== null) v.pointsTo = pointsTo;
+    }
     if (functionName !== null) {
       const parent = node.parent;
       v.functionName = functionName;

@@ -1,0 +1,159 @@
+import type { TreeAnalysis } from '../analyze-tree.js';
+import { isWhitelist, sharedSection } from '../attributes.js';
+import { positionOf } from '../facts.js';
+import { IncludeClosure } from '../include-closure.js';
+import type { TreeIndex } from '../index.js';
+import type { FileFacts, FunctionDecl, FunctionDef, Library, ResolvedGate, VariableDecl } from '../model.js';
+import { fileTables } from '../resolve.js';
+
+/** Where the deployment places libraries (compartment ids); absent: every library is isolated. */
+export interface CompartmentMap {
+  compartmentOf(library: string): number | undefined;
+  describe(library: string): string;
+}
+
+export const ISOLATION_HEADER = 'flexos/isolation.h';
+export const WHITELIST_ATTRIBUTE = '__attribute__((flexos_whitelist))';
+export const MAX_GATE_ARGUMENTS = 6;
+
+/** What every check reads: the analysis, the deployment, and lazily the text of a file. */
+export class CheckContext {
+  readonly includes: IncludeClosure;
+  private readonly gateTargets = new Map<ResolvedGate, GateTarget>();
+
+  constructor(
+    readonly analysis: TreeAnalysis,
+    readonly compartments: CompartmentMap | null,
+    /** The current text of a file (the editor's buffer in the language server), for fixes. */
+    readonly text: (file: string) => string | null,
+    /** Files findings are wanted for (all when null); checks skip work outside it. */
+    readonly scope: ReadonlySet<string> | null = null,
+  ) {
+    this.includes = new IncludeClosure(analysis.index);
+  }
+
+  get index(): TreeIndex {
+    return this.analysis.index;
+  }
+
+  inScope(file: string): boolean {
+    return this.scope === null || this.scope.has(file);
+  }
+
+  facts(file: string): FileFacts {
+    return this.index.file(file)!;
+  }
+
+  position(file: string, offset: number): { line: number; column: number } {
+    return positionOf(this.facts(file), offset);
+  }
+
+  /** Code of `a` and code of `b` run in different protection domains. */
+  crosses(a: string | null, b: string | null): boolean {
+    if (a === null || b === null || gateName(a) === gateName(b)) return false;
+    if (this.compartments === null) return true;
+    const ca = this.compartments.compartmentOf(a);
+    const cb = this.compartments.compartmentOf(b);
+    return ca === undefined || cb === undefined || ca !== cb;
+  }
+
+  /** `libA and libB` or, with a configuration, `libA (compartment 0) and libB (compartment 1)`. */
+  where(library: string): string {
+    return this.compartments ? `${library} (${this.compartments.describe(library)})` : library;
+  }
+
+  /** What a gate's library argument and callee resolve to (computed once per gate). */
+  gateTarget(g: ResolvedGate): GateTarget {
+    let t = this.gateTargets.get(g);
+    if (!t) {
+      t = resolveGateTarget(this.index, g);
+      this.gateTargets.set(g, t);
+    }
+    return t;
+  }
+
+  /** The definition (or, lacking one, a prototype) of a function another file calls. */
+  signature(name: string, library: string | null): FunctionDef | FunctionDecl | null {
+    const defs = this.index.definitions(name);
+    const def = defs.find((d) => d.library === library) ?? (defs.length === 1 ? defs[0] : undefined);
+    if (def) return def.def;
+    for (const f of this.index.files) {
+      if (library !== null && f.library !== library) continue;
+      const p = f.prototypes.find((x) => x.name === name && x.linkage === 'extern');
+      if (p) return p;
+    }
+    return null;
+  }
+
+  /** The variable a name means at an offset of a file: a local in scope, the file's global, or the tree's. */
+  variableAt(file: FileFacts, name: string, binding: 'local' | 'global', at: number): { file: string; variable: VariableDecl } | null {
+    if (binding === 'local') {
+      let best: VariableDecl | null = null;
+      for (const v of fileTables(file).locals.get(name) ?? []) {
+        if (v.scope && v.nameSpan.start < at && at >= v.scope.start && at < v.scope.end && (best === null || v.scope.start >= best.scope!.start)) best = v;
+      }
+      return best ? { file: file.path, variable: best } : null;
+    }
+    const own = fileTables(file).globals.get(name);
+    if (own && own.storage !== 'extern') return { file: file.path, variable: own };
+    const def = this.index.globalDefinitions(name)[0];
+    if (def) return { file: def.file, variable: def.def };
+    return own ? { file: file.path, variable: own } : null;
+  }
+}
+
+export function isShared(v: VariableDecl): boolean {
+  return v.attributes.some((a) => isWhitelist(a) || sharedSection(a));
+}
+
+/** The name a gate writes for a library: `lib` + name, dashes removed. */
+export function gateName(library: string): string {
+  const name = library.replace(/-/g, '');
+  return name.startsWith('lib') ? name : `lib${name}`;
+}
+
+export interface GateTarget {
+  /** The library the gate's first argument names (exactly or sloppily), null when none. */
+  named: Library | null;
+  /** Named by a FlexOS-style misspelling (`uklock`, `liblock` for `libuklock`). */
+  misspelled: boolean;
+  /** Libraries defining the callee (non-static). */
+  definers: string[];
+  /** The callee's library: the named one when it defines the callee, else the only definer. */
+  calleeLibrary: string | null;
+  exported: boolean;
+}
+
+function resolveGateTarget(index: TreeIndex, g: ResolvedGate): GateTarget {
+  const named = libraryNamed(index.libraries, g.site.library);
+  const definers = [...new Set(index.definitions(g.site.callee).flatMap((d) => (d.library !== null ? [d.library] : [])))].sort();
+  const calleeLibrary = named.library && definers.includes(named.library.name) ? named.library.name : definers.length === 1 ? definers[0]! : null;
+  const exported = calleeLibrary !== null && index.exports(calleeLibrary).has(g.site.callee);
+  return { named: named.library, misspelled: named.misspelled, definers, calleeLibrary, exported };
+}
+
+/** The library a gate names: exact, or one of the spellings FlexOS's own tree uses. */
+export function libraryNamed(libraries: readonly Library[], written: string): { library: Library | null; misspelled: boolean } {
+  const exact = libraries.find((l) => l.name === written);
+  if (exact) return { library: exact, misspelled: false };
+  const bare = written.replace(/-/g, '').replace(/^lib/, '');
+  const sloppy = libraries.filter((l) => {
+    const short = l.shortName.replace(/-/g, '');
+    return short === bare || short.replace(/^uk/, '') === bare;
+  });
+  return sloppy.length === 1 ? { library: sloppy[0]!, misspelled: true } : { library: null, misspelled: false };
+}
+
+/** Offset of the start of the line after the last top-of-file `#include` (0 when none). */
+export function includeInsertionPoint(facts: FileFacts, text: string): number {
+  let at = 0;
+  for (const inc of facts.includes) {
+    const nl = text.indexOf('\n', inc.span.start);
+    at = Math.max(at, nl === -1 ? text.length : nl + 1);
+  }
+  return at;
+}
+
+export function hasIsolationInclude(facts: FileFacts): boolean {
+  return facts.includes.some((i) => i.path === ISOLATION_HEADER);
+}
