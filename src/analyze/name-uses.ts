@@ -13,7 +13,7 @@ const SCANNER = /\/\*[\s\S]*?(?:\*\/|$(?![\s\S]))|\/\/(?:\\\n|[^\n])*|"(?:\\[\s\
 const KEYWORDS = new Set(
   'auto break case char const continue default do double else enum extern float for goto if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while _Bool _Complex _Alignas _Alignof _Atomic _Generic _Noreturn _Static_assert _Thread_local __typeof__ typeof __typeof __inline __inline__ __restrict __restrict__ __volatile__ __const __asm__ asm __asm __extension__ __builtin_offsetof __alignof__ __label__ bool true false NULL'.split(' '),
 );
-const TAGS = new Set(['struct', 'union', 'enum', 'goto']);
+const TAGS = new Set(['struct', 'union', 'enum', 'goto', 'case']);
 
 /** Name uses of a file (its function bodies and file-scope initialisers), in text order. */
 export function nameUses(view: string, facts: FileFacts): NameUse[] {
@@ -55,6 +55,8 @@ function scan(view: string, range: Span, fn: FunctionDef | null, locals: Variabl
     if (before === '.' || (before === '>' && view[previousIndex(view, at) - 1] === '-')) continue;
     const after = nextIndex(view, at + token.length);
     if (view[after] === '(') continue;
+    // `out:` a label, `case X:` a constant (a ternary's `? x :` is a use)
+    if (view[after] === ':' && view[after + 1] !== ':' && (word === 'case' || /^[;{}:]?$/.test(previousChar(view, at)))) continue;
     if (localNames.has(token) && inScopeLocal(locals, token, at)) continue;
     const how = access(view, at, at + token.length);
     if (ownGlobals.has(token) && how !== 'address') continue;

@@ -6,7 +6,7 @@
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { TreeIndex } from './index.js';
-import type { CallSite, FileFacts, ResolvedCall, ResolvedGate, ResolvedGlobalUse } from './model.js';
+import type { CallSite, FileFacts, ResolvedCall, ResolvedGate, ResolvedGlobalUse, VariableDecl } from './model.js';
 import { addressArguments, fileTables, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
 
 export interface FileResolution {
@@ -77,7 +77,7 @@ function directGlobalUses(index: TreeIndex, file: FileFacts): ResolvedGlobalUse[
     const local = own.get(use.name);
     if (local && local.storage !== 'extern') continue;
     for (const def of index.globalDefinitions(use.name)) {
-      if (def.library === null || def.library === user) continue;
+      if (def.library === null || def.library === user || !ownedDefinition(index, def.file, def.def)) continue;
       out.push({ file: file.path, use, userLibrary: user, ownerFile: def.file, ownerLibrary: def.library, variable: def.def });
     }
   }
@@ -102,7 +102,7 @@ export function inlineGlobalUses(index: TreeIndex, calls: readonly ResolvedCall[
       for (const use of facts.nameUses) {
         if (use.span.start < inline.def.body.start || use.span.start >= inline.def.body.end) continue;
         for (const def of index.globalDefinitions(use.name)) {
-          if (def.library !== inline.library || def.library === c.callerLibrary) continue;
+          if (def.library !== inline.library || def.library === c.callerLibrary || !ownedDefinition(index, def.file, def.def)) continue;
           out.push({
             file: inline.file,
             use,
@@ -117,6 +117,20 @@ export function inlineGlobalUses(index: TreeIndex, calls: readonly ResolvedCall[
     }
   }
   return out;
+}
+
+/**
+ * A definition that really gives its library a variable: in a source file (a header's
+ * definition is every includer's), outside a region tree-sitter could not parse (where locals
+ * can read as file-scope declarations).
+ */
+function ownedDefinition(index: TreeIndex, file: string, v: VariableDecl): boolean {
+  const facts = index.file(file);
+  if (!facts || facts.isHeader) return false;
+  if (facts.parseErrors.some((e) => e.span.start < v.span.end && Math.max(e.span.end, e.span.start + 1) > v.span.start)) return false;
+  // C allows only constant initialisers at file scope: a function call there means a local read out of its function
+  const init = v.initializerSpan;
+  return !init || !facts.calls.some((c) => c.inFunction === null && c.span.start >= init.start && c.span.end <= init.end && !c.indirect && !index.isMacro(c.callee) && !/^[A-Z_][A-Z0-9_]*$/.test(c.callee));
 }
 
 /** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */

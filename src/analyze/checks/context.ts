@@ -74,7 +74,7 @@ export class CheckContext {
 
   /** The definition (or, lacking one, a prototype) of a function another file calls. */
   signature(name: string, library: string | null): FunctionDef | FunctionDecl | null {
-    const defs = this.index.definitions(name);
+    const defs = [...this.index.definitions(name), ...this.index.headerInlines(name)];
     const def = defs.find((d) => d.library === library) ?? (defs.length === 1 ? defs[0] : undefined);
     if (def) return def.def;
     for (const f of this.index.files) {
@@ -126,9 +126,12 @@ export interface GateTarget {
 
 function resolveGateTarget(index: TreeIndex, g: ResolvedGate): GateTarget {
   const named = libraryNamed(index.libraries, g.site.library);
-  const definers = [...new Set(index.definitions(g.site.callee).flatMap((d) => (d.library !== null ? [d.library] : [])))].sort();
+  // static inlines of a library's headers run that library's code: FlexOS gates them (uk_mutex_lock)
+  const defs = [...index.definitions(g.site.callee), ...index.headerInlines(g.site.callee)];
+  const definers = [...new Set(defs.flatMap((d) => (d.library !== null ? [d.library] : [])))].sort();
   const calleeLibrary = named.library && definers.includes(named.library.name) ? named.library.name : definers.length === 1 ? definers[0]! : null;
-  const exported = calleeLibrary !== null && index.exports(calleeLibrary).has(g.site.callee);
+  const inline = index.headerInlines(g.site.callee).some((d) => d.library === calleeLibrary);
+  const exported = calleeLibrary !== null && (inline || index.exports(calleeLibrary).has(g.site.callee));
   return { named: named.library, misspelled: named.misspelled, definers, calleeLibrary, exported };
 }
 

@@ -2,7 +2,13 @@
 import type { Check } from './model.js';
 
 /** Analysis diagnostics `check` passes on: they say where the analysis itself could not see. */
-const FROM_ANALYSIS = new Set(['unparsed-region', 'annotation-in-skipped-branch', 'skipped-branch', 'unreadable-file', 'duplicate-export']);
+export const ANALYSIS_CODES: readonly { code: string; severity: 'error' | 'warning' | 'note'; summary: string }[] = [
+  { code: 'annotation-in-skipped-branch', severity: 'error', summary: 'flexos annotations in an #elif/#else branch the parser could not read with the rest of its group' },
+  { code: 'skipped-branch', severity: 'note', summary: 'an #elif/#else branch not analyzed (its #if group splits a construct)' },
+  { code: 'unreadable-file', severity: 'error', summary: 'a file that could not be read as C source (binary, unreadable)' },
+  { code: 'duplicate-export', severity: 'error', summary: 'two libraries export the same symbol; calls to it cannot be attributed' },
+];
+const FROM_ANALYSIS = new Set(['unparsed-region', ...ANALYSIS_CODES.map((c) => c.code)]);
 
 export const unparsedRegion: Check = {
   code: 'unparsed-region',

@@ -1,0 +1,1 @@
+export async function serveStdio(): Promise<number> { throw new Error("todo"); }
