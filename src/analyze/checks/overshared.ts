@@ -29,6 +29,8 @@ export const overshared: Check = {
     for (const facts of ctx.index.files) {
       if (!ctx.inScope(facts.path) || facts.library === null) continue;
       const throughPointer = indirectArguments(facts);
+      // `char *p = buf;`: the address lives on in a pointer, which may cross (see confused-deputy)
+      for (const v of [...facts.locals, ...facts.globals]) if (v.pointsTo) throughPointer.add(v.pointsTo.name);
       for (const v of facts.locals) {
         if (!v.attributes.some(isWhitelist) || crossingLocals.has(key(facts.path, v))) continue;
         if (throughPointer.has(v.name) || v.storage === 'static') continue;
