@@ -59,15 +59,64 @@ export function cQuery(source: string): Parser.Query {
 }
 
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {
-  const { view, sites } = buildParseView(text, macros);
-  const tree = parseView(view);
-  if (!tree.rootNode.hasError) return { path, text, view, macroSites: sites, tree, errors: [] };
-  return retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) });
+  return parseSourceIncremental(path, text, macros, null).parsed;
 }
 
-function parseView(view: string): Tree {
+/** The parse of a file's primary view, kept by an editor so that the next parse is incremental. */
+export interface IncrementalState {
+  view: string;
+  tree: Tree;
+}
+
+/**
+ * parseSource, re-using the previous parse of the same file: the views are compared, the changed
+ * stretch is told to tree-sitter (Tree.edit) and only what it touches is parsed again. The
+ * previous state is consumed (its tree is edited).
+ */
+export function parseSourceIncremental(path: string, text: string, macros: MacroTable, previous: IncrementalState | null): { parsed: ParsedSource; state: IncrementalState } {
+  const { view, sites } = buildParseView(text, macros);
+  let tree: Tree;
+  if (previous !== null) {
+    const edit = changedRange(previous.view, view);
+    if (edit === null) tree = previous.tree;
+    else {
+      previous.tree.edit(edit);
+      tree = parseView(view, previous.tree);
+    }
+  } else tree = parseView(view);
+  const state = { view, tree };
+  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state };
+  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }), state };
+}
+
+/** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
+function changedRange(before: string, after: string): Parser.Edit | null {
+  if (before === after) return null;
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let oldEnd = before.length;
+  let newEnd = after.length;
+  while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  return { startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(before, start), oldEndPosition: point(before, oldEnd), newEndPosition: point(after, newEnd) };
+}
+
+function point(text: string, index: number): Parser.Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: index - lineStart };
+}
+
+function parseView(view: string, old?: Tree): Tree {
   // the node binding copies the input through a fixed buffer; give it room for large files
-  return parser().parse(view, undefined, { bufferSize: Math.max(32 * 1024, view.length * 2 + 16) });
+  return parser().parse(view, old, { bufferSize: Math.max(32 * 1024, view.length * 2 + 16) });
 }
 
 /**
