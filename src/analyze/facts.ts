@@ -66,8 +66,14 @@ interface FunctionFrame {
   locals: VariableDecl[];
 }
 
-/** Everything one file says on its own. Pure: reads only the parsed source. */
-export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileFacts {
+/**
+ * Everything one file says on its own. Pure: reads only the parsed source. With `within` (a node
+ * of the tree, e.g. one function an editor changed), only what lies inside that node is read;
+ * the whole-file fields (lines, hash, suppressions, skipped branches) are still the file's, and
+ * `names` (the file's previous facts) says which names the rest of the file binds.
+ */
+export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?: { within: SyntaxNode; names: FileFacts }): FileFacts {
+  const within = part?.within;
   const { view, text } = parsed;
   const lines = LineIndex.of(text);
   const facts: FileFacts = {
@@ -98,14 +104,15 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     nameUses: [],
     suppressions: suppressions(text, lines),
   };
+  const inRange = within ? (s: { start: number; end: number }) => s.start >= within.startIndex && s.end <= within.endIndex : () => true;
   const macroArgSpans = parsed.macroSites
-    .filter((s) => s.kind === 'iterator' || s.kind === 'definer')
+    .filter((s) => (s.kind === 'iterator' || s.kind === 'definer') && inRange(s))
     .map((s) => macroArgsSpan(s, text));
-  const definers = parsed.macroSites.filter((s) => s.kind === 'definer');
+  const definers = parsed.macroSites.filter((s) => s.kind === 'definer' && inRange(s));
   const seenValues = new Set<number>();
   let frame: FunctionFrame | null = null;
 
-  for (const { name: capture, node } of query().captures(parsed.tree.rootNode)) {
+  for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
     const start = node.startIndex;
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (capture) {
@@ -150,9 +157,9 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     }
   }
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
-  facts.parseErrors = parseErrors(parsed.errors, lines, facts.functions);
-  attachAttributes(attributeUses(parsed.macroSites), facts, view);
-  facts.nameUses = nameUses(view, facts);
+  facts.parseErrors = parseErrors(within ? parsed.errors.filter(inRange) : parsed.errors, lines, facts.functions);
+  attachAttributes(attributeUses(within ? parsed.macroSites.filter(inRange) : parsed.macroSites), facts, view);
+  facts.nameUses = nameUses(view, facts, part?.names);
   return facts;
 }
 

@@ -15,13 +15,16 @@ const KEYWORDS = new Set(
 );
 const TAGS = new Set(['struct', 'union', 'enum', 'goto', 'case']);
 
-/** Name uses of a file (its function bodies and file-scope initialisers), in text order. */
-export function nameUses(view: string, facts: FileFacts): NameUse[] {
-  const bound = new Set<string>([...facts.macros, ...facts.typedefs]);
-  for (const f of facts.functions) bound.add(f.name);
-  for (const p of facts.prototypes) bound.add(p.name);
+/**
+ * Name uses of a file (its function bodies and file-scope initialisers), in text order. `names`:
+ * the facts that say what the file binds, when `facts` holds only part of it (an edited function).
+ */
+export function nameUses(view: string, facts: FileFacts, names: FileFacts = facts): NameUse[] {
+  const bound = new Set<string>([...names.macros, ...names.typedefs]);
+  for (const f of [...names.functions, ...facts.functions]) bound.add(f.name);
+  for (const p of names.prototypes) bound.add(p.name);
   const ownGlobals = new Set<string>();
-  for (const g of facts.globals) if (g.storage !== 'extern') ownGlobals.add(g.name);
+  for (const g of names.globals) if (g.storage !== 'extern') ownGlobals.add(g.name);
   const uses: NameUse[] = [];
   let localIndex = 0;
   const locals = facts.locals;

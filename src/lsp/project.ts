@@ -11,6 +11,8 @@ import { analyzeTree, combineResolutions, type TreeAnalysis } from '../analyze/a
 import { checkAnalysis } from '../analyze/checks/check-tree.js';
 import type { Finding } from '../analyze/checks/model.js';
 import { extractFacts } from '../analyze/facts.js';
+import { spliceFacts, spliceTarget } from '../analyze/facts-splice.js';
+import type { FileFacts } from '../analyze/model.js';
 import type { TreeIndex } from '../analyze/index.js';
 import { owningLibrary } from '../analyze/libraries.js';
 import { resolveFile, type FileResolution } from '../analyze/resolve-file.js';
@@ -62,13 +64,24 @@ export class Project {
     return [...this.open.keys()].sort();
   }
 
-  /** The editor's text for a file (open or changed), parsed incrementally from its last parse. */
-  update(path: string, editorText: string): void {
+  /**
+   * The editor's text for a file (open or changed), parsed incrementally from its last parse;
+   * `full`: read all of its facts again rather than splicing the edited function's (on save).
+   */
+  update(path: string, editorText: string, full = false): void {
     const text = ByteText.fromEditor(editorText);
     const previous = this.open.get(path)?.state ?? null;
-    const { parsed, state } = parseSourceIncremental(path, text.bytes, this.macros, previous);
+    const { parsed, state, change } = parseSourceIncremental(path, text.bytes, this.macros, previous);
     const library = owningLibrary(this.index.libraries, path)?.name ?? null;
-    const facts = extractFacts(parsed, { path, library, isHeader: path.endsWith('.h') });
+    const options = { path, library, isHeader: path.endsWith('.h') };
+    const old = this.index.file(path);
+    let facts: FileFacts | null = null;
+    // an edit inside one function body: read that function again, keep (and move) the rest
+    if (!full && old && change && previous && !parsed.macroSites.some((m) => m.kind === 'skipped-branch')) {
+      const target = spliceTarget(old, change, parsed.tree.rootNode);
+      if (target) facts = spliceFacts(old, extractFacts(parsed, options, { within: target.node, names: old }), target.fn.span, change.newEnd - change.oldEnd);
+    }
+    facts ??= extractFacts(parsed, options);
     this.index.replaceFile(facts);
     this.resolutions.set(path, resolveFile(this.index, facts));
     this.combined = null;

@@ -141,6 +141,11 @@ export function serve(connection: Connection): void {
     guard(undefined, () => {
       const p = ensureProject();
       if (!p) return;
+      // the safety net of splicing: every open file's facts read whole, then every file resolved again
+      for (const doc of documents.values()) {
+        const path = pathOf(doc.uri);
+        if (path !== null && p.isOpen(path)) p.update(path, doc.getText(), true);
+      }
       p.resolveAll();
       for (const path of p.openPaths()) publish(path);
     }),

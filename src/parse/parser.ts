@@ -73,11 +73,17 @@ export interface IncrementalState {
  * stretch is told to tree-sitter (Tree.edit) and only what it touches is parsed again. The
  * previous state is consumed (its tree is edited).
  */
-export function parseSourceIncremental(path: string, text: string, macros: MacroTable, previous: IncrementalState | null): { parsed: ParsedSource; state: IncrementalState } {
+export function parseSourceIncremental(
+  path: string,
+  text: string,
+  macros: MacroTable,
+  previous: IncrementalState | null,
+): { parsed: ParsedSource; state: IncrementalState; change: { start: number; oldEnd: number; newEnd: number } | null } {
   const { view, sites } = buildParseView(text, macros);
   let tree: Tree;
+  let edit: Parser.Edit | null = null;
   if (previous !== null) {
-    const edit = changedRange(previous.view, view);
+    edit = changedRange(previous.view, view);
     if (edit === null) tree = previous.tree;
     else {
       previous.tree.edit(edit);
@@ -85,8 +91,9 @@ export function parseSourceIncremental(path: string, text: string, macros: Macro
     }
   } else tree = parseView(view);
   const state = { view, tree };
-  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state };
-  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }), state };
+  const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
+  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state, change };
+  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }), state, change };
 }
 
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */

@@ -30,6 +30,8 @@ import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, parseSourceIncremental } from '../../src/parse/parser.js';
+import { extractFacts } from '../../src/analyze/facts.js';
+import { spliceFacts, spliceTarget } from '../../src/analyze/facts-splice.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const temps: string[] = [];
@@ -168,5 +170,47 @@ describe('incremental re-parse', () => {
     const second = parseSourceIncremental('x.c', after, macros, first.state);
     expect(second.parsed.tree.rootNode.toString()).toBe(parseSource('x.c', after, macros).tree.rootNode.toString());
     expect(second.parsed.errors).toEqual([]);
+  });
+
+  test('facts of an edit inside one function, spliced into the old facts, equal the facts read from scratch', () => {
+    const macros = loadMacroTable();
+    const options = { path: 'a/x.c', library: 'liba', isHeader: false };
+    let text = [
+      '#include <flexos/isolation.h>',
+      'int g;',
+      'static int h(int *p) { return *p; }',
+      'int f(int n)',
+      '{',
+      '\tint v = n;',
+      '\treturn h(&v) + g;',
+      '}',
+      'int k __attribute__((flexos_whitelist));',
+      'void w(void (*cb)(int)) { cb(k); flexos_gate(libb, b_log, "x"); }',
+      'int broken(void) { return 1 +; }',
+      '',
+    ].join('\n');
+    let state = parseSourceIncremental(options.path, text, macros, null);
+    let facts = extractFacts(state.parsed, options);
+    const edits: [string, string][] = [
+      ['\treturn h(&v) + g;', '\tint extra[4];\n\textra[0] = v;\n\treturn h(&v) + h(extra) + g;'],
+      ['int v = n;', 'int v = n * 2;'],
+      ['h(extra)', 'h(&extra[1])'],
+      ['\tint extra[4];\n', ''],
+    ];
+    let spliced = 0;
+    for (const [from, to] of edits) {
+      text = text.replace(from, to);
+      const next = parseSourceIncremental(options.path, text, macros, state.state);
+      const target = spliceTarget(facts, next.change!, next.parsed.tree.rootNode);
+      expect(target?.fn.name).toBe('f');
+      const part = extractFacts(next.parsed, options, { within: target!.node, names: facts });
+      const merged = spliceFacts(facts, part, target!.fn.span, next.change!.newEnd - next.change!.oldEnd)!;
+      const scratch = extractFacts(parseSource(options.path, text, macros), options);
+      expect(merged).toEqual(scratch);
+      spliced++;
+      facts = merged;
+      state = next;
+    }
+    expect(spliced).toBe(edits.length);
   });
 });

@@ -88,11 +88,8 @@ export class CheckContext {
   /** The variable a name means at an offset of a file: a local in scope, the file's global, or the tree's. */
   variableAt(file: FileFacts, name: string, binding: 'local' | 'global', at: number): { file: string; variable: VariableDecl } | null {
     if (binding === 'local') {
-      let best: VariableDecl | null = null;
-      for (const v of fileTables(file).locals.get(name) ?? []) {
-        if (v.scope && v.nameSpan.start < at && at >= v.scope.start && at < v.scope.end && (best === null || v.scope.start >= best.scope!.start)) best = v;
-      }
-      return best ? { file: file.path, variable: best } : null;
+      const v = localInScope(fileTables(file).locals.get(name) ?? [], at);
+      return v ? { file: file.path, variable: v } : null;
     }
     const own = fileTables(file).globals.get(name);
     if (own && own.storage !== 'extern') return { file: file.path, variable: own };
@@ -100,6 +97,27 @@ export class CheckContext {
     if (def) return { file: def.file, variable: def.def };
     return own ? { file: file.path, variable: own } : null;
   }
+}
+
+/**
+ * The innermost local of a name in scope at `at`. `list` is in document order: only the locals of
+ * the function declaring the last one before `at` can be in scope (binary search, then a short walk).
+ */
+export function localInScope(list: readonly VariableDecl[], at: number): VariableDecl | null {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.nameSpan.start < at) lo = mid + 1;
+    else hi = mid;
+  }
+  const fn = lo > 0 ? list[lo - 1]!.functionName : undefined;
+  let best: VariableDecl | null = null;
+  for (let i = lo - 1; i >= 0 && list[i]!.functionName === fn; i--) {
+    const v = list[i]!;
+    if (v.scope && at >= v.scope.start && at < v.scope.end && (best === null || v.scope.start > best.scope!.start)) best = v;
+  }
+  return best;
 }
 
 export function isShared(v: VariableDecl): boolean {

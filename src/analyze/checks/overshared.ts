@@ -20,12 +20,15 @@ export const overshared: Check = {
     const crossingLocals = new Set<string>();
     const crossingGlobals = new Set<string>();
     const key = (file: string, v: VariableDecl): string => `${file}\u0000${v.nameSpan.start}`;
-    for (const { arg } of addressCrossings(ctx)) {
+    // only the whitelisted globals of the files reported on are looked for elsewhere
+    const wanted = new Set<string>();
+    for (const facts of ctx.index.files) if (ctx.inScope(facts.path)) for (const v of facts.globals) if (v.attributes.some(isWhitelist)) wanted.add(v.name);
+    for (const { arg } of addressCrossings(ctx, wanted)) {
       const found = ctx.variableAt(ctx.facts(arg.file), arg.name, arg.binding === 'local' ? 'local' : 'global', arg.arg.span.start);
       if (found) (arg.binding === 'local' ? crossingLocals : crossingGlobals).add(key(found.file, found.variable));
     }
-    for (const u of ctx.analysis.globalUses) if (ctx.crosses(u.userLibrary, u.ownerLibrary)) crossingGlobals.add(key(u.ownerFile, u.variable));
-    const escapes = escapingAddresses(ctx.index.files);
+    for (const u of ctx.analysis.globalUses) if (wanted.has(u.variable.name) && ctx.crosses(u.userLibrary, u.ownerLibrary)) crossingGlobals.add(key(u.ownerFile, u.variable));
+    const escapes = wanted.size > 0 ? escapingAddresses(ctx.index.files, wanted) : new Set<string>();
     for (const facts of ctx.index.files) {
       if (!ctx.inScope(facts.path) || facts.library === null) continue;
       const throughPointer = indirectArguments(facts);
@@ -46,9 +49,10 @@ export const overshared: Check = {
 };
 
 /** Names whose address is taken anywhere other than as a direct call argument (it may travel on). */
-function escapingAddresses(files: readonly FileFacts[]): Set<string> {
+function escapingAddresses(files: readonly FileFacts[], wanted: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
   for (const f of files) {
+    if (!f.nameUses.some((u) => u.access === 'address' && wanted.has(u.name))) continue;
     const argStarts = new Set<number>();
     for (const c of f.calls) for (const a of c.args) argStarts.add(a.span.start);
     for (const g of f.gates) for (const a of g.args) argStarts.add(a.span.start);
