@@ -110,7 +110,7 @@ export function inlineGlobalUses(index: TreeIndex, calls: readonly ResolvedCall[
             ownerFile: def.file,
             ownerLibrary: def.library,
             variable: def.def,
-            via: { function: inline.def.name, callFile: c.file, callSpan: c.site.span },
+            via: { function: inline.def.name, callFile: c.file, callSpan: c.site.span, callNeedsGate: c.gate?.needed === true },
           });
         }
       }
@@ -134,7 +134,7 @@ function ownedDefinition(index: TreeIndex, file: string, v: VariableDecl): boole
 }
 
 /** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
-function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
+export function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
   if (!site.indirect) return false;
   const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
   return m !== null && index.isTypedef(m[1]!);

@@ -32,6 +32,12 @@ function placement(compartments: CompartmentMap | null, from: string | null, to:
 
 function explain(c: ResolvedCall, compartments: CompartmentMap | null): string {
   const callee = c.calleeLibrary;
+  const owner = c.class === 'macro' ? `a macro of **${c.gate?.domain ?? 'another library'}**` : c.class === 'inline-header' ? `a static inline of **${callee}**'s headers` : `exported by **${callee}**`;
+  // the analysis's decision (issue 7): needs a gate or not, and why
+  if (c.gate && c.class !== 'cross-unexported') {
+    if (c.gate.needed) return `${owner}, called from ${c.callerLibrary}: **needs a gate**, \`flexos_gate(${gateName(c.gate.domain)}, ${c.site.callee}, …)\` — ${c.gate.reason}${placement(compartments, c.callerLibrary, c.gate.domain)}`;
+    return `${owner}, called from ${c.callerLibrary}: **no gate needed** — ${c.gate.reason}`;
+  }
   switch (c.class) {
     case 'cross-exported':
       return `exported by **${callee}**, called from ${c.callerLibrary}: **needs a gate**, \`flexos_gate(${gateName(callee!)}, ${c.site.callee}, …)\` — the callee runs in ${callee}'s domain${placement(compartments, c.callerLibrary, callee!)}`;

@@ -7,7 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeTree, combineResolutions, type TreeAnalysis } from '../analyze/analyze-tree.js';
+import { analyzeTree, combineResolutions, reachAnalysis, type TreeAnalysis } from '../analyze/analyze-tree.js';
+import type { BuildSelection, SelectionOptions } from '../analyze/build-selection.js';
+import type { ReachAnalysis } from '../analyze/reach.js';
+import type { ProjectSettings } from '../config/project.js';
 import { checkAnalysis } from '../analyze/checks/check-tree.js';
 import type { Finding } from '../analyze/checks/model.js';
 import { extractFacts } from '../analyze/facts.js';
@@ -31,24 +34,33 @@ export class Project {
   private readonly resolutions = new Map<string, FileResolution>();
   private readonly open = new Map<string, OpenDocument>();
   private combined: TreeAnalysis | null = null;
+  private reach: ReachAnalysis | null = null;
+  private policyDiagnostics: TreeAnalysis['diagnostics'] = [];
 
   private constructor(
     readonly root: string,
     readonly index: TreeIndex,
     private readonly macros: MacroTable,
     readonly deployment: Deployment | null,
+    private readonly build: BuildSelection,
+    private readonly settings: ProjectSettings | undefined,
   ) {}
 
-  static load(root: string, macros: MacroTable, deployment: (libraries: TreeAnalysis['libraries']) => Deployment | null, extraLibraryDirs: string[] = []): Project {
-    const analysis = analyzeTree(root, { macros, extraLibraryDirs });
-    const project = new Project(analysis.root, analysis.index, macros, deployment(analysis.libraries));
+  static load(root: string, macros: MacroTable, deployment: (libraries: TreeAnalysis['libraries']) => Deployment | null, options: { selection?: SelectionOptions; project?: ProjectSettings } = {}): Project {
+    const analysis = analyzeTree(root, { macros, ...options });
+    const project = new Project(analysis.root, analysis.index, macros, deployment(analysis.libraries), analysis.build, options.project);
     project.resolveAll();
     return project;
   }
 
-  /** Re-resolves every file against the current index. */
+  /**
+   * Re-resolves every file against the current index, and rebuilds the graph that decides which
+   * calls need a gate (whole-tree; an edit in between reuses the last one for its own calls).
+   */
   resolveAll(): void {
     for (const f of this.index.files) this.resolutions.set(f.path, resolveFile(this.index, f));
+    this.policyDiagnostics = [];
+    this.reach = reachAnalysis(this.index, this.settings, this.policyDiagnostics);
     this.combined = null;
   }
 
@@ -94,11 +106,11 @@ export class Project {
 
   /** The analysis of the whole tree from the per-file resolutions. */
   analysis(): TreeAnalysis {
-    this.combined ??= combineResolutions(
-      this.root,
-      this.index,
-      this.index.files.map((f) => this.resolutions.get(f.path) ?? resolveFile(this.index, f)),
-    );
+    if (!this.combined) {
+      const perFile = this.index.files.map((f) => this.resolutions.get(f.path) ?? resolveFile(this.index, f));
+      this.combined = combineResolutions(this.root, this.index, perFile, { build: this.build, ...(this.reach ? { reach: this.reach } : {}) });
+      this.combined.diagnostics.push(...this.policyDiagnostics);
+    }
     return this.combined;
   }
 

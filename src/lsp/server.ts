@@ -1,8 +1,8 @@
 /**
  * `flexos lsp`: a Language Server over stdio. Publishes `flexos check`'s findings for open files
  * on open, change and save; quick fixes are the checks' own fixes; hover explains a call.
- * Initialisation options: `{ "config": "kraft.yaml", "macros": ["my-macros.yaml"] }` (paths
- * relative to the workspace root).
+ * Initialisation options: `{ "config": "kraft.yaml", "macros": ["my-macros.yaml"], "platform": "kvm",
+ * "project": "flexos-project.yaml" }` (paths relative to the workspace root).
  */
 import { resolve as resolvePath, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +23,8 @@ import { compartmentMap } from '../analyze/checks/compartments.js';
 import type { Finding } from '../analyze/checks/model.js';
 import { toPosix } from '../analyze/libraries.js';
 import { loadConfig } from '../config/index.js';
+import { loadProjectFile } from '../config/project.js';
+import { selectionFromConfig } from '../analyze/build-selection.js';
 import { loadMechanisms } from '../config/mechanisms.js';
 import { loadMacroTable } from '../parse/macro-table.js';
 import { resolveDeployment } from '../transform/deployment.js';
@@ -35,6 +37,8 @@ const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.
 interface Options {
   config?: string;
   macros?: string[];
+  platform?: string;
+  project?: string;
 }
 
 export function serveStdio(): Promise<number> {
@@ -67,7 +71,11 @@ export function serve(connection: Connection): void {
       const macros = loadMacroTable((options.macros ?? []).map((m) => resolvePath(root, m)));
       const mechanisms = options.config ? loadMechanisms() : null;
       const config = options.config && mechanisms ? loadConfig(resolvePath(root, options.config), { knownDrivers: [...mechanisms.keys()] }) : null;
-      project = Project.load(root, macros, (libs) => (config && mechanisms ? resolveDeployment(config, libs, mechanisms) : null), config?.libraries.flatMap((l) => (l.path ? [l.path] : [])) ?? []);
+      const settings = loadProjectFile(root, options.project ? resolvePath(root, options.project) : undefined);
+      project = Project.load(root, macros, (libs) => (config && mechanisms ? resolveDeployment(config, libs, mechanisms) : null), {
+        selection: selectionFromConfig(config, options.platform ? { platform: options.platform } : {}),
+        ...(settings ? { project: settings } : {}),
+      });
     } catch (err) {
       loadError = err instanceof Error ? err.message : String(err);
       connection.window.showErrorMessage(`flexos: ${loadError}`);

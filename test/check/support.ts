@@ -17,7 +17,7 @@ export function cleanup(): void {
 /** Library b: the callee side, exported API, private and shared globals, a header inline. */
 export const LIB_B: Record<string, string> = {
   'b/Makefile.uk': '$(eval $(call addlib,libb))\nLIBB_SRCS-y += $(LIBB_BASE)/b.c\n',
-  'b/exportsyms.uk': 'b_put\nb_get\nb_void\nb_struct\nb_real\nb_many\nb_register\nb_log\nb_state\nb_shared\n',
+  'b/exportsyms.uk': 'b_put\nb_get\nb_void\nb_struct\nb_real\nb_many\nb_register\nb_log\nb_state\nb_shared\nb_add\n',
   'b/include/b/b.h': [
     'struct pair { long x, y; };',
     'extern int b_state;',
@@ -30,6 +30,7 @@ export const LIB_B: Record<string, string> = {
     'int b_hidden(void);',
     'void b_register(void (*cb)(int));',
     'void b_log(const char *s);',
+    'int b_add(int x, int y);',
     'static inline int b_peek(void) { return b_state; }',
     '',
   ].join('\n'),
@@ -46,7 +47,8 @@ export const LIB_B: Record<string, string> = {
     'int b_many(int a, int b, int c, int d, int e, int f, int g) { return a + b + c + d + e + f + g; }',
     'int b_hidden(void) { return 1; }',
     'void b_register(void (*cb)(int)) { cb(1); }',
-    'void b_log(const char *s) { (void)s; }',
+    'void b_log(const char *s) { (void)s; b_state++; }',
+    'int b_add(int x, int y) { return x + y; }',
     '',
   ].join('\n'),
   'a/Makefile.uk': '$(eval $(call addlib,liba))\nLIBA_SRCS-y += $(LIBA_BASE)/a.c\n',

@@ -4,6 +4,7 @@ import { positionOf } from '../facts.js';
 import { IncludeClosure } from '../include-closure.js';
 import type { TreeIndex } from '../index.js';
 import type { FileFacts, FunctionDecl, FunctionDef, Library, ResolvedGate, VariableDecl } from '../model.js';
+import { resolveLibraryName } from '../library-names.js';
 import { fileTables } from '../resolve.js';
 
 /** Where the deployment places libraries (compartment ids); absent: every library is isolated. */
@@ -131,38 +132,32 @@ export function gateName(library: string): string {
 }
 
 export interface GateTarget {
-  /** The library the gate's first argument names (exactly or sloppily), null when none. */
+  /** The library the gate's first argument names (exactly, by alias, or by a sloppy spelling), null when none. */
   named: Library | null;
   /** Named by a FlexOS-style misspelling (`uklock`, `liblock` for `libuklock`). */
   misspelled: boolean;
-  /** Libraries defining the callee (non-static). */
+  /** Libraries whose code defines the callee: a function, a static inline of a header, or a macro. */
   definers: string[];
+  /** The callee is a static inline of the root include/: the code of whoever runs it. */
+  rootInline: boolean;
   /** The callee's library: the named one when it defines the callee, else the only definer. */
   calleeLibrary: string | null;
   exported: boolean;
 }
 
 function resolveGateTarget(index: TreeIndex, g: ResolvedGate): GateTarget {
-  const named = libraryNamed(index.libraries, g.site.library);
-  // static inlines of a library's headers run that library's code: FlexOS gates them (uk_mutex_lock)
-  const defs = [...index.definitions(g.site.callee), ...index.headerInlines(g.site.callee)];
-  const definers = [...new Set(defs.flatMap((d) => (d.library !== null ? [d.library] : [])))].sort();
-  const calleeLibrary = named.library && definers.includes(named.library.name) ? named.library.name : definers.length === 1 ? definers[0]! : null;
-  const inline = index.headerInlines(g.site.callee).some((d) => d.library === calleeLibrary);
-  const exported = calleeLibrary !== null && (inline || index.exports(calleeLibrary).has(g.site.callee));
-  return { named: named.library, misspelled: named.misspelled, definers, calleeLibrary, exported };
-}
-
-/** The library a gate names: exact, or one of the spellings FlexOS's own tree uses. */
-export function libraryNamed(libraries: readonly Library[], written: string): { library: Library | null; misspelled: boolean } {
-  const exact = libraries.find((l) => l.name === written);
-  if (exact) return { library: exact, misspelled: false };
-  const bare = written.replace(/-/g, '').replace(/^lib/, '');
-  const sloppy = libraries.filter((l) => {
-    const short = l.shortName.replace(/-/g, '');
-    return short === bare || short.replace(/^uk/, '') === bare;
-  });
-  return sloppy.length === 1 ? { library: sloppy[0]!, misspelled: true } : { library: null, misspelled: false };
+  const named = resolveLibraryName(index, g.site.library);
+  const owners = new Set<string>();
+  for (const d of index.definitions(g.site.callee)) if (d.library !== null) owners.add(d.library);
+  // static inlines of a library's headers and its macros run that library's code: FlexOS gates them (uk_mutex_lock, uk_pr_err)
+  for (const d of index.headerInlines(g.site.callee)) if (d.library !== null) owners.add(d.library);
+  for (const l of index.macroLibraries(g.site.callee)) if (l !== null) owners.add(l);
+  const definers = [...owners].sort();
+  const library = named?.library ?? null;
+  const calleeLibrary = library && definers.includes(library.name) ? library.name : definers.length === 1 ? definers[0]! : null;
+  const notAFunction = index.headerInlines(g.site.callee).some((d) => d.library === calleeLibrary) || (calleeLibrary !== null && index.macroLibraries(g.site.callee).includes(calleeLibrary));
+  const exported = calleeLibrary !== null && (notAFunction || index.exports(calleeLibrary).has(g.site.callee));
+  return { named: library, misspelled: named?.match === 'spelling', definers, rootInline: index.rootInlines(g.site.callee).length > 0, calleeLibrary, exported };
 }
 
 /** Offset of the start of the line after the last top-of-file `#include` (0 when none). */

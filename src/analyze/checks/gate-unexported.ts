@@ -11,7 +11,7 @@ export const gateUnexported: Check = {
     for (const g of ctx.analysis.gates) {
       if (!ctx.inScope(g.file)) continue;
       const t = ctx.gateTarget(g);
-      if (t.calleeLibrary === null || t.exported || (t.named !== null && t.named.name !== t.calleeLibrary)) continue;
+      if (t.calleeLibrary === null || t.exported || t.named?.absent || (t.named !== null && t.named.name !== t.calleeLibrary)) continue;
       report(g.file, g.site.calleeSpan, `${g.site.callee}() is defined in ${t.calleeLibrary}, which does not export it (exportsyms.uk); add it there or call an exported function instead`);
     }
   },

@@ -18,7 +18,7 @@ export const gateUnknownLibrary: Check = {
       report(
         g.file,
         site.librarySpan,
-        `gate names '${site.library}', which is not a library of the tree; ${fix ? `${site.callee}() is defined in ${t.calleeLibrary}: write ${fix}` : `name the callee's library (known: ${ctx.index.libraries.map((l) => l.name).join(', ')})`}`,
+        `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; ${fix ? `${site.callee}() is defined in ${t.calleeLibrary}: write ${fix}` : `fix the name (known: ${ctx.index.libraries.map((l) => l.name).concat([...ctx.index.aliases.keys()]).sort().join(', ')}), or add the library under the configuration's libraries:`}`,
         fix ? [{ title: `Name ${fix}`, edits: [{ file: g.file, start: site.librarySpan.start, end: site.librarySpan.end, newText: fix }] }] : [],
       );
     }

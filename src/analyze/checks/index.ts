@@ -13,7 +13,7 @@ import { gateTooManyArguments } from './gate-too-many-arguments.js';
 import { gateUnexported } from './gate-unexported.js';
 import { gateUnknownFunction } from './gate-unknown-function.js';
 import { gateUnknownLibrary } from './gate-unknown-library.js';
-import { gateWrongLibrary } from './gate-wrong-library.js';
+import { gateDomainDiffers } from './gate-domain-differs.js';
 import { missingInclude } from './missing-include.js';
 import type { Check, Finding, Fix, Reporter } from './model.js';
 import { overshared } from './overshared.js';
@@ -26,7 +26,7 @@ import { unsharedLiteral } from './unshared-literal.js';
 export const CHECKS: readonly Check[] = [
   ungatedCall,
   unexportedCall,
-  gateWrongLibrary,
+  gateDomainDiffers,
   gateLibrarySpelling,
   gateUnknownLibrary,
   gateUnknownFunction,
@@ -56,9 +56,9 @@ export function runChecks(ctx: CheckContext, only?: ReadonlySet<string>): CheckR
   const raw: Finding[] = [];
   for (const check of CHECKS) {
     if (only && !only.has(check.code)) continue;
-    const report = ((file: string, span: Span, message: string, fixes: Fix[] = []) => {
+    const report = ((file: string, span: Span, message: string, fixes: Fix[] = [], severity: Diagnostic['severity'] = check.severity) => {
       const pos = ctx.position(file, span.start);
-      raw.push({ code: check.code, severity: check.severity, file, line: pos.line, column: pos.column, start: span.start, end: span.end, message, fixes });
+      raw.push({ code: check.code, severity, file, line: pos.line, column: pos.column, start: span.start, end: span.end, message, fixes });
     }) as Reporter;
     report.analysis = (d: Diagnostic) => {
       if (only && !only.has(d.code) && !only.has(check.code)) return;

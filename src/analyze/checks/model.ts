@@ -43,7 +43,7 @@ export interface Check extends CheckInfo {
 
 export interface Reporter {
   /** A finding of the running check at a span of a file. */
-  (file: string, span: Span, message: string, fixes?: Fix[]): void;
+  (file: string, span: Span, message: string, fixes?: Fix[], severity?: Diagnostic['severity']): void;
   /** Passes on a diagnostic the analysis made (its own code and severity). */
   analysis(d: Diagnostic): void;
 }

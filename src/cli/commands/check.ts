@@ -2,6 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type { Argv } from 'yargs';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
+import { selectionFromConfig } from '../../analyze/build-selection.js';
+import { loadProjectFile, PROJECT_FILE } from '../../config/project.js';
 import { asBaseline, makeBaseline, newFindings } from '../../analyze/checks/baseline.js';
 import { checkAnalysis } from '../../analyze/checks/check-tree.js';
 import { CHECKS } from '../../analyze/checks/index.js';
@@ -28,6 +30,8 @@ export interface CheckArgs {
   root?: string;
   only?: string[];
   macros?: string[];
+  platform?: string;
+  project?: string;
 }
 
 export const CHECK_FORMATS = ['gcc', 'json', 'sarif'] as const;
@@ -42,6 +46,8 @@ export function checkBuilder(y: Argv): Argv<CheckArgs> {
     .option('root', { type: 'string', describe: 'root of the tree (default: the directory given, or found above the files given)' })
     .option('only', { type: 'string', array: true, describe: 'run only these check codes' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
+    .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
+    .option('project', { type: 'string', describe: `project file saying which calls need gates (default: the tree's ${PROJECT_FILE}, when present)` })
     .example('$0 check corpus/ported', 'boundary-aware diagnostics for a tree')
     .example('$0 check . -c kraft.yaml --format sarif > flexos.sarif', 'SARIF for a code-scanning service') as Argv<CheckArgs>;
 }
@@ -60,11 +66,9 @@ export function runCheck(args: CheckArgs, out: CommandOutput): number {
   const mechanisms = args.config ? loadMechanisms() : null;
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
   const progress = new Progress('check');
-  const analysis = analyzeTree(root, {
-    macros: loadMacroTable(args.macros ?? []),
-    extraLibraryDirs: config?.libraries.flatMap((l) => (l.path ? [l.path] : [])) ?? [],
-    onFile: (p, i, n) => progress.update(i, n, p),
-  });
+  const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
+  const project = loadProjectFile(root, args.project);
+  const analysis = analyzeTree(root, { macros: loadMacroTable(args.macros ?? []), selection, ...(project ? { project } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const deployment = config && mechanisms ? resolveDeployment(config, analysis.libraries, mechanisms) : null;
   const texts = new Map<string, string | null>();
