@@ -123,6 +123,8 @@ export interface CombineOptions {
   project?: ProjectSettings;
   /** The gate decisions' graph, when the caller keeps one (an editor rebuilds it on save only). */
   reach?: ReachAnalysis;
+  /** Decide only the calls of these files; the others keep the decisions they carry (an editor's unchanged files). */
+  decideFiles?: ReadonlySet<string>;
 }
 
 /** A tree's analysis from per-file resolutions (in index.files order) plus the tree-wide findings. */
@@ -140,6 +142,7 @@ export function combineResolutions(root: string, index: TreeIndex, perFile: read
   }
   const reach = options.reach ?? reachAnalysis(index, options.project, a.diagnostics);
   for (const call of a.calls) {
+    if (options.decideFiles && !options.decideFiles.has(call.file)) continue;
     const decision = reach.decide(call);
     if (decision) call.gate = decision;
     else delete call.gate;

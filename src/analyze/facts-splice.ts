@@ -39,9 +39,10 @@ function startOf(item: Spanned): number {
 export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, delta: number): FileFacts | null {
   // names without places (macros, typedefs) cannot be spliced: a #define in a body is rare, re-read all then
   if (part.macros.length > 0 || part.typedefs.length > 0 || part.includes.length > 0) return null;
-  const moved = new WeakSet<object>();
+  // objects may be shared (an attribute is both a function's and its callback's): move each once
+  const moved = new Set<object>();
   const shift = (value: unknown): void => {
-    if (typeof value !== 'object' || value === null || moved.has(value)) return;
+    if (delta === 0 || typeof value !== 'object' || value === null || moved.has(value)) return;
     moved.add(value);
     if (Array.isArray(value)) {
       for (const v of value) shift(v);

@@ -35,6 +35,8 @@ export class Project {
   private readonly open = new Map<string, OpenDocument>();
   private combined: TreeAnalysis | null = null;
   private reach: ReachAnalysis | null = null;
+  /** Files whose calls carry no gate decision yet (re-resolved since the last analysis). */
+  private undecided = new Set<string>();
   private policyDiagnostics: TreeAnalysis['diagnostics'] = [];
 
   private constructor(
@@ -61,6 +63,7 @@ export class Project {
     for (const f of this.index.files) this.resolutions.set(f.path, resolveFile(this.index, f));
     this.policyDiagnostics = [];
     this.reach = reachAnalysis(this.index, this.settings, this.policyDiagnostics);
+    this.undecided = new Set(this.index.files.map((f) => f.path));
     this.combined = null;
   }
 
@@ -96,6 +99,7 @@ export class Project {
     facts ??= extractFacts(parsed, options);
     this.index.replaceFile(facts);
     this.resolutions.set(path, resolveFile(this.index, facts));
+    this.undecided.add(path);
     this.combined = null;
     this.open.set(path, { path, text, state });
   }
@@ -108,7 +112,8 @@ export class Project {
   analysis(): TreeAnalysis {
     if (!this.combined) {
       const perFile = this.index.files.map((f) => this.resolutions.get(f.path) ?? resolveFile(this.index, f));
-      this.combined = combineResolutions(this.root, this.index, perFile, { build: this.build, ...(this.reach ? { reach: this.reach } : {}) });
+      this.combined = combineResolutions(this.root, this.index, perFile, { build: this.build, ...(this.reach ? { reach: this.reach, decideFiles: this.undecided } : {}) });
+      this.undecided = new Set();
       this.combined.diagnostics.push(...this.policyDiagnostics);
     }
     return this.combined;
