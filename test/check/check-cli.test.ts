@@ -72,6 +72,22 @@ describe('corpus acceptance', () => {
   });
 });
 
+describe('with a configuration', () => {
+  test('one compartment: only ungated calls remain; three compartments: fewer crossings than without a configuration', async () => {
+    const codes = async (...extra: string[]) => {
+      const r = await run('check', VANILLA, '--format', 'json', ...extra);
+      return JSON.parse(r.stdout).summary.byCode as Record<string, number>;
+    };
+    const none = await codes();
+    const one = await codes('-c', join(REPO, 'corpus/configs/fcalls-1.yaml'));
+    const three = await codes('-c', join(REPO, 'corpus/configs/pku-3.yaml'));
+    expect(Object.keys(one)).toEqual(['ungated-call']);
+    expect(one['ungated-call']).toBe(none['ungated-call']);
+    expect(three['unshared-address']!).toBeGreaterThan(0);
+    expect(three['unshared-address']!).toBeLessThan(none['unshared-address']!);
+  });
+});
+
 describe('formats', () => {
   test('gcc lines parse as file:line:col: severity: message [code]', async () => {
     const r = await run('check', VANILLA);

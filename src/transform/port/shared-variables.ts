@@ -15,7 +15,7 @@ import { fileTables } from '../../analyze/resolve.js';
 import type { SyntaxNode } from '../../parse/parser.js';
 import { localAt, type PortContext } from './context.js';
 import { gateLibraryName } from './gates.js';
-import { atFileScope, insideError, lineIndent, nodeAt, same } from './syntax.js';
+import { insideError, lineIndent, nodeAt, same } from './syntax.js';
 
 export const WHITELIST_ATTRIBUTE = '__attribute__((flexos_whitelist))';
 
