@@ -1,6 +1,6 @@
 // `npm run bench`: the side-by-side table (our figure, its anchor measured in the same run, the
 // ratio; also written to bench/results/latest.{json,md}) and the parse-error share on real trees.
-// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates] [--runs N] [--json FILE]   (`parse` = throughput)
+// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check] [--runs N] [--json FILE]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
 import { markdownTable, sideBySide, writeResults } from './side-by-side.js';
+import { checkCost, lspLatency } from './check.js';
 
 const ANALYZE_TARGET = 80_000; // lines/s on the amalgamation, one core (issue 2, item 8)
 const SHARE_TARGET = 0.02; // function definitions touched by a parse error, with the macro table
@@ -21,7 +22,7 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite or gates, not '${onlyArg}'`);
+if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates or check, not '${onlyArg}'`);
 const runs = Number(option('--runs') ?? (only === undefined || only === 'side' ? 1 : 3));
 if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
 const jsonOut = option('--json');
@@ -56,7 +57,7 @@ function ensureBenchDeps() {
 
 function ensureSources() {
   const missing = [];
-  if (only === 'rewrite' || only === 'gates') return;
+  if (only === 'rewrite' || only === 'gates' || only === 'check') return;
   if (!existsSync(SOURCES.amalgamation)) missing.push('sqlite-amalgamation');
   if (only !== 'throughput') {
     for (const name of ['redis', 'sqlite3']) if (!existsSync(join(SOURCES[name], '.flexos-fetched'))) missing.push(name);
@@ -279,6 +280,10 @@ if (only === undefined || only === 'errors') errors();
 if (only === 'throughput') throughput();
 if (only === 'rewrite') rewriteCost();
 if (only === 'gates') gates();
+if (only === undefined || only === 'check') {
+  checkCost({ runs, median, fmt, table, report });
+  await lspLatency({ fmt, table, report });
+}
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nbench: wrote ${jsonOut}`);
