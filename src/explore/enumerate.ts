@@ -1,0 +1,94 @@
+/**
+ * Every configuration of a space: layouts × mechanism per compartment × hardening per library ×
+ * stack strategy, in a fixed order (layouts in RGS order, then mechanisms, hardening, sharing),
+ * so that configuration numbers are stable for a given spec.
+ */
+import type { Configuration, Layout, Space } from './model.js';
+
+/** Mechanism assignments for a layout. A lone compartment has no boundary to isolate, so it
+ * gets the weakest allowed mechanism only (the others would be the same deployment). */
+export function mechanismAssignments(space: Space, layout: Layout): string[][] {
+  const drivers = space.mechanisms.map((m) => m.driver);
+  if (layout.blocks === 1) return [[drivers[0]!]];
+  if (space.mechanismPer === 'deployment') return drivers.map((d) => new Array<string>(layout.blocks).fill(d));
+  const out: string[][] = [];
+  const current = new Array<string>(layout.blocks);
+  const walk = (b: number): void => {
+    if (b === layout.blocks) return void out.push([...current]);
+    for (const d of drivers) {
+      current[b] = d;
+      walk(b + 1);
+    }
+  };
+  walk(0);
+  return out;
+}
+
+/** How many configurations the space holds, without building them. */
+export function countConfigurations(space: Space): number {
+  const hardening = space.hardening.reduce((n, options) => n * options.length, 1);
+  const mechanisms = space.layouts.reduce((n, l) => n + mechanismAssignments(space, l).length, 0);
+  return mechanisms * hardening * space.sharing.length;
+}
+
+function hardeningChoices(space: Space): number[][] {
+  let acc: number[][] = [[]];
+  for (const options of space.hardening) {
+    const next: number[][] = [];
+    for (const prefix of acc) for (let i = 0; i < options.length; i++) next.push([...prefix, i]);
+    acc = next;
+  }
+  return acc;
+}
+
+/** All configurations, at most `limit` (enumeration stops there). */
+export function enumerateConfigurations(space: Space, limit = Infinity): Configuration[] {
+  const out: Configuration[] = [];
+  const hardening = hardeningChoices(space);
+  for (let layout = 0; layout < space.layouts.length; layout++) {
+    for (const mechanisms of mechanismAssignments(space, space.layouts[layout]!)) {
+      for (const h of hardening) {
+        for (const sharing of space.sharing) {
+          if (out.length >= limit) return out;
+          out.push({ layout, mechanisms, hardening: h, sharing });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The hardening names of library `lib` in `config`. */
+export function hardeningOf(space: Space, config: Configuration, lib: number): readonly string[] {
+  return space.hardening[lib]![config.hardening[lib]!]!;
+}
+
+/** The canonical key: equal for configurations equal up to compartment renumbering. */
+export function configurationKey(space: Space, config: Configuration): string {
+  const layout = space.layouts[config.layout]!;
+  const blocks = Array.from({ length: layout.blocks }, (_, b) =>
+    space.libraries.filter((_, i) => layout.blockOf[i] === b).join('+') + `@${config.mechanisms[b]}`,
+  );
+  const hardening = space.libraries
+    .map((lib, i) => [lib, hardeningOf(space, config, i)] as const)
+    .filter(([, h]) => h.length > 0)
+    .map(([lib, h]) => `${lib}:${h.join('+')}`);
+  return `${blocks.join('|')};${hardening.join(',') || '-'};${config.sharing}`;
+}
+
+/** A short human-readable label: `{app,kvs}{ramfs:vmept} kvs+ubsan dss`. */
+export function configurationLabel(space: Space, config: Configuration): string {
+  const layout = space.layouts[config.layout]!;
+  const single = space.mechanisms.length === 1;
+  const blocks = Array.from({ length: layout.blocks }, (_, b) => {
+    const libs = space.libraries.filter((_, i) => layout.blockOf[i] === b).join(',');
+    return layout.blocks === 1 || single ? `{${libs}}` : `{${libs}:${config.mechanisms[b]}}`;
+  }).join('');
+  const hardening = space.libraries
+    .map((lib, i) => [lib, hardeningOf(space, config, i)] as const)
+    .filter(([, h]) => h.length > 0)
+    .map(([lib, h]) => `${lib}+${h.join('+')}`)
+    .join(' ');
+  const sharing = space.sharing.length > 1 ? ` ${config.sharing}` : '';
+  return `${blocks}${hardening ? ` ${hardening}` : ''}${sharing}`;
+}
