@@ -76,19 +76,29 @@ export function configurationKey(space: Space, config: Configuration): string {
   return `${blocks.join('|')};${hardening.join(',') || '-'};${config.sharing}`;
 }
 
-/** A short human-readable label: `{app,kvs}{ramfs:vmept} kvs+ubsan dss`. */
+/**
+ * A short human-readable label: the compartments other than the default one (`{}` = one
+ * compartment), with their mechanism when the space has several (`*` = the default compartment),
+ * then the hardened libraries (`h:lwip,uksched`; a library with several options shows its set,
+ * `h:kvs=ubsan+asan`), then the strategy when the space has several: `{kvs|ramfs} h:kvs dss`.
+ */
 export function configurationLabel(space: Space, config: Configuration): string {
   const layout = space.layouts[config.layout]!;
-  const single = space.mechanisms.length === 1;
+  const many = space.mechanisms.length > 1 && layout.blocks > 1;
   const blocks = Array.from({ length: layout.blocks }, (_, b) => {
-    const libs = space.libraries.filter((_, i) => layout.blockOf[i] === b).join(',');
-    return layout.blocks === 1 || single ? `{${libs}}` : `{${libs}:${config.mechanisms[b]}}`;
-  }).join('');
-  const hardening = space.libraries
-    .map((lib, i) => [lib, hardeningOf(space, config, i)] as const)
-    .filter(([, h]) => h.length > 0)
-    .map(([lib, h]) => `${lib}+${h.join('+')}`)
-    .join(' ');
-  const sharing = space.sharing.length > 1 ? ` ${config.sharing}` : '';
-  return `${blocks}${hardening ? ` ${hardening}` : ''}${sharing}`;
+    const libs = b === 0 ? '*' : space.libraries.filter((_, i) => layout.blockOf[i] === b).join(',');
+    return many ? `${libs}:${config.mechanisms[b]}` : libs;
+  });
+  const shown = many ? blocks : blocks.slice(1);
+  const hardened = space.libraries
+    .map((lib, i) => {
+      const h = hardeningOf(space, config, i);
+      if (h.length === 0) return null;
+      return space.hardening[i]!.length === 2 ? lib : `${lib}=${h.join('+')}`;
+    })
+    .filter((x): x is string => x !== null);
+  const parts = [`{${shown.join('|')}}`];
+  if (hardened.length > 0) parts.push(`h:${hardened.join(',')}`);
+  if (space.sharing.length > 1) parts.push(config.sharing);
+  return parts.join(' ');
 }

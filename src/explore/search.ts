@@ -59,8 +59,14 @@ export interface SearchResult {
   lowerBound: number;
 }
 
-/** Index features of every configuration for the guess: layout, per-library hardening and mechanism, strategy. */
-export function configurationFeatures(space: Space, configs: readonly Configuration[]): { features: number[][]; dims: number } {
+export interface ConfigurationFeatures {
+  /** Feature indices per configuration, for the guess. */
+  features: number[][];
+  dims: number;
+}
+
+/** Features of every configuration for the guess: layout, per-library hardening and mechanism, strategy. */
+export function configurationFeatures(space: Space, configs: readonly Configuration[]): ConfigurationFeatures {
   const ids = new Map<string, number>();
   const id = (k: string): number => {
     let v = ids.get(k);
@@ -94,7 +100,7 @@ export class BudgetSearch {
   constructor(
     private readonly poset: Poset,
     private readonly opts: SearchOptions,
-    features: { features: number[][]; dims: number },
+    features: ConfigurationFeatures,
   ) {
     this.upList = poset.up.map((s) => members(s, poset.n));
     this.downList = poset.down.map((s) => members(s, poset.n));
@@ -276,4 +282,22 @@ export function searchWith(search: BudgetSearch, measure: (i: number) => number 
 export function bruteForceAnswer(poset: Poset, values: readonly number[], meets: (v: number) => boolean): number[] {
   const ok = values.map(meets);
   return values.map((_, i) => i).filter((i) => ok[i] && !members(poset.up[i]!, poset.n).some((j) => ok[j]));
+}
+
+/** The exhaustive result (every configuration measured): brute-force answer, frontier, violations on cover edges. */
+export function exhaustiveResult(poset: Poset, values: Map<number, number>, meets: ((v: number) => boolean) | null, covers: readonly [number, number][], better: Better): SearchResult {
+  const ok = (i: number): boolean => meets !== null && Number.isFinite(values.get(i) ?? Number.NaN) && meets(values.get(i)!);
+  const n = poset.n;
+  const all = Array.from({ length: n }, (_, i) => i);
+  const answer = meets ? all.filter((i) => ok(i) && !members(poset.up[i]!, n).some(ok)) : [];
+  const frontier = meets ? all.filter((i) => !ok(i) && !members(poset.down[i]!, n).some((j) => !ok(j))) : [];
+  const violations: Violation[] = [];
+  for (const [lo, up] of covers) {
+    const a = values.get(lo), b = values.get(up);
+    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+    const by = better === 'higher' ? b / a - 1 : a / b - 1;
+    if (by > 0) violations.push({ lower: lo, upper: up, by });
+  }
+  violations.sort((x, y) => y.by - x.by || x.lower - y.lower);
+  return { answer, frontier, measured: values.size, measurements: values.size, values, violations, tolerance: 0, lowerBound: meets ? answer.length + frontier.length : 0 };
 }
