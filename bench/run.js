@@ -1,5 +1,5 @@
 // `npm run bench`: analysis throughput and parse-error coverage on real outside code.
-// Usage: node bench/run.js [--only throughput|errors|rewrite|gates] [--runs N] [--json FILE]   (`parse` = throughput)
+// Usage: node bench/run.js [--only throughput|errors|rewrite|gates|explore] [--runs N] [--json FILE]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
+import { exploreBench } from './explore.js';
 
 const ANALYZE_TARGET = 80_000; // lines/s on the amalgamation, one core (issue 2, item 8)
 const SHARE_TARGET = 0.02; // function definitions touched by a parse error, with the macro table
@@ -19,7 +20,7 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && !['throughput', 'errors', 'rewrite', 'gates'].includes(only)) fail(`--only takes throughput (or parse), errors, rewrite or gates, not '${onlyArg}'`);
+if (only !== undefined && !['throughput', 'errors', 'rewrite', 'gates', 'explore'].includes(only)) fail(`--only takes throughput (or parse), errors, rewrite, gates or explore, not '${onlyArg}'`);
 const runs = Number(option('--runs') ?? 3);
 if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
 const jsonOut = option('--json');
@@ -48,7 +49,7 @@ function ensureBuilt() {
 
 function ensureSources() {
   const missing = [];
-  if (only === 'rewrite' || only === 'gates') return;
+  if (only === 'rewrite' || only === 'gates' || only === 'explore') return;
   if (!existsSync(SOURCES.amalgamation)) missing.push('sqlite-amalgamation');
   if (only !== 'throughput') {
     for (const name of ['redis', 'sqlite3']) if (!existsSync(join(SOURCES[name], '.flexos-fetched'))) missing.push(name);
@@ -244,6 +245,7 @@ if (only === undefined || only === 'throughput') throughput();
 if (only === undefined || only === 'errors') errors();
 if (only === undefined || only === 'rewrite') rewriteCost();
 if (only === undefined || only === 'gates') gates();
+if (only === undefined || only === 'explore') await exploreBench({ runs, report, table });
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nbench: wrote ${jsonOut}`);

@@ -63,16 +63,42 @@ export function hardeningOf(space: Space, config: Configuration, lib: number): r
   return space.hardening[lib]![config.hardening[lib]!]!;
 }
 
+/** Strings of a space that keys and labels repeat, computed once per space. */
+interface SpaceText {
+  /** Per layout, per block: library names joined with `+` (keys) and `,` (labels). */
+  keyBlocks: string[][];
+  labelBlocks: string[][];
+  /** Per library, per hardening option: `lib:h1+h2` (keys) and the label form ('' when none). */
+  keyHardening: string[][];
+  labelHardening: string[][];
+}
+
+const textCache = new WeakMap<Space, SpaceText>();
+
+function spaceText(space: Space): SpaceText {
+  let t = textCache.get(space);
+  if (t) return t;
+  const blocksOf = (sep: string) =>
+    space.layouts.map((layout) => Array.from({ length: layout.blocks }, (_, b) => space.libraries.filter((_, i) => layout.blockOf[i] === b).join(sep)));
+  t = {
+    keyBlocks: blocksOf('+'),
+    labelBlocks: blocksOf(','),
+    keyHardening: space.hardening.map((options, i) => options.map((h) => (h.length ? `${space.libraries[i]}:${h.join('+')}` : ''))),
+    labelHardening: space.hardening.map((options, i) => options.map((h) => (h.length === 0 ? '' : options.length === 2 ? space.libraries[i]! : `${space.libraries[i]}=${h.join('+')}`))),
+  };
+  textCache.set(space, t);
+  return t;
+}
+
 /** The canonical key: equal for configurations equal up to compartment renumbering. */
 export function configurationKey(space: Space, config: Configuration): string {
-  const layout = space.layouts[config.layout]!;
-  const blocks = Array.from({ length: layout.blocks }, (_, b) =>
-    space.libraries.filter((_, i) => layout.blockOf[i] === b).join('+') + `@${config.mechanisms[b]}`,
-  );
-  const hardening = space.libraries
-    .map((lib, i) => [lib, hardeningOf(space, config, i)] as const)
-    .filter(([, h]) => h.length > 0)
-    .map(([lib, h]) => `${lib}:${h.join('+')}`);
+  const t = spaceText(space);
+  const blocks = t.keyBlocks[config.layout]!.map((libs, b) => `${libs}@${config.mechanisms[b]}`);
+  const hardening: string[] = [];
+  for (let i = 0; i < config.hardening.length; i++) {
+    const h = t.keyHardening[i]![config.hardening[i]!]!;
+    if (h) hardening.push(h);
+  }
   return `${blocks.join('|')};${hardening.join(',') || '-'};${config.sharing}`;
 }
 
@@ -83,22 +109,17 @@ export function configurationKey(space: Space, config: Configuration): string {
  * `h:kvs=ubsan+asan`), then the strategy when the space has several: `{kvs|ramfs} h:kvs dss`.
  */
 export function configurationLabel(space: Space, config: Configuration): string {
-  const layout = space.layouts[config.layout]!;
-  const many = space.mechanisms.length > 1 && layout.blocks > 1;
-  const blocks = Array.from({ length: layout.blocks }, (_, b) => {
-    const libs = b === 0 ? '*' : space.libraries.filter((_, i) => layout.blockOf[i] === b).join(',');
-    return many ? `${libs}:${config.mechanisms[b]}` : libs;
-  });
-  const shown = many ? blocks : blocks.slice(1);
-  const hardened = space.libraries
-    .map((lib, i) => {
-      const h = hardeningOf(space, config, i);
-      if (h.length === 0) return null;
-      return space.hardening[i]!.length === 2 ? lib : `${lib}=${h.join('+')}`;
-    })
-    .filter((x): x is string => x !== null);
-  const parts = [`{${shown.join('|')}}`];
-  if (hardened.length > 0) parts.push(`h:${hardened.join(',')}`);
-  if (space.sharing.length > 1) parts.push(config.sharing);
-  return parts.join(' ');
+  const t = spaceText(space);
+  const names = t.labelBlocks[config.layout]!;
+  const many = space.mechanisms.length > 1 && names.length > 1;
+  const shown = many ? names.map((libs, b) => `${b === 0 ? '*' : libs}:${config.mechanisms[b]}`) : names.slice(1);
+  const hardened: string[] = [];
+  for (let i = 0; i < config.hardening.length; i++) {
+    const h = t.labelHardening[i]![config.hardening[i]!]!;
+    if (h) hardened.push(h);
+  }
+  let label = `{${shown.join('|')}}`;
+  if (hardened.length > 0) label += ` h:${hardened.join(',')}`;
+  if (space.sharing.length > 1) label += ` ${config.sharing}`;
+  return label;
 }

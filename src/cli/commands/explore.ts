@@ -147,7 +147,8 @@ function configFileName(index: number, key: string): string {
 }
 
 function runList(a: ExploreArgs, l: Loaded, out: CommandOutput): number {
-  const keys = l.configs.map((c) => configurationKey(l.space, c));
+  // keys only where they are printed or name files: the plain list is the one that must be fast
+  const keys = a.json || a['write-configs'] ? l.configs.map((c) => configurationKey(l.space, c)) : [];
   if (a['write-configs']) {
     const dir = a['write-configs'];
     writeFilesAtomic(new Map(l.configs.map((c, i) => [join(dir, configFileName(i, keys[i]!)), Buffer.from(renderKraftYaml(l.space, c), 'utf8')])));
