@@ -32,6 +32,8 @@ export interface SearchOptions {
   noise: number;
   /** At most this many extra measurements of one configuration near the budget. */
   remeasure: number;
+  /** Widen ρ to the violations seen (default true); false trusts `tolerance` as given. */
+  widen?: boolean;
 }
 
 export const DEFAULT_SEARCH = { tolerance: 0.05, noise: 0.02, remeasure: 2 } as const;
@@ -53,7 +55,7 @@ export interface SearchResult {
   measurements: number;
   values: Map<number, number>;
   violations: Violation[];
-  /** The final monotonicity tolerance. */
+  /** The largest monotonicity tolerance of one dimension at the end. */
   tolerance: number;
   /** |maximal feasible| + |minimal infeasible| under the monotone reading of the answer. */
   lowerBound: number;
@@ -63,6 +65,9 @@ export interface ConfigurationFeatures {
   /** Feature indices per configuration, for the guess. */
   features: number[][];
   dims: number;
+  /** Per configuration, its value in each dimension of the space (layout, strategy, each
+   * library's hardening option, each library's mechanism strength): per-dimension tolerances. */
+  dimensions: number[][];
 }
 
 /** Features of every configuration for the guess: layout, per-library hardening and mechanism, strategy. */
@@ -82,7 +87,12 @@ export function configurationFeatures(space: Space, configs: readonly Configurat
     });
     return f;
   });
-  return { features, dims: ids.size };
+  const strength = new Map(space.mechanisms.map((m) => [m.driver, m.strength]));
+  const dimensions = configs.map((c) => {
+    const layout = space.layouts[c.layout]!;
+    return [c.layout, space.sharing.indexOf(c.sharing), ...c.hardening, ...layout.blockOf.map((b) => strength.get(c.mechanisms[b]!)!)];
+  });
+  return { features, dims: ids.size, dimensions };
 }
 
 export class BudgetSearch {
@@ -93,7 +103,9 @@ export class BudgetSearch {
   private readonly upList: number[][];
   private readonly downList: number[][];
   private readonly guess: LogLinearGuess;
-  private rho: number;
+  /** ρ per dimension (layout, strategy, each library's hardening, each library's mechanism). */
+  private readonly rhoByDim: number[];
+  private readonly dimValues: number[][];
   private measurements = 0;
   readonly violations: Violation[] = [];
 
@@ -105,16 +117,30 @@ export class BudgetSearch {
     this.upList = poset.up.map((s) => members(s, poset.n));
     this.downList = poset.down.map((s) => members(s, poset.n));
     this.guess = new LogLinearGuess(features.features, features.dims);
-    this.rho = opts.tolerance;
+    this.dimValues = features.dimensions;
+    this.rhoByDim = new Array<number>(features.dimensions[0]?.length ?? 0).fill(opts.tolerance);
+  }
+
+  /** Dimensions in which configurations i and j differ. */
+  private changed(i: number, j: number): number[] {
+    const a = this.dimValues[i]!, b = this.dimValues[j]!;
+    const out: number[] = [];
+    for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) out.push(d);
+    return out;
+  }
+
+  /** The tolerance between i and a safer j: the largest ρ of the dimensions they differ in. */
+  private rho(i: number, j: number): number {
+    return this.changed(i, j).reduce((m, d) => Math.max(m, this.rhoByDim[d]!), 0);
   }
 
   meets(value: number): boolean {
     return this.opts.better === 'higher' ? value >= this.opts.budget : value <= this.opts.budget;
   }
 
-  /** Best value a configuration safer than one measured at `value` may have, under ρ. */
-  private bestAbove(value: number): number {
-    return this.opts.better === 'higher' ? value * (1 + this.rho) : value / (1 + this.rho);
+  /** Best value a configuration safer than one measured at `value` may have, under tolerance ρ. */
+  private bestAbove(value: number, rho: number): number {
+    return this.opts.better === 'higher' ? value * (1 + rho) : value / (1 + rho);
   }
 
   private feasible(i: number): boolean {
@@ -122,11 +148,9 @@ export class BudgetSearch {
     return v !== undefined && !this.failed.has(i) && this.meets(v);
   }
 
-  /** i is settled infeasible for everything above it (missed by more than ρ, or failed). */
-  private excludesAbove(i: number): boolean {
-    const v = this.values.get(i);
-    if (v === undefined) return false;
-    return this.failed.has(i) || !this.meets(this.bestAbove(v));
+  /** Measured i settles j (safer than i) as infeasible: i failed, or missed by more than their ρ. */
+  private excludes(i: number, j: number): boolean {
+    return this.failed.has(i) || !this.meets(this.bestAbove(this.values.get(i)!, this.rho(i, j)));
   }
 
   private nearBudget(value: number): boolean {
@@ -140,7 +164,7 @@ export class BudgetSearch {
     for (const i of this.values.keys()) {
       closed[i] = 1;
       if (this.feasible(i)) for (const j of this.downList[i]!) closed[j] = 1;
-      if (this.excludesAbove(i)) for (const j of this.upList[i]!) closed[j] = 1;
+      else for (const j of this.upList[i]!) if (!closed[j] && this.excludes(i, j)) closed[j] = 1;
     }
     const open: number[] = [];
     for (let i = 0; i < n; i++) if (!closed[i] && !this.pending.has(i)) open.push(i);
@@ -234,11 +258,17 @@ export class BudgetSearch {
       if (at !== -1) this.violations.splice(at, 1);
       if (by > 0) {
         this.violations.push({ lower, upper, by });
-        this.rho = Math.max(this.rho, by);
+        if (this.opts.widen !== false) this.widen(lower, upper, by);
       }
     };
     for (const j of this.downList[i]!) if (this.values.has(j)) consider(j, i);
     for (const j of this.upList[i]!) if (this.values.has(j)) consider(i, j);
+  }
+
+  /** A violation the current tolerances do not explain widens every dimension the two differ in. */
+  private widen(lower: number, upper: number, by: number): void {
+    if (by <= this.rho(lower, upper)) return;
+    for (const d of this.changed(lower, upper)) this.rhoByDim[d] = Math.max(this.rhoByDim[d]!, by);
   }
 
   result(): SearchResult {
@@ -262,7 +292,7 @@ export class BudgetSearch {
       measurements: this.measurements,
       values: new Map(this.values),
       violations: [...this.violations].sort((a, b) => b.by - a.by || a.lower - b.lower),
-      tolerance: this.rho,
+      tolerance: Math.max(0, ...this.rhoByDim),
       lowerBound: answer.length + minimalMisses,
     };
   }

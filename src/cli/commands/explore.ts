@@ -212,7 +212,7 @@ async function measureAndReport(a: ExploreArgs, l: Loaded, out: CommandOutput): 
     if (a.budget !== undefined || a.exhaustive) throw new InputError('--budget and --exhaustive need measurements: add --measure PROGRAM [-- ARGS…] or --replay FILE --results FILE');
     result = exhaustiveResult(poset, new Map(), null, covers, better);
   } else if (a.exhaustive || a.budget === undefined) {
-    const d = await drive({ poset, measurer, batch: Math.max(1, a.jobs), features: { features: [], dims: 0 }, onMeasured: (_, done) => bar.update(done, n) });
+    const d = await drive({ poset, measurer, batch: Math.max(1, a.jobs), features: { features: [], dims: 0, dimensions: [] }, onMeasured: (_, done) => bar.update(done, n) });
     errors = d.errors;
     result = exhaustiveResult(poset, d.result.values, meets, covers, better);
   } else {
