@@ -180,7 +180,7 @@ export class BudgetSearch {
     const due: number[] = [];
     for (const [i, s] of this.samples) {
       if (this.pending.has(i) || this.failed.has(i)) continue;
-      if (s.length <= this.opts.remeasure && this.nearBudget(this.values.get(i)!) && s.length < 1 + this.opts.remeasure) due.push(i);
+      if (s.length < 1 + this.opts.remeasure && this.nearBudget(this.values.get(i)!)) due.push(i);
     }
     return due;
   }

@@ -4,7 +4,7 @@
  * and the result cache), records, repeats.
  */
 import { aggregate, type AggregateName } from '../aggregate.js';
-import { bruteForceAnswer, BudgetSearch, type ConfigurationFeatures, type SearchOptions, type SearchResult } from '../search.js';
+import { BudgetSearch, type ConfigurationFeatures, type SearchOptions, type SearchResult } from '../search.js';
 import type { Poset } from '../order.js';
 import type { ResultCache } from './cache.js';
 import type { Executor } from './executor.js';
@@ -111,5 +111,3 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   }
   return { result: search.result(), errors };
 }
-
-export { bruteForceAnswer };
