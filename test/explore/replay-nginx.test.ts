@@ -97,6 +97,18 @@ describe('budget search equals brute force over all 80', () => {
     expect(violationsSeen).toBeGreaterThan(0); // the data break monotonicity and the search says so
   });
 
+  test.each(['product', 'paper'] as RelationName[])('%s relation with the tolerance set above the largest violation of the data: exact by construction', (relation) => {
+    const p = poset(relation);
+    // the largest violation over every comparable pair of the sweep
+    let worst = 0;
+    for (let i = 0; i < 80; i++) for (let j = 0; j < 80; j++) if (i !== j && p.leq(i, j)) worst = Math.max(worst, values[j]! / values[i]! - 1);
+    expect(worst).toBeGreaterThan(0.2);
+    for (const budget of grid) {
+      const search = new BudgetSearch(p, { budget, better: 'higher', tolerance: worst, noise: 0, remeasure: 0, widen: false }, configurationFeatures(data.space, data.configs));
+      expect(searchWith(search, (i) => values[i]!).answer).toEqual(bruteForceAnswer(p, values, (v) => v >= budget));
+    }
+  });
+
   test('lower is better: the same answers on negated-direction data (1/throughput)', () => {
     const p = poset('product');
     const inverse = values.map((v) => 1e9 / v);
