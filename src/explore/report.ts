@@ -2,7 +2,8 @@
 import type { Better, Violation } from './search.js';
 import type { RelationName } from './model.js';
 
-export type NodeStatus = 'answer' | 'frontier' | 'feasible' | 'infeasible' | 'failed' | 'unmeasured';
+/** `measured`: measured without a budget to compare with. */
+export type NodeStatus = 'answer' | 'frontier' | 'feasible' | 'infeasible' | 'measured' | 'failed' | 'unmeasured';
 
 export interface NodeView {
   index: number;

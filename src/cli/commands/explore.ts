@@ -188,7 +188,7 @@ function statusOf(i: number, r: SearchResult, answer: Set<number>, frontier: Set
   const v = r.values.get(i);
   if (v === undefined) return 'unmeasured';
   if (Number.isNaN(v)) return 'failed';
-  if (!meets) return 'feasible';
+  if (!meets) return 'measured';
   return meets(v) ? 'feasible' : 'infeasible';
 }
 
