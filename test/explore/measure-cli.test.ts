@@ -142,3 +142,28 @@ test('killed mid-way, the exploration resumes: finished configurations are not m
   expect(JSON.parse(r.stdout).measured).toBe(20);
   expect(runs().length - before).toBe(20 - finished);
 }, 90_000);
+
+test('Ctrl-C (SIGINT) ends the runs in flight with the explorer, exit 130', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readdirSync } = await import('node:fs');
+  process.env.MEASURE_HOLD_MS = '60000';
+  const child = spawn(process.execPath, ['bin/flexos.js', 'explore', space, '--work', join(dir, 'work'), '--measure', process.execPath, '--exhaustive', '--repeat', '1', '--warmup', '0', '--', SCRIPT], { stdio: 'ignore', env: process.env });
+  const active = join(dir, 'log', 'active');
+  const started = Date.now();
+  while (!(existsSync(active) && readdirSync(active).length > 0) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
+  const [held] = readdirSync(active);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  expect(alive(Number(held))).toBe(true);
+  child.kill('SIGINT');
+  const code = await new Promise((r) => child.on('close', (c) => r(c)));
+  expect(code).toBe(130);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(alive(Number(held))).toBe(false);
+}, 90_000);

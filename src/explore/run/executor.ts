@@ -1,5 +1,5 @@
 /** Where measurements run: here (a pool of `jobs` at a time) or on a Slurm cluster (job arrays). */
-import { measureOne, type MeasureJob, type MeasureOutcome, type MeasureSpec } from './measure-one.js';
+import { killRunning, measureOne, type MeasureJob, type MeasureOutcome, type MeasureSpec } from './measure-one.js';
 
 export interface Executor {
   readonly name: string;
@@ -22,7 +22,20 @@ export class LocalExecutor implements Executor {
         onDone(jobs[k]!, outcomes[k]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.parallel, jobs.length)) }, worker));
+    // The runs are process groups of their own (so a timeout ends their children too), which
+    // also keeps a terminal's Ctrl-C from reaching them: end them when we are interrupted.
+    const interrupted = (signal: NodeJS.Signals): void => {
+      killRunning();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(this.parallel, jobs.length)) }, worker));
+    } finally {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+    }
     return outcomes;
   }
 }

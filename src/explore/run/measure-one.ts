@@ -49,6 +49,23 @@ export function lastNumber(output: string): number | null {
   return null;
 }
 
+/** Process groups of the runs in flight: ended with the explorer when it is interrupted. */
+const running = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Ends every run in flight (their whole process groups); for SIGINT/SIGTERM handlers. */
+export function killRunning(): void {
+  for (const pid of running) killGroup(pid);
+  running.clear();
+}
+
 interface RunResult {
   ok: boolean;
   value?: number;
@@ -74,22 +91,22 @@ function runOnce(spec: MeasureSpec, job: MeasureJob, repetition: number): Promis
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group: a timeout ends the command and its children
     });
+    if (child.pid !== undefined) running.add(child.pid);
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      if (child.pid !== undefined) killGroup(child.pid);
+      else child.kill('SIGKILL');
     }, spec.timeoutMs);
     child.stdout.on('data', (d: Buffer) => void (stdout.length < 1 << 20 && (stdout += d.toString())));
     child.stderr.on('data', (d: Buffer) => void (stderr.length < 1 << 16 && (stderr += d.toString())));
     child.on('error', (e) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
       resolve({ ok: false, error: `cannot run ${program}: ${e.message}` });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (timedOut) return resolve({ ok: false, error: `timed out after ${spec.timeoutMs / 1000} s` });
       if (code !== 0) {
