@@ -152,10 +152,10 @@ test('Ctrl-C (SIGINT) ends the runs in flight with the explorer, exit 130', asyn
   const started = Date.now();
   while (!(existsSync(active) && readdirSync(active).length > 0) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
   const [held] = readdirSync(active);
+  // running = exists and not a zombie (an orphan's zombie waits for init to reap it)
   const alive = (pid: number) => {
     try {
-      process.kill(pid, 0);
-      return true;
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     } catch {
       return false;
     }
