@@ -5,10 +5,11 @@
  * the local executor does and writes its outcome file atomically. `sbatch --wait` blocks until
  * the array is over; a task that left no outcome is reported as failed with its log's tail.
  */
-import { execFile } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../../diagnostics/input-error.js';
 import { writeFileAtomic } from '../../emit/atomic-write.js';
 import type { Executor } from './executor.js';
 import type { MeasureJob, MeasureOutcome, MeasureSpec } from './measure-one.js';
@@ -48,12 +49,31 @@ export function jobScript(roundDir: string, count: number, parallel: number): st
   ].join('\n');
 }
 
+/**
+ * `sbatch --parsable --wait …`: the job id is printed at submission, the exit when the array is
+ * over. Interrupted meanwhile (SIGINT/SIGTERM), the job is cancelled with scancel before we exit.
+ */
 function sbatch(program: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(program, args, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
-      resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
-    });
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+    const interrupted = (signal: NodeJS.Signals): void => {
+      const jobId = stdout.trim().split(/[;\n]/)[0];
+      if (jobId) spawnSync('scancel', [jobId], { stdio: 'ignore', timeout: 10_000 });
+      child.kill('SIGTERM');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+    const done = (code: number, err = ''): void => {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+      resolve({ code, stdout, stderr: stderr || err });
+    };
+    child.on('error', (e) => done(127, `cannot run ${program}: ${e.message}`));
+    child.on('close', (code) => done(code ?? 1));
   });
 }
 
@@ -79,7 +99,7 @@ export class SlurmExecutor implements Executor {
     if (jobId) this.jobIds.push(jobId);
     if (!jobId) {
       const reason = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ') || `exit ${r.code}`;
-      throw new Error(`sbatch failed: ${reason}`);
+      throw new InputError(`sbatch failed: ${reason}; check that the cluster answers (sinfo) and SLURM_CONF, or measure here with --executor local`);
     }
     return jobs.map((job, k) => {
       const file = join(roundDir, `outcome-${k}.json`);
