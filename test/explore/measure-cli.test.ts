@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { capture } from './support.js';
 
-const SCRIPT = resolve('test/explore/fixtures/measure.mjs');
+const SCRIPT = resolve('test/explore/fixtures/measure.sh');
 const SPACE = `libraries: [app, kvs, ramfs]
 layouts:
   max_compartments: 3
@@ -39,13 +39,13 @@ const runs = (): string[] => (existsSync(join(dir, 'log', 'runs.log')) ? readFil
 
 async function explore(...extra: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const c = capture();
-  const code = await main(['explore', space, '--work', join(dir, 'work'), '--measure', process.execPath, ...extra], c.out);
+  const code = await main(['explore', space, '--work', join(dir, 'work'), '--measure', SCRIPT, ...extra], c.out);
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
 test('the budget answer is the brute-force one; warm-up + repetitions per configuration; argv passed literally', async () => {
   // budget 700: k=1,h≤2 (1000..833) and k=2,h≤1 (769, 714) meet it; k=2,h=2 (667) and k=3 (625) do not
-  const r = await explore('--budget', '700', '--repeat', '2', '--warmup', '1', '--json', '--', SCRIPT, '$(touch PWNED); echo', '{config}');
+  const r = await explore('--budget', '700', '--repeat', '2', '--warmup', '1', '--json', '--', '$(touch PWNED); echo', '{config}');
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const json = JSON.parse(r.stdout);
@@ -63,7 +63,7 @@ test('the budget answer is the brute-force one; warm-up + repetitions per config
   expect(argv.env).toMatch(/work\/configs\/\d{5}-[0-9a-f]{8}\.yaml$/);
   expect(existsSync('PWNED') || existsSync(join(dir, 'PWNED'))).toBe(false);
   // brute force over every configuration (from the cache plus the rest) gives the same answer
-  const all = await explore('--exhaustive', '--budget', '700', '--repeat', '2', '--warmup', '1', '--json', '--', SCRIPT, '$(touch PWNED); echo', '{config}');
+  const all = await explore('--exhaustive', '--budget', '700', '--repeat', '2', '--warmup', '1', '--json', '--', '$(touch PWNED); echo', '{config}');
   const exhaustive = JSON.parse(all.stdout);
   expect(exhaustive.measured).toBe(20);
   expect(exhaustive.answer).toEqual(json.answer);
@@ -71,26 +71,26 @@ test('the budget answer is the brute-force one; warm-up + repetitions per config
 });
 
 test('an interrupted or repeated exploration resumes from the cache; a cache of another command is refused', async () => {
-  const first = await explore('--budget', '700', '--repeat', '1', '--warmup', '0', '--', SCRIPT);
+  const first = await explore('--budget', '700', '--repeat', '1', '--warmup', '0');
   expect(first.code).toBe(0);
   const after = runs().length;
   expect(after).toBeGreaterThan(0);
-  const again = await explore('--budget', '700', '--repeat', '1', '--warmup', '0', '--', SCRIPT);
+  const again = await explore('--budget', '700', '--repeat', '1', '--warmup', '0');
   expect(runs().length).toBe(after); // nothing run again
   expect(again.stdout.replace(/\d+ from the cache/, '')).toBe(first.stdout.replace(/\d+ from the cache/, ''));
   expect(again.stdout).toMatch(new RegExp(`${after} from the cache`));
   // another budget reuses what is cached and measures only what it lacks
-  await explore('--budget', '900', '--repeat', '1', '--warmup', '0', '--', SCRIPT);
+  await explore('--budget', '900', '--repeat', '1', '--warmup', '0');
   const more = runs().length - after;
   expect(more).toBeLessThan(after + 20);
-  const foreign = await explore('--budget', '700', '--repeat', '3', '--', SCRIPT);
+  const foreign = await explore('--budget', '700', '--repeat', '3');
   expect(foreign.code).toBe(2);
   expect(foreign.stderr).toMatch(/results\.json: the result cache was made by another measuring command .*; pass another --cache or delete it/);
 });
 
 test('a run over --timeout fails its configuration (reported), which counts as missing the budget; nothing hangs', async () => {
   process.env.MEASURE_SLOW_LIB = 'kvs';
-  const r = await explore('--exhaustive', '--budget', '700', '--repeat', '1', '--warmup', '0', '--timeout', '1', '--jobs', '2', '--json', '--', SCRIPT);
+  const r = await explore('--exhaustive', '--budget', '700', '--repeat', '1', '--warmup', '0', '--timeout', '1', '--jobs', '2', '--json');
   const json = JSON.parse(r.stdout);
   const failed = json.configurations.filter((c: { value: number | null }) => c.value === null);
   expect(failed.length).toBe(10); // kvs hardened in half of the 20
@@ -103,7 +103,7 @@ test('a run over --timeout fails its configuration (reported), which counts as m
 
 test('--jobs 2 measures two configurations at once', async () => {
   process.env.MEASURE_HOLD_MS = '400';
-  const r = await explore('--exhaustive', '--repeat', '1', '--warmup', '0', '--jobs', '2', '--', SCRIPT);
+  const r = await explore('--exhaustive', '--repeat', '1', '--warmup', '0', '--jobs', '2');
   expect(r.code).toBe(0);
   const seen = readFileSync(join(dir, 'log', 'concurrency.log'), 'utf8').trim().split('\n').map(Number);
   expect(seen.length).toBe(20);
@@ -128,7 +128,7 @@ test('usage errors exit 2 with what to do', async () => {
 test('killed mid-way, the exploration resumes: finished configurations are not measured again', async () => {
   const { spawn } = await import('node:child_process');
   process.env.MEASURE_HOLD_MS = '300';
-  const child = spawn(process.execPath, ['bin/flexos.js', 'explore', space, '--work', join(dir, 'work'), '--measure', process.execPath, '--exhaustive', '--repeat', '1', '--warmup', '0', '--', SCRIPT], { stdio: 'ignore', env: process.env });
+  const child = spawn(process.execPath, ['bin/flexos.js', 'explore', space, '--work', join(dir, 'work'), '--measure', SCRIPT, '--exhaustive', '--repeat', '1', '--warmup', '0'], { stdio: 'ignore', env: process.env });
   const started = Date.now();
   while (runs().length < 4 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGKILL');
@@ -138,7 +138,7 @@ test('killed mid-way, the exploration resumes: finished configurations are not m
   expect(finished).toBeGreaterThanOrEqual(3);
   expect(finished).toBeLessThan(20);
   const before = runs().length;
-  const r = await explore('--exhaustive', '--repeat', '1', '--warmup', '0', '--json', '--', SCRIPT);
+  const r = await explore('--exhaustive', '--repeat', '1', '--warmup', '0', '--json');
   expect(JSON.parse(r.stdout).measured).toBe(20);
   expect(runs().length - before).toBe(20 - finished);
 }, 90_000);
@@ -147,7 +147,7 @@ test('Ctrl-C (SIGINT) ends the runs in flight with the explorer, exit 130', asyn
   const { spawn } = await import('node:child_process');
   const { readdirSync } = await import('node:fs');
   process.env.MEASURE_HOLD_MS = '60000';
-  const child = spawn(process.execPath, ['bin/flexos.js', 'explore', space, '--work', join(dir, 'work'), '--measure', process.execPath, '--exhaustive', '--repeat', '1', '--warmup', '0', '--', SCRIPT], { stdio: 'ignore', env: process.env });
+  const child = spawn(process.execPath, ['bin/flexos.js', 'explore', space, '--work', join(dir, 'work'), '--measure', SCRIPT, '--exhaustive', '--repeat', '1', '--warmup', '0'], { stdio: 'ignore', env: process.env });
   const active = join(dir, 'log', 'active');
   const started = Date.now();
   while (!(existsSync(active) && readdirSync(active).length > 0) && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { capture } from './support.js';
 
-const SCRIPT = resolve('test/explore/fixtures/measure.mjs');
+const SCRIPT = resolve('test/explore/fixtures/measure.sh');
 const dir = mkdtempSync(join(tmpdir(), 'flexos-explore-slurm-'));
 const clusterDir = join(dir, 'cluster');
 
@@ -39,7 +39,7 @@ const name = cluster.ok ? 'job arrays on a local slurm cluster give the local ex
   const space = join(dir, 'space.yaml');
   writeFileSync(space, SPACE);
   const env = { ...process.env, SLURM_CONF: conf, MEASURE_LOG: join(dir, 'log-slurm') };
-  const args = (work: string, ...extra: string[]) => ['explore', space, '--work', work, '--measure', process.execPath, '--budget', '700', '--repeat', '2', '--warmup', '0', '--json', ...extra, '--', SCRIPT];
+  const args = (work: string, ...extra: string[]) => ['explore', space, '--work', work, '--measure', SCRIPT, '--budget', '700', '--repeat', '2', '--warmup', '0', '--json', ...extra];
   const r = spawnSync(process.execPath, ['bin/flexos.js', ...args(join(dir, 'w-slurm'), '--executor', 'slurm', '--jobs', '4')], { encoding: 'utf8', env, timeout: 600_000 });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
