@@ -6,9 +6,10 @@ import type { MacroTable } from '../parse/macro-table.js';
 import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
+import { analyzeFilesInParallel, workersAvailable } from './parallel.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
-import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
+import { defaultReachPolicy, isTypedefCast, ReachAnalysis, type ReachPolicy } from './reach.js';
 import { resolveLibraryName } from './library-names.js';
 import type { ProjectSettings } from '../config/project.js';
 import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
@@ -26,6 +27,11 @@ export interface AnalyzeOptions {
   /** Keep parse trees and texts (rewrite and port edit them). */
   keepParsed?: boolean;
   onFile?: (path: string, done: number, total: number) => void;
+  /**
+   * Threads for the per-file step (read, parse, facts); 1 = this thread only. Ignored with
+   * keepParsed (trees cannot cross threads) and where the compiled worker is absent.
+   */
+  threads?: number;
 }
 
 export interface TreeAnalysis {
@@ -70,11 +76,27 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   }
   const build = selectBuild(libraries, listed, options.selection ?? {});
   const files = build.files;
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = listing.hostTools.map((h) => ({
+    code: 'host-tools',
+    severity: 'note' as const,
+    file: h.dir,
+    line: 1,
+    column: 1,
+    message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
+  }));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;
-  files.forEach((path, i) => {
+  const threads = options.threads ?? 1;
+  if (threads > 1 && !options.keepParsed && files.length > 1 && workersAvailable()) {
+    const jobs = files.map((path) => ({ path, library: owningLibrary(build.libraries, path)?.name ?? null }));
+    analyzeFilesInParallel(root, jobs, options.macros, threads, options.onFile).forEach((outcome, i) => {
+      if ('facts' in outcome) {
+        facts.push(outcome.facts);
+        totalLines += outcome.facts.lineCount;
+      } else diagnostics.push(unreadable(files[i]!, outcome.inputError));
+    });
+  } else files.forEach((path, i) => {
     options.onFile?.(path, i, files.length);
     try {
       const lib = owningLibrary(build.libraries, path);
@@ -84,8 +106,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
-      diagnostics.push({ code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message });
+      diagnostics.push(unreadable(path, err));
     }
   });
   const index = new TreeIndex(build.libraries, facts, build.aliases);
@@ -95,6 +116,11 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   analysis.parsed = parsed;
   analysis.totalLines = totalLines;
   return analysis;
+}
+
+function unreadable(path: string, err: InputError): Diagnostic {
+  const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
+  return { code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message };
 }
 
 function readLibraryDir(root: string, dir: string): Library {
@@ -165,6 +191,23 @@ export function resolveTree(root: string, index: TreeIndex, build: BuildSelectio
       });
     }
   }
+  for (const file of index.files) {
+    // `#ifdef __cplusplus` guards are C++-only by definition: read as a C compiler reads them, no note
+    for (const d of file.deadCode) {
+      if (d.reason === '__cplusplus') continue;
+      const endLine = positionOf(file, Math.max(d.span.start, d.span.end - 1)).line;
+      diagnostics.push({
+        code: 'dead-code',
+        severity: 'note',
+        file: file.path,
+        line: d.start.line,
+        column: 1,
+        start: d.span.start,
+        end: d.span.end,
+        message: `lines ${Math.min(d.start.line + 1, endLine)}-${endLine} are dead code (${d.reason === '#if 1' ? '#else of #if 1' : '#if 0'}): not parsed and not analyzed, as no compiler sees them`,
+      });
+    }
+  }
   const reach = new ReachAnalysis(index, reachPolicy(index, project, diagnostics));
   for (const call of calls) {
     const decision = reach.decide(call);
@@ -228,9 +271,3 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
 }
 
 
-/** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
-function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
-  if (!site.indirect) return false;
-  const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
-  return m !== null && index.isTypedef(m[1]!);
-}
