@@ -7,7 +7,8 @@ import { loadMacroTable } from '../parse/macro-table.js';
 import { resolveDeployment, type Deployment } from '../transform/deployment.js';
 import { rewriteTree, type TreeRewrite } from '../transform/rewrite-tree.js';
 import { generateDeploymentFiles, type GeneratedFiles } from './deployment-files.js';
-import { writeRewrittenTree } from './write-tree.js';
+import { writeRewrittenTree, type WriteTarget } from './write-tree.js';
+import { WriteError } from './transaction.js';
 
 /** Everything `flexos rewrite` would write for one tree and one configuration, not yet written. */
 export interface DeploymentRewrite {
@@ -39,12 +40,14 @@ export function rewriteForDeployment(tree: string, configFile: string, options: 
   };
 }
 
-/** Writes a rewrite (all-or-nothing); an I/O failure is an input error naming the target. */
-export function writeDeployment(r: DeploymentRewrite, target: { outDir: string } | { inPlace: true }): string[] {
+/** Writes a rewrite (all-or-nothing); an I/O failure is a WriteError naming the target. */
+export async function writeDeployment(r: DeploymentRewrite, target: WriteTarget): Promise<{ written: string[]; notes: string[] }> {
+  const rewritten = new Map(r.rewrite.files.map((f) => [f.path, { original: f.original, output: f.output }]));
   try {
-    return writeRewrittenTree(r.analysis.root, target, new Map(r.rewrite.files.map((f) => [f.path, f.output])), r.generated);
+    return await writeRewrittenTree(r.analysis.root, r.analysis.libraries, target, rewritten, r.generated);
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const where = 'outDir' in target ? target.outDir : r.analysis.root;
-    throw new InputError(`${where}: could not write the rewritten tree, no file was changed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new WriteError(`${where}: could not write the rewritten tree, no file was changed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }

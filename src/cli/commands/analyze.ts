@@ -42,7 +42,8 @@ export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   }
   if (args.json) out.stdout(JSON.stringify(summary, null, 2) + '\n');
   else out.stdout(renderSummary(summary));
-  return 0;
+  // an error-level finding (e.g. an annotation flexos cannot see) is a finding: exit 1
+  return summary.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
 export function renderSummary(s: AnalysisSummary): string {
