@@ -1,5 +1,6 @@
 import { analyzeTree, type TreeAnalysis } from '../analyze/analyze-tree.js';
 import { loadConfig } from '../config/index.js';
+import type { DeploymentConfig } from '../config/types.js';
 import { loadCommonRuntime, loadMechanisms } from '../config/mechanisms.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { InputError } from '../diagnostics/input-error.js';
@@ -36,8 +37,13 @@ export function rewriteForDeployment(tree: string, configFile: string, options: 
     rewrite,
     generated: generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime()),
     errors: all.filter((d) => d.severity === 'error'),
-    warnings: rewrite.diagnostics.filter((d) => d.severity !== 'error'),
+    warnings: [...configWarnings(config), ...rewrite.diagnostics.filter((d) => d.severity !== 'error')],
   };
+}
+
+/** Keys of the configuration accepted and ignored, as warnings at their place. */
+export function configWarnings(config: DeploymentConfig): Diagnostic[] {
+  return config.warnings.map((w) => ({ code: 'config-ignored-key', severity: 'warning', file: w.location.file, line: w.location.line, column: w.location.column, message: w.message }));
 }
 
 /** Writes a rewrite (all-or-nothing); an I/O failure is a WriteError naming the target. */

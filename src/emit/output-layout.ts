@@ -17,6 +17,9 @@ export function isOutsideTree(path: string): boolean {
 
 /** The output directory of a library: its own dir, or external/<name> when outside the tree. */
 export function outputLibraryDir(lib: Library): string {
+  if (isOutsideTree(lib.dir) && !/^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/.test(lib.name)) {
+    throw new InputError(`library '${lib.name}' (${lib.dir}) cannot name a directory under ${EXTERNAL_DIR}/; rename it (letters, digits, _ . + -)`);
+  }
   return isOutsideTree(lib.dir) ? `${EXTERNAL_DIR}/${lib.name}` : lib.dir;
 }
 

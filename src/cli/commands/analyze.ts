@@ -9,6 +9,7 @@ import { loadConfig } from '../../config/index.js';
 import { loadMechanisms } from '../../config/mechanisms.js';
 import { resolveDeployment } from '../../transform/deployment.js';
 import type { CommandOutput } from '../output.js';
+import { configWarnings } from '../../emit/deployment-rewrite.js';
 
 export interface AnalyzeArgs {
   tree: string;
@@ -28,6 +29,7 @@ export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   const mechanisms = args.config ? loadMechanisms() : null;
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
+  for (const d of config ? configWarnings(config) : []) out.stderr(formatDiagnostic(d) + '\n');
   const progress = new Progress('analyze');
   const extraLibraryDirs = config?.libraries.flatMap((l) => (l.path ? [l.path] : [])) ?? [];
   const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), extraLibraryDirs, onFile: (p, i, n) => progress.update(i, n, p) });
