@@ -6,6 +6,7 @@ import type { MacroTable } from '../parse/macro-table.js';
 import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
+import { unseenCode } from './unseen-annotations.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
 import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
@@ -65,6 +66,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       const lib = owningLibrary(libraries, path);
       const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
       facts.push(result.facts);
+      diagnostics.push(...unseenCode(result.parsed, result.facts));
       totalLines += result.facts.lineCount;
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {
