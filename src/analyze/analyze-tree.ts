@@ -47,16 +47,18 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const listing = listTree(root);
   const libraries = [...listing.libraries];
   const files = [...listing.files];
+  const problems = [...listing.problems];
   for (const dir of options.extraLibraryDirs ?? []) {
     const lib = readLibraryDir(root, dir);
     if (!libraries.some((l) => l.name === lib.name)) libraries.push(lib);
     const sub = listTree(dir);
+    problems.push(...sub.problems.map((p) => ({ ...p, path: toPosix(relative(root, join(dir, p.path))) })));
     for (const f of sub.files) {
       const rel = toPosix(relative(root, join(dir, f)));
       if (!files.includes(rel)) files.push(rel);
     }
   }
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = problems.map((p) => ({ code: p.code, severity: p.severity, file: p.path, line: 1, column: 1, message: p.message }));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { badNameProblem, classifyLink, undecodableName, type TreeProblem } from './tree-entries.js';
 import { join, relative, sep } from 'node:path';
 import { InputError } from '../diagnostics/input-error.js';
 import type { Library, MakefileMacro } from './model.js';
@@ -10,6 +11,8 @@ export interface TreeListing {
   libraries: Library[];
   /** C sources and headers, relative to root, sorted. */
   files: string[];
+  /** Links and names flexos could not take as they are (tree-entries.ts). */
+  problems: TreeProblem[];
 }
 
 /** Directories never scanned: VCS data, dependencies, build output. */
@@ -29,6 +32,8 @@ export function listTree(root: string): TreeListing {
   if (!st.isDirectory()) throw new InputError(`${root}: not a directory; pass the root of a Unikraft-style source tree`);
   const libraries: Library[] = [];
   const files: string[] = [];
+  const problems: TreeProblem[] = [];
+  const realRoot = realpathSync(root);
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (entries.some((e) => e.isFile() && e.name === 'Makefile.uk')) {
@@ -37,6 +42,17 @@ export function listTree(root: string): TreeListing {
     }
     for (const e of entries) {
       const full = join(dir, e.name);
+      if (undecodableName(e.name)) {
+        problems.push(badNameProblem(toPosix(relative(root, full))));
+        continue;
+      }
+      if (e.isSymbolicLink()) {
+        const rel = toPosix(relative(root, full));
+        const link = classifyLink(realRoot, full, rel, /\.[ch]$/.test(e.name));
+        if (link.kind === 'file') files.push(rel);
+        else if (link.problem) problems.push(link.problem);
+        continue;
+      }
       if (e.isDirectory()) {
         if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) walk(full);
       } else if (e.isFile() && /\.[ch]$/.test(e.name)) {
@@ -45,7 +61,7 @@ export function listTree(root: string): TreeListing {
     }
   };
   walk(root);
-  return { root, libraries, files };
+  return { root, libraries, files, problems };
 }
 
 export function toPosix(p: string): string {

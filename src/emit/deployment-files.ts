@@ -126,7 +126,7 @@ export function buildPlan(analysis: TreeAnalysis, d: Deployment, mechanisms: Mec
   const place = (path: string): string => outputPath(analysis.libraries, path);
   for (const lib of [...analysis.libraries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const own = lib.listedSources.length > 0 ? lib.listedSources.filter((s) => fileSet.has(s)) : files.filter((f) => analysis.index.file(f)?.library === lib.name);
-    sources.set(lib.name, own.map(place));
+    sources.set(lib.name, [...new Set(own.map(place))]);
   }
   const includeDirs = analysis.libraries
     .filter((l) => analysis.index.files.some((f) => f.path.startsWith(l.dir === '.' ? 'include/' : `${l.dir}/include/`)))

@@ -5,6 +5,7 @@ import { toPosix } from '../analyze/libraries.js';
 import { commitChanges, JOURNAL_DIR, listFiles, WriteError, type FileChange } from './transaction.js';
 import { isOutsideTree, outputLibraryDir, outputPath } from './output-layout.js';
 import { FILE_ENCODING } from './atomic-write.js';
+import { classifyLink, undecodableName } from '../analyze/tree-entries.js';
 
 const SKIPPED = new Set(['.git', 'node_modules', 'build', JOURNAL_DIR]);
 
@@ -14,12 +15,16 @@ export const OUTPUT_MARKER = 'flexos/deployment.json';
 /** Every regular file of a tree (relative paths), for copying it whole to an output directory. */
 export function treeFiles(root: string): string[] {
   const out: string[] = [];
+  const realRoot = realpathSync(root);
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (SKIPPED.has(e.name)) continue;
+      if (SKIPPED.has(e.name) || undecodableName(e.name)) continue; // such names are reported by the analysis
       const full = join(dir, e.name);
+      const rel = toPosix(relative(root, full));
       if (e.isDirectory()) walk(full);
-      else if (e.isFile()) out.push(toPosix(relative(root, full)));
+      else if (e.isFile()) out.push(rel);
+      // a link to a file of the tree is copied as that file's content (links leaving the tree are reported, not copied)
+      else if (e.isSymbolicLink() && classifyLink(realRoot, full, rel, true).kind === 'file') out.push(rel);
     }
   };
   walk(root);
@@ -35,6 +40,17 @@ export interface RewrittenText {
 }
 
 const bytes = (text: string): Buffer => Buffer.from(text, FILE_ENCODING);
+
+/** The file a tree path names: itself, or the file of the tree a symbolic link points to (written through, not replaced). */
+function realTarget(root: string, rel: string): string {
+  const path = join(root, rel);
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return path;
+    return join(root, relative(realpathSync(root), realpathSync(path)));
+  } catch {
+    return path;
+  }
+}
 
 function readIfFile(path: string): Buffer | null {
   try {
@@ -100,8 +116,17 @@ function inPlaceChanges(root: string, libraries: readonly Library[], rewritten: 
     throw new WriteError(`library ${outside.name} lies outside the tree (${outside.dir}); --in-place writes only inside ${root} — use -o DIR instead (nothing was written)`);
   }
   const changes: FileChange[] = [];
+  const byPath = new Map<string, { rel: string; output: string }>();
   for (const [rel, t] of rewritten) {
-    if (t.output !== t.original) changes.push({ path: join(root, rel), content: bytes(t.output), expected: bytes(t.original) });
+    if (t.output === t.original) continue;
+    const path = realTarget(root, rel);
+    const other = byPath.get(path);
+    if (other) {
+      if (other.output === t.output) continue;
+      throw new WriteError(`${rel} and ${other.rel} are the same file (a symbolic link) and rewrite differently (they belong to different libraries); remove the link or use -o (nothing was written)`);
+    }
+    byPath.set(path, { rel, output: t.output });
+    changes.push({ path, content: bytes(t.output), expected: bytes(t.original) });
   }
   for (const [rel, text] of generated) {
     const path = join(root, rel);
