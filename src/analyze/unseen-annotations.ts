@@ -108,5 +108,18 @@ export function unseenCode(parsed: ParsedSource, facts: FileFacts): Diagnostic[]
     });
   }
   out.push(...unseenGates(parsed, facts));
+  for (const use of facts.strayAttributes) {
+    const pos = positionOf(facts, use.span.start);
+    out.push({
+      code: 'annotation-not-attached',
+      severity: 'warning',
+      file: facts.path,
+      line: pos.line,
+      column: pos.column,
+      start: use.span.start,
+      end: use.span.end,
+      message: 'flexos could not tell which declaration this annotation marks (e.g. a preprocessor line between them), so it is left as written and not acted on; put it directly on the declaration',
+    });
+  }
   return out;
 }

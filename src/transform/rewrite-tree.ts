@@ -34,8 +34,9 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
     for (const note of facts.callbacks) {
-      const fn = facts.functions.find((f) => f.name === note.function && f.attributes.includes(note.attribute));
+      const fn = facts.functions.find((f) => f.name === note.function && (note.onPrototype === true || f.attributes.includes(note.attribute)));
       if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
+      else edits.report('callback-not-defined-here', 'error', note.attribute.span, `callback attribute on a prototype of '${note.function}', which this file does not define; put the attribute on the definition of '${note.function}'`);
     }
     for (const fn of facts.functions) {
       const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
