@@ -58,8 +58,14 @@ export function cQuery(source: string): Parser.Query {
   return new TreeSitter.Query(language, source);
 }
 
+/** A UTF-8 byte order mark, as read in latin1 (one unit per byte). */
+export const UTF8_BOM = '\u00ef\u00bb\u00bf';
+
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {
-  const { view, sites } = buildParseView(text, macros);
+  const built = buildParseView(text, macros);
+  const sites = built.sites;
+  // a BOM is not C: the view reads it as three blanks, so the first declaration starts after it
+  const view = built.view.startsWith(UTF8_BOM) ? '   ' + built.view.slice(3) : built.view;
   const tree = parseView(view);
   if (!tree.rootNode.hasError) return { path, text, view, macroSites: sites, tree, errors: [] };
   return retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) });

@@ -5,6 +5,7 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { rewriteCallback } from './callbacks.js';
 import type { Deployment } from './deployment.js';
 import { FileEdits } from './edits.js';
+import { matchLineEndings } from './line-endings.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
@@ -43,7 +44,7 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
       if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
     }
     diagnostics.push(...edits.diagnostics);
-    const output = edits.code.toString();
+    const output = matchLineEndings(parsed.text, edits.code.toString());
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
   }
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
