@@ -39,8 +39,15 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
       if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
       else edits.report('callback-not-defined-here', 'error', note.attribute.span, `callback attribute on a prototype of '${note.function}', which this file does not define; put the attribute on the definition of '${note.function}'`);
     }
+    // locals grouped by function once: filtering all of a file's locals per function is quadratic
+    const localsOf = new Map<string | undefined, typeof facts.locals>();
+    for (const v of facts.locals) {
+      const list = localsOf.get(v.functionName);
+      if (list) list.push(v);
+      else localsOf.set(v.functionName, [v]);
+    }
     for (const fn of facts.functions) {
-      const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
+      const locals = (localsOf.get(fn.name) ?? []).filter((v) => v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
       if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
     }
     diagnostics.push(...edits.diagnostics);
