@@ -1,4 +1,5 @@
 /** One file being ported: its edits (MagicString at tree-sitter offsets), proposals and temporaries. */
+import { functionContaining } from '../../analyze/scopes.js';
 import MagicString from 'magic-string';
 import { positionOf } from '../../analyze/facts.js';
 import type { FileFacts, FunctionDef, Span } from '../../analyze/model.js';
@@ -20,7 +21,6 @@ export class FileWork {
   private dry: { ops: EditOp[]; readAfterWrite: boolean } | null = null;
   /** Names handed out by freshName during a dry run (given back when the attempt reruns). */
   private nameLog: [Set<string>, string][] | null = null;
-  private sortedFunctions: FunctionDef[] | null = null;
 
   constructor(
     readonly facts: FileFacts,
@@ -139,16 +139,7 @@ export class FileWork {
 
   /** The enclosing function definition of an offset (binary search: C functions do not nest). */
   functionAt(offset: number): FunctionDef | null {
-    const fns = (this.sortedFunctions ??= [...this.facts.functions].sort((a, b) => a.body.start - b.body.start));
-    let lo = 0;
-    let hi = fns.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (fns[mid]!.body.start <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    const f = lo > 0 ? fns[lo - 1]! : null;
-    return f && offset < f.body.end ? f : null;
+    return functionContaining(this.facts, offset, 'body');
   }
 
   overlapsParseError(span: Span): boolean {
