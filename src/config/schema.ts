@@ -98,7 +98,8 @@ export function checkKeys(ctx: YamlContext, start: SourceLocation): IgnoredKey[]
     if (schema.opaque || node === null) return;
     if (isMap(node) && (schema.keys || schema.anyKey)) {
       for (const f of fieldsOf(ctx, node, at)) {
-        const child = schema.keys?.[f.name] ?? schema.anyKey;
+        // `x-…` keys at the top hold YAML anchors for merges (the compose convention): not read
+        const child = schema.keys?.[f.name] ?? schema.anyKey ?? (path.length === 0 && f.name.startsWith('x-') ? opaque : undefined);
         if (!child) {
           const known = Object.keys(schema.keys ?? {});
           const near = nearestKey(f.name, known);

@@ -37,7 +37,8 @@ export function rewriteForDeployment(tree: string, configFile: string, options: 
     rewrite,
     generated: generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime()),
     errors: all.filter((d) => d.severity === 'error'),
-    warnings: [...configWarnings(config), ...rewrite.diagnostics.filter((d) => d.severity !== 'error')],
+    // the analysis's warnings too (unparsed regions, links): a rewrite must not be quieter than analyze
+    warnings: [...configWarnings(config), ...analysis.diagnostics.filter((d) => d.severity === 'warning'), ...rewrite.diagnostics.filter((d) => d.severity !== 'error')],
   };
 }
 
