@@ -109,6 +109,7 @@ function listedSources(makefile: string, name: string, relDir: string): string[]
 
 function readExportsyms(path: string): string[] | null {
   if (!existsSync(path)) return null;
+  if (statSync(path).isDirectory()) throw new InputError(`${path}: is a directory where a file was expected; remove or rename it (EISDIR)`);
   return readFileSync(path, 'utf8')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())

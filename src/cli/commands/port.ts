@@ -1,11 +1,11 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { Chalk } from 'chalk';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
 import type { Library } from '../../analyze/model.js';
 import { InputError } from '../../diagnostics/input-error.js';
 import { FILE_ENCODING, writeFileAtomic } from '../../emit/atomic-write.js';
-import { commitChanges } from '../../emit/transaction.js';
+import { commitChanges, recoverInterrupted } from '../../emit/transaction.js';
 import { bytesForDisplay, colorDiff, fileDiff, type FileDiff } from '../../emit/diff.js';
 import { renderTable } from '../../emit/table.js';
 import { isOutsideTree } from '../../emit/output-layout.js';
@@ -60,6 +60,11 @@ export function writePortedFiles(root: string, files: readonly PortedFile[]): Pr
 }
 
 export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {}): Promise<number> {
+  if (args.write) {
+    // a port --write killed mid-write is rolled back before the tree is read again
+    const note = recoverInterrupted(resolve(args.tree));
+    if (note) out.stderr(`flexos: note: ${note}\n`);
+  }
   const progress = new Progress('port');
   const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), keepParsed: true, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();

@@ -6,6 +6,7 @@ import { InputError } from '../../diagnostics/input-error.js';
 import { bytesForDisplay, colorDiff, fileDiff } from '../../emit/diff.js';
 import { rewriteForDeployment, writeDeployment } from '../../emit/deployment-rewrite.js';
 import { checkOutputOutsideTree, type WriteTarget } from '../../emit/write-tree.js';
+import { recoverInterrupted } from '../../emit/transaction.js';
 import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -33,6 +34,11 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
 
 export async function runRewrite(args: RewriteArgs, out: CommandOutput): Promise<number> {
   const target = writeTarget(args);
+  // a run killed mid-write is rolled back before anything is read, so the analysis sees the tree as it was
+  if (!args.diff) {
+    const note = recoverInterrupted('outDir' in target ? target.outDir : resolve(args.tree));
+    if (note) out.stderr(`flexos: note: ${note}\n`);
+  }
   const progress = new Progress('rewrite');
   const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
