@@ -36,8 +36,12 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
   }
   const named = resolveLibraryName(index, site.library);
   if (!named) {
+    // kraft sends a gate naming no known library to the default compartment (its catch-all rule);
+    // FlexOS's own example relies on it (`appisolatedexample`), so flexos does the same, and says so
     const known = index.libraries.map((l) => l.name).concat([...index.aliases.keys()]).sort();
-    edits.report('gate-unknown-library', 'error', site.librarySpan, `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; known: ${known.join(', ')} — fix the name, or add the library under the configuration's libraries:`);
+    const to = d.defaultId;
+    edits.report('gate-unknown-library', 'warning', site.librarySpan, `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; it is rewritten into the default compartment ${d.compartments[to]!.name} (as kraft does) — fix the name (known: ${known.join(', ')}) or add the library under the configuration's libraries:`);
+    writeGate(edits, site, d, to);
     return;
   }
   const library = named.library;
@@ -84,8 +88,13 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
       return;
     }
   }
+  writeGate(edits, site, d, d.compartmentOf.get(library.name) ?? d.defaultId);
+}
+
+/** The mechanism's gate between the caller's compartment and `to`. */
+function writeGate(edits: FileEdits, site: GateSite, d: Deployment, to: number): void {
+  const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
-  const to = d.compartmentOf.get(library.name) ?? d.defaultId;
   const mech = gateMechanism(d, from, to);
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
