@@ -42,7 +42,7 @@ const TREE: Record<string, string> = {
   'b/include/b/b.h': 'void b_void(int x);\nint b_get(int *out);\n',
   'b/b.c': '#include <b/b.h>\nstatic int state;\nvoid b_void(int x) { state = x; }\nint b_get(int *out) { *out = state; return 0; }\n',
   'a/Makefile.uk': '$(eval $(call addlib,liba))\n',
-  'a/a.c': '#include <flexos/isolation.h>\n#include <b/b.h>\n\nvoid f(int n)\n{\n\tflexos_gate(libb, b_void, n);\n}\n',
+  'a/a.c': '#include <flexos/isolation.h>\n#include <b/b.h>\n\nvoid f(int n)\n{\n\tflexos_gate(libb, b_void, n); /* step 1 */\n}\n',
 };
 
 let child: ChildProcess;
@@ -145,6 +145,17 @@ describe('flexos lsp through a real LSP client over stdio', () => {
     const actions = (await client.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri() }, range: d[0]!.range, context: { diagnostics: d } })) as CodeAction[];
     expect(actions[0]!.title).toBe("Whitelist 'v'");
     expect(TextDocument.applyEdits(doc, actions[0]!.edit!.changes![uri()]!)).toContain('\t__attribute__((flexos_whitelist)) int v;\n');
+  });
+
+  test('a one-character edit the analysis does not read (a comment) republishes the same diagnostics', async () => {
+    const before = published[published.length - 1]!.diagnostics;
+    const at = doc.positionAt(doc.getText().indexOf('step 1') + 5);
+    const change = { range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '2' };
+    doc = TextDocument.update(doc, [change], 5);
+    const got = nextDiagnostics(uri());
+    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(), version: 5 }, contentChanges: [change] });
+    expect((await got).diagnostics).toEqual(before);
+    expect(doc.getText()).toContain('/* step 2 */');
   });
 
   test('didSave re-resolves and publishes again', async () => {
