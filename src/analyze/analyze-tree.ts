@@ -6,6 +6,7 @@ import type { MacroTable } from '../parse/macro-table.js';
 import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
+import { analyzeFilesInParallel, workersAvailable } from './parallel.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
 import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
@@ -27,6 +28,11 @@ export interface AnalyzeOptions {
   /** Keep parse trees and texts (rewrite and port edit them). */
   keepParsed?: boolean;
   onFile?: (path: string, done: number, total: number) => void;
+  /**
+   * Threads for the per-file step (read, parse, facts); 1 = this thread only. Ignored with
+   * keepParsed (trees cannot cross threads) and where the compiled worker is absent.
+   */
+  threads?: number;
 }
 
 export interface TreeAnalysis {
@@ -73,11 +79,27 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   }
   const build = selectBuild(libraries, listed, options.selection ?? {});
   const files = build.files;
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = listing.hostTools.map((h) => ({
+    code: 'host-tools',
+    severity: 'note' as const,
+    file: h.dir,
+    line: 1,
+    column: 1,
+    message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
+  }));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;
-  files.forEach((path, i) => {
+  const threads = options.threads ?? 1;
+  if (threads > 1 && !options.keepParsed && files.length > 1 && workersAvailable()) {
+    const jobs = files.map((path) => ({ path, library: owningLibrary(build.libraries, path)?.name ?? null }));
+    analyzeFilesInParallel(root, jobs, options.macros, threads, options.onFile).forEach((outcome, i) => {
+      if ('facts' in outcome) {
+        facts.push(outcome.facts);
+        totalLines += outcome.facts.lineCount;
+      } else diagnostics.push(unreadable(files[i]!, outcome.inputError));
+    });
+  } else files.forEach((path, i) => {
     options.onFile?.(path, i, files.length);
     try {
       const lib = owningLibrary(build.libraries, path);
@@ -87,8 +109,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
-      diagnostics.push({ code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message });
+      diagnostics.push(unreadable(path, err));
     }
   });
   const index = new TreeIndex(build.libraries, facts, build.aliases);
@@ -98,6 +119,11 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   analysis.parsed = parsed;
   analysis.totalLines = totalLines;
   return analysis;
+}
+
+function unreadable(path: string, err: InputError): Diagnostic {
+  const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
+  return { code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message };
 }
 
 function readLibraryDir(root: string, dir: string): Library {

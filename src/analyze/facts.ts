@@ -101,6 +101,9 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
     skippedBranches: parsed.macroSites
       .filter((m) => m.kind === 'skipped-branch')
       .map((m) => ({ span: { start: m.start, end: m.end }, start: lines.position(m.start), hasAnnotation: ANNOTATION_WORDS.test(text.slice(m.start, m.end)) })),
+    deadCode: parsed.macroSites
+      .filter((m) => m.kind === 'dead-branch')
+      .map((m) => ({ span: { start: m.start, end: m.end }, start: lines.position(m.start), reason: m.name })),
     strayAttributes: [],
     nameUses: [],
     suppressions: suppressions(text, lines),
@@ -272,7 +275,8 @@ function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDe
     variadic,
     attributes: [],
   };
-  const macro = definers.find((d) => d.start >= node.startIndex && d.end <= body.startIndex);
+  // a definer that writes the body too (`DECLARE_TRAP`) covers the whole definition
+  const macro = definers.find((d) => d.start >= node.startIndex && d.start < body.startIndex);
   if (macro) {
     def.viaMacro = macro.name;
     definerSpans(def, macro);
@@ -295,9 +299,11 @@ function definerSpans(def: FunctionDef, site: MacroSite): void {
     args.push({ start: at + lead, end: at + part.length - trail });
     at += part.length + 1;
   }
-  const nameIndex = args.findIndex((a, i) => i > 0 && site.argsText.slice(a.start - open, a.end - open) === def.name);
-  if (nameIndex < 0) return;
-  def.nameSpan = args[nameIndex]!;
+  // a name built from a template (`$0_$1`) has no argument of its own: the view's offsets stay
+  const nameIndex = site.nameArg ?? -1;
+  const nameArg = args[nameIndex];
+  if (nameArg === undefined || site.argsText.slice(nameArg.start - open, nameArg.end - open) !== def.name) return;
+  def.nameSpan = nameArg;
   const pairs = args.slice(nameIndex + 1);
   if (pairs.length !== def.params.length * 2) return;
   def.params.forEach((p, i) => {

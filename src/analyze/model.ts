@@ -234,6 +234,14 @@ export interface SkippedBranch {
   hasAnnotation: boolean;
 }
 
+/** A branch no C compilation keeps (`#if 0`, `#ifdef __cplusplus`): blanked before parsing. */
+export interface DeadCode {
+  span: Span;
+  start: Position;
+  /** The condition that makes it dead: `#if 0`, `#if 1` (its #else) or `__cplusplus`. */
+  reason: string;
+}
+
 export interface IncludeDirective {
   path: string;
   system: boolean;
@@ -276,6 +284,8 @@ export interface FileFacts {
    * first branch (as the preprocessor would with that condition true) and not these.
    */
   skippedBranches: SkippedBranch[];
+  /** Branches dead in every C compilation: not parsed, not analysed. */
+  deadCode: DeadCode[];
   /** Annotation attributes that could not be attached to any declaration. */
   strayAttributes: AttributeUse[];
   /** Identifiers used but not bound by the file (candidates for other libraries' globals; name-uses.ts). */

@@ -4,6 +4,7 @@
  * union over its files plus a few tree-wide findings (analyze-tree.ts); an editor re-resolves
  * only the file that changed (src/lsp).
  */
+import { positionOf } from './facts.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { TreeIndex } from './index.js';
 import type { CallSite, FileFacts, ResolvedCall, ResolvedGate, ResolvedGlobalUse, VariableDecl } from './model.js';
@@ -62,6 +63,21 @@ export function resolveFile(index: TreeIndex, file: FileFacts): FileResolution {
       message: b.hasAnnotation
         ? 'this #elif/#else branch holds flexos annotations, but its #if group only parses one branch at a time and flexos read the first; restructure the group so each branch is complete C (or move the annotated code out of it)'
         : 'this #elif/#else branch was not analyzed: its #if group splits a construct, so flexos read the first branch only (as with the condition true)',
+    });
+  }
+  // `#ifdef __cplusplus` guards are C++-only by definition: read as a C compiler reads them, no note
+  for (const d of file.deadCode ?? []) {
+    if (d.reason === '__cplusplus') continue;
+    const endLine = positionOf(file, Math.max(d.span.start, d.span.end - 1)).line;
+    out.diagnostics.push({
+      code: 'dead-code',
+      severity: 'note',
+      file: file.path,
+      line: d.start.line,
+      column: 1,
+      start: d.span.start,
+      end: d.span.end,
+      message: `lines ${Math.min(d.start.line + 1, endLine)}-${endLine} are dead code (${d.reason === '#if 1' ? '#else of #if 1' : '#if 0'}): not parsed and not analyzed, as no compiler sees them`,
     });
   }
   return out;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
-import { conditionalGroups, keepFirstBranches } from './conditionals.js';
+import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
@@ -79,7 +79,12 @@ export function parseSourceIncremental(
   macros: MacroTable,
   previous: IncrementalState | null,
 ): { parsed: ParsedSource; state: IncrementalState; change: { start: number; oldEnd: number; newEnd: number } | null } {
-  const { view, sites } = buildParseView(text, macros);
+  // dead branches (`#if 0`, `#ifdef __cplusplus`) are blanked first: no compiler sees them
+  const conditionals = text.includes('#') ? scanConditionals(text) : { groups: [], dead: [] };
+  const live = conditionals.dead.length > 0 ? blankRanges(text, conditionals.dead) : text;
+  const { view, sites: viewSites } = buildParseView(live, macros);
+  const dead: MacroSite[] = conditionals.dead.map((d) => ({ kind: 'dead-branch', name: d.reason, start: d.start, end: d.end, argsText: '' }));
+  const sites = dead.length > 0 ? [...viewSites, ...dead].sort((a, b) => a.start - b.start) : viewSites;
   let tree: Tree;
   let edit: Parser.Edit | null = null;
   if (previous !== null) {
@@ -93,7 +98,7 @@ export function parseSourceIncremental(
   const state = { view, tree };
   const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
   if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state, change };
-  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }), state, change };
+  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups), state, change };
 }
 
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
@@ -131,9 +136,9 @@ function parseView(view: string, old?: Tree): Tree {
  * first branch; keep whichever parse leaves fewer bytes unparsed. The branches left out are
  * recorded as `skipped-branch` sites, so they are reported, never silently dropped.
  */
-function retryFirstBranches(first: ParsedSource): ParsedSource {
+function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): ParsedSource {
   const broken = first.errors;
-  const groups = conditionalGroups(first.text).filter((g) => broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
+  const groups = all.filter((g) => !g.known && broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
   if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);

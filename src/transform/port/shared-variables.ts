@@ -14,6 +14,7 @@ import type { CallSite, FileFacts, VariableDecl } from '../../analyze/model.js';
 import { fileTables } from '../../analyze/resolve.js';
 import type { SyntaxNode } from '../../parse/parser.js';
 import { localAt, type PortContext } from './context.js';
+import { crossesForSure } from './callbacks.js';
 import { gateLibraryName } from './gates.js';
 import { insideError, lineIndent, nodeAt, same } from './syntax.js';
 
@@ -82,7 +83,7 @@ export function callbackCalls(ctx: PortContext): CallbackCall[] {
   for (const r of ctx.analysis.functionRefs) {
     if (r.ref.passedTo === undefined || r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
     const from = ctx.index.file(r.file);
-    if (!from || (r.ref.passedThroughGate === undefined && ctx.includes.shadowing(from, r.ref.passedTo) !== null)) continue;
+    if (!from || !crossesForSure(ctx, r)) continue;
     const key = `${r.handedTo}\u0000${r.ref.passedTo}`;
     const list = handedIn.get(key) ?? [];
     list.push({ fn: r.ref.name, library: r.library });
@@ -136,6 +137,8 @@ function globalUseRequests(ctx: PortContext): ShareRequest[] {
   }
   for (const u of ctx.analysis.globalUses) {
     if (!ctx.ported(ctx.index.file(u.ownerFile))) continue;
+    // an inline that port gates runs in its own library: its uses of that library's globals stay private
+    if (u.via?.callNeedsGate) continue;
     if (u.via) {
       const callers = [...inlineCallers.get(`${u.file}\u0000${u.via.function}`)!].sort();
       const key = `${u.ownerFile}\u0000${u.variable.name}\u0000${u.file}\u0000${u.use.span.start}`;
