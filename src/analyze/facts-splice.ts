@@ -105,5 +105,9 @@ export function sameFactsWithin(old: FileFacts, part: FileFacts, range: Span): b
     const before = (old[field] as Spanned[]).filter((x) => startOf(x) >= range.start && startOf(x) < range.end);
     if (JSON.stringify(before) !== JSON.stringify(part[field])) return false;
   }
-  return JSON.stringify(old.suppressions) === JSON.stringify(part.suppressions) && JSON.stringify(old.skippedBranches) === JSON.stringify(part.skippedBranches);
+  return (
+    JSON.stringify(old.suppressions) === JSON.stringify(part.suppressions) &&
+    JSON.stringify(old.skippedBranches) === JSON.stringify(part.skippedBranches) &&
+    JSON.stringify(old.deadCode) === JSON.stringify(part.deadCode)
+  );
 }
