@@ -124,6 +124,10 @@ describe('overshared is conservative', () => {
     const a = HEAD + 'static int keep(int *p) { return *p; }\nint f(void) {\n\t__attribute__((flexos_whitelist)) int t = 1;\n\treturn keep(&t);\n}\n';
     expect(positions(checkFiles({ ...LIB_B, 'a/a.c': a }), 'overshared')).toEqual([]);
   });
+  test('a whitelisted global named by a #define expands wherever the macro is used: not reported', () => {
+    const files = { ...LIB_B, 'a/include/a/a.h': '#define A_SLOT(i) (&a_slots[(i)])\nextern int a_slots[4];\n', 'a/a.c': HEAD + '#include <a/a.h>\nint a_slots[4] __attribute__((flexos_whitelist));\nint lonely[4] __attribute__((flexos_whitelist));\nint f(void) { return *A_SLOT(1) + lonely[0]; }\n' };
+    expect(checkFiles(files).filter((f) => f.code === 'overshared' && f.file === 'a/a.c').map((f) => f.message.split(' ')[1])).toEqual(["'lonely'"]);
+  });
 });
 
 describe('messages say what to do', () => {

@@ -38,6 +38,8 @@ export const overshared: Check = {
     }
     for (const u of ctx.analysis.globalUses) if (wanted.has(u.variable.name) && ctx.crosses(u.userLibrary, u.ownerLibrary)) crossingGlobals.add(key(u.ownerFile, u.variable));
     const escapes = wanted.size > 0 ? escapingAddresses(ctx.index.files, wanted) : new Set<string>();
+    // a #define that names the global expands in whichever library uses the macro
+    for (const f of ctx.index.files) for (const b of f.macroBodies ?? []) for (const n of b.names) if (wanted.has(n)) escapes.add(n);
     for (const facts of ctx.index.files) {
       if (!ctx.inScope(facts.path) || facts.library === null) continue;
       const throughPointer = indirectArguments(facts);
