@@ -31,6 +31,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, parseSourceIncremental } from '../../src/parse/parser.js';
 import { extractFacts } from '../../src/analyze/facts.js';
+import { Project } from '../../src/lsp/project.js';
 import { spliceFacts, spliceTarget } from '../../src/analyze/facts-splice.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -223,5 +224,21 @@ describe('incremental re-parse', () => {
       state = next;
     }
     expect(spliced).toBe(edits.length);
+  });
+
+  test('a cross-library check on an edited file reads no other file again (the project index has them)', () => {
+    const tree = mkdtempSync(join(tmpdir(), 'flexos-lsp-index-'));
+    temps.push(tree);
+    for (const [rel, text] of Object.entries(TREE)) {
+      mkdirSync(dirname(join(tree, rel)), { recursive: true });
+      writeFileSync(join(tree, rel), text);
+    }
+    const project = Project.load(tree, loadMacroTable(), () => null);
+    // the callee's library disappears from the disk: only the index still knows it
+    rmSync(join(tree, 'b'), { recursive: true, force: true });
+    project.update('a/a.c', TREE['a/a.c']!.replace('\tflexos_gate(libb, b_void, n);', '\tb_void(n);'));
+    const found = project.check('a/a.c');
+    expect(found.map((f) => `${f.code} ${f.line}:${f.column}`)).toEqual(['ungated-call 6:2']);
+    expect(found[0]!.message).toContain("b_void() uses the global 'state'");
   });
 });
