@@ -1,6 +1,7 @@
 // `npm run bench`: the side-by-side table (our figure, its anchor measured in the same run, the
-// ratio; also written to bench/results/latest.{json,md}) and the parse-error share on real trees.
-// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check] [--runs N] [--json FILE]   (`parse` = throughput)
+// ratio; also written to bench/results/latest.{json,md}), the parse-error share on real trees and
+// the explore rows (bench/explore.js).
+// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check|explore] [--runs N] [--json FILE]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { join, relative } from 'node:path';
 import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
 import { markdownTable, sideBySide, writeResults } from './side-by-side.js';
 import { checkCost, lspLatency } from './check.js';
+import { exploreBench } from './explore.js';
 
 const ANALYZE_TARGET = 80_000; // lines/s on the amalgamation, one core (issue 2, item 8)
 const SHARE_TARGET = 0.02; // function definitions touched by a parse error, with the macro table
@@ -22,7 +24,7 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates or check, not '${onlyArg}'`);
+if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check', 'explore'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates, check or explore, not '${onlyArg}'`);
 const runs = Number(option('--runs') ?? (only === undefined || only === 'side' ? 1 : 3));
 if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
 const jsonOut = option('--json');
@@ -57,7 +59,7 @@ function ensureBenchDeps() {
 
 function ensureSources() {
   const missing = [];
-  if (only === 'rewrite' || only === 'gates' || only === 'check') return;
+  if (only === 'rewrite' || only === 'gates' || only === 'check' || only === 'explore') return;
   if (!existsSync(SOURCES.amalgamation)) missing.push('sqlite-amalgamation');
   if (only !== 'throughput') {
     for (const name of ['redis', 'sqlite3']) if (!existsSync(join(SOURCES[name], '.flexos-fetched'))) missing.push(name);
@@ -284,6 +286,7 @@ if (only === undefined || only === 'check') {
   checkCost({ runs, median, fmt, table, report });
   await lspLatency({ fmt, table, report });
 }
+if (only === undefined || only === 'explore') await exploreBench({ runs, report, table });
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nbench: wrote ${jsonOut}`);

@@ -6,6 +6,7 @@ import { e2eBuilder, runE2E, type E2EArgs } from './commands/e2e.js';
 import { portBuilder, runPort, type PortArgs } from './commands/port.js';
 import { checkBuilder, runCheck, type CheckArgs } from './commands/check.js';
 import { runLsp } from './commands/lsp.js';
+import { exploreBuilder, runExplore, type ExploreArgs } from './commands/explore.js';
 import { processOutput, type CommandOutput } from './output.js';
 
 /** Exit codes: 0 ok, 1 findings or differences where asked, 2 usage or input error. */
@@ -56,6 +57,9 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
     )
     .command<E2EArgs>('e2e <tree>', 'rewrite, build and run a tree for each configuration and compare with its plain build', e2eBuilder, (args) =>
       guard(() => runE2E(args, out))(),
+    )
+    .command<ExploreArgs>('explore [space]', 'the configuration space: enumerate, order by safety, measure (or replay), find the safest configurations under a budget, draw', exploreBuilder, (args) =>
+      guard(() => runExplore(args, out))(),
     )
     .demandCommand(1, 'name a command: analyze')
     .strict()
