@@ -119,6 +119,15 @@ describe('which calls need a gate comes from the analysis (issue 7)', () => {
   });
 });
 
+describe('locals declared under #if in a block', () => {
+  test('are scoped to the block: their address passed after #endif is a private local crossing', () => {
+    const a = HEAD + 'int f(void) {\n\tint r;\n#ifdef WANT_V\n\tint v;\n#endif\n\tflexos_gate_r(libb, r, b_get, &v);\n\treturn r;\n}\n';
+    const f = checkFiles({ ...LIB_B, 'a/a.c': a }).filter((x) => x.code === 'unshared-address');
+    expect(f.map((x) => `${x.line}:${x.column}`)).toEqual(['8:32']);
+    expect(f[0]!.message).toMatch(/^local 'v' \(declared at line 6\)/);
+  });
+});
+
 describe('overshared is conservative', () => {
   test('a whitelisted local whose address goes to a function of its own library may travel on: not reported', () => {
     const a = HEAD + 'static int keep(int *p) { return *p; }\nint f(void) {\n\t__attribute__((flexos_whitelist)) int t = 1;\n\treturn keep(&t);\n}\n';
