@@ -7,23 +7,39 @@ import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { unseenCode } from './unseen-annotations.js';
+import { analyzeFilesInParallel, workersAvailable } from './parallel.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
+import { defaultReachPolicy, isTypedefCast, ReachAnalysis, type ReachPolicy } from './reach.js';
+import { resolveLibraryName } from './library-names.js';
+import type { ProjectSettings } from '../config/project.js';
+import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
 import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
 import { addressArguments, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
 
 export interface AnalyzeOptions {
   macros: MacroTable;
-  /** Library directories named by a configuration (absolute paths). */
+  /** Library directories named by a configuration (absolute paths) without their keys. */
   extraLibraryDirs?: string[];
+  /** The build: platform, architecture and the libraries a configuration names (with `path:`s). */
+  selection?: SelectionOptions;
+  /** What the project file declares about gates (caller-domain libraries, overrides). */
+  project?: ProjectSettings;
   /** Keep parse trees and texts (rewrite and port edit them). */
   keepParsed?: boolean;
   onFile?: (path: string, done: number, total: number) => void;
+  /**
+   * Threads for the per-file step (read, parse, facts); 1 = this thread only. Ignored with
+   * keepParsed (trees cannot cross threads) and where the compiled worker is absent.
+   */
+  threads?: number;
 }
 
 export interface TreeAnalysis {
   root: string;
   libraries: Library[];
+  /** The build analysed: platform, libc, what was left out and the gate aliases. */
+  build: BuildSelection;
   index: TreeIndex;
   calls: ResolvedCall[];
   gates: ResolvedGate[];
@@ -38,7 +54,10 @@ export interface TreeAnalysis {
 export function analyzeFile(root: string, path: string, library: string | null, macros: MacroTable): { facts: FileFacts; parsed: ParsedSource } {
   const source = readSource(join(root, path));
   const parsed = parseSource(path, source.text, macros);
-  return { parsed, facts: extractFacts(parsed, { path, library, isHeader: path.endsWith('.h') }) };
+  const facts = extractFacts(parsed, { path, library, isHeader: path.endsWith('.h') });
+  // what this file hides from flexos, found while its parse tree is at hand (worker threads too)
+  facts.unseen = unseenCode(parsed, facts);
+  return { parsed, facts };
 }
 
 /** Discover → parse every file → index → resolve. */
@@ -46,44 +65,70 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const root = resolvePath(rootArg);
   const listing = listTree(root);
   const libraries = [...listing.libraries];
-  const files = [...listing.files];
+  const listed = [...listing.files];
+  const configured = options.selection?.configuredLibraries ?? [];
+  const externalDirs = [...configured.flatMap((c) => (c.path ? [{ dir: c.path, key: c.key }] : [])), ...(options.extraLibraryDirs ?? []).map((dir) => ({ dir, key: undefined }))];
   const problems = [...listing.problems];
-  for (const dir of options.extraLibraryDirs ?? []) {
+  for (const { dir, key } of externalDirs) {
     const lib = readLibraryDir(root, dir);
+    if (key !== undefined) lib.configKey = key;
     if (!libraries.some((l) => l.name === lib.name)) libraries.push(lib);
     const sub = listTree(dir);
     problems.push(...sub.problems.map((p) => ({ ...p, path: toPosix(relative(root, join(dir, p.path))) })));
     for (const f of sub.files) {
       const rel = toPosix(relative(root, join(dir, f)));
-      if (!files.includes(rel)) files.push(rel);
+      if (!listed.includes(rel)) listed.push(rel);
     }
   }
+  const build = selectBuild(libraries, listed, options.selection ?? {});
+  const files = build.files;
   const diagnostics: Diagnostic[] = problems.map((p) => ({ code: p.code, severity: p.severity, file: p.path, line: 1, column: 1, message: p.message }));
+  diagnostics.push(...listing.hostTools.map((h) => ({
+    code: 'host-tools',
+    severity: 'note' as const,
+    file: h.dir,
+    line: 1,
+    column: 1,
+    message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
+  })));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;
-  files.forEach((path, i) => {
+  const threads = options.threads ?? 1;
+  if (threads > 1 && !options.keepParsed && files.length > 1 && workersAvailable()) {
+    const jobs = files.map((path) => ({ path, library: owningLibrary(build.libraries, path)?.name ?? null }));
+    analyzeFilesInParallel(root, jobs, options.macros, threads, options.onFile).forEach((outcome, i) => {
+      if ('facts' in outcome) {
+        facts.push(outcome.facts);
+        totalLines += outcome.facts.lineCount;
+      } else diagnostics.push(unreadable(files[i]!, outcome.inputError));
+    });
+  } else files.forEach((path, i) => {
     options.onFile?.(path, i, files.length);
     try {
-      const lib = owningLibrary(libraries, path);
+      const lib = owningLibrary(build.libraries, path);
       const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
       facts.push(result.facts);
-      diagnostics.push(...unseenCode(result.parsed, result.facts));
       totalLines += result.facts.lineCount;
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
-      diagnostics.push({ code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message });
+      diagnostics.push(unreadable(path, err));
     }
   });
-  const index = new TreeIndex(libraries, facts);
-  const analysis = resolveTree(root, index);
+  for (const f of facts) diagnostics.push(...(f.unseen ?? []));
+  const index = new TreeIndex(build.libraries, facts, build.aliases);
+  const analysis = resolveTree(root, index, build, options.project);
   analysis.diagnostics.push(...diagnostics);
   analysis.diagnostics.sort(compareDiagnostics);
   analysis.parsed = parsed;
   analysis.totalLines = totalLines;
   return analysis;
+}
+
+function unreadable(path: string, err: InputError): Diagnostic {
+  const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
+  return { code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message };
 }
 
 function readLibraryDir(root: string, dir: string): Library {
@@ -100,7 +145,7 @@ function readLibraryDir(root: string, dir: string): Library {
 }
 
 /** Cross-file step: everything that needs the whole index. Re-run after replacing a file's facts. */
-export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
+export function resolveTree(root: string, index: TreeIndex, build: BuildSelection = emptySelection(index), project?: ProjectSettings): TreeAnalysis {
   const calls: ResolvedCall[] = [];
   const gates: ResolvedGate[] = [];
   const functionRefs: ResolvedFunctionRef[] = [];
@@ -154,9 +199,54 @@ export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
       });
     }
   }
+  for (const file of index.files) {
+    // `#ifdef __cplusplus` guards are C++-only by definition: read as a C compiler reads them, no note
+    for (const d of file.deadCode) {
+      if (d.reason === '__cplusplus') continue;
+      const endLine = positionOf(file, Math.max(d.span.start, d.span.end - 1)).line;
+      diagnostics.push({
+        code: 'dead-code',
+        severity: 'note',
+        file: file.path,
+        line: d.start.line,
+        column: 1,
+        start: d.span.start,
+        end: d.span.end,
+        message: `lines ${Math.min(d.start.line + 1, endLine)}-${endLine} are dead code (${d.reason === '#if 1' ? '#else of #if 1' : '#if 0'}): not parsed and not analyzed, as no compiler sees them`,
+      });
+    }
+  }
+  const reach = new ReachAnalysis(index, reachPolicy(index, project, diagnostics));
+  for (const call of calls) {
+    const decision = reach.decide(call);
+    if (decision) call.gate = decision;
+  }
   diagnostics.push(...duplicateExports(index));
   diagnostics.sort(compareDiagnostics);
-  return { root, libraries: [...index.libraries], index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+  return { root, libraries: [...index.libraries], build, index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+}
+
+/** The project file's declarations over the defaults; names it cannot resolve are reported at their key. */
+function reachPolicy(index: TreeIndex, project: ProjectSettings | undefined, diagnostics: Diagnostic[]): ReachPolicy {
+  const policy = defaultReachPolicy(index);
+  if (!project) return policy;
+  const callerDomain = new Set<string>();
+  for (const entry of project.callerDomain ?? []) {
+    const lib = resolveLibraryName(index, entry.name);
+    if (lib) callerDomain.add(lib.library.name);
+    else diagnostics.push({ code: 'project-unknown-library', severity: 'warning', file: project.file, line: entry.location.line, column: entry.location.column, message: `caller-domain names '${entry.name}', which is no library of this build; fix the name or remove it` });
+  }
+  return {
+    callerDomain: project.callerDomain ? callerDomain : policy.callerDomain,
+    absentSources: project.absentSources ?? policy.absentSources,
+    alwaysGate: new Set(project.gate ?? []),
+    neverGate: new Set(project.noGate ?? []),
+  };
+}
+
+/** The selection of a tree re-analysed without its listing (an editor's index). */
+function emptySelection(index: TreeIndex): BuildSelection {
+  return { target: { architecture: DEFAULT_ARCHITECTURE, platform: DEFAULT_PLATFORM, libc: 'nolibc' }, libraries: [...index.libraries], files: index.files.map((f) => f.path), inactive: [], aliases: new Map(index.aliases) };
 }
 
 /** Two libraries defining the same exported symbol: reported, never guessed (issue 2). */
@@ -175,13 +265,13 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
       const pos = positionOf(firstFile, first.def.nameSpan.start);
       out.push({
         code: 'duplicate-export',
-        severity: 'error',
+        severity: 'warning',
         file: first.file,
         line: pos.line,
         column: pos.column,
         start: first.def.nameSpan.start,
         end: first.def.nameSpan.end,
-        message: `'${fn.name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it cannot be attributed — rename one or drop it from an exportsyms.uk`,
+        message: `'${fn.name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it are not attributed to either (and not gated by port) — rename one or drop it from an exportsyms.uk`,
       });
     }
   }
@@ -189,9 +279,3 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
 }
 
 
-/** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
-function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
-  if (!site.indirect) return false;
-  const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
-  return m !== null && index.isTypedef(m[1]!);
-}

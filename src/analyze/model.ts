@@ -7,6 +7,8 @@
  * Offsets are byte offsets into the original file text.
  */
 
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+
 export interface Span {
   start: number;
   end: number;
@@ -32,6 +34,14 @@ export interface Library {
   listedSources: string[];
   /** Symbols from exportsyms.uk; null when the file is absent (every non-static symbol is exported). */
   exportsyms: string[] | null;
+  /** For `addplatlib[_s]`: the platform it belongs to (`kvm`, `xen`, `linuxu`). */
+  platform?: string;
+  /** Other directories whose sources the library compiles (a platform's `plat/common`). */
+  extraDirs?: string[];
+  /** Named by the configuration but not in the tree (kraft fetches it at build time). */
+  absent?: boolean;
+  /** The configuration key that names this library (`redis:` for app-redis's `appredis`). */
+  configKey?: string;
 }
 
 export type Linkage = 'static' | 'extern';
@@ -51,6 +61,20 @@ export interface FunctionDef {
   attributes: AttributeUse[];
   /** Defined through a definer macro (e.g. UK_SYSCALL_R_DEFINE). */
   viaMacro?: string;
+  /** Names the body uses that are neither parameters nor locals (candidates for globals), sorted. */
+  freeNames?: string[];
+  /** The body holds inline assembly. */
+  hasAsm?: boolean;
+}
+
+/** What a `#define` body mentions, for deciding what an expansion reaches. */
+export interface MacroBody {
+  name: string;
+  /** `name(` tokens of the body, parameters excluded. */
+  calls: string[];
+  /** Every other identifier of the body, parameters excluded. */
+  names: string[];
+  hasAsm: boolean;
 }
 
 export interface Param {
@@ -161,6 +185,8 @@ export interface GateSite {
   /** Is the gate a whole statement (as it must be)? */
   isStatement: boolean;
   statementSpan?: Span;
+  /** The `#if`/`#ifdef` line of the conditional group the gate is compiled under, if any. */
+  conditional?: string;
 }
 
 export type AllocKind = 'malloc' | 'calloc' | 'realloc' | 'memalign' | 'palloc' | 'free' | 'pfree';
@@ -208,6 +234,14 @@ export interface SkippedBranch {
   hasAnnotation: boolean;
 }
 
+/** A branch no C compilation keeps (`#if 0`, `#ifdef __cplusplus`): blanked before parsing. */
+export interface DeadCode {
+  span: Span;
+  start: Position;
+  /** The condition that makes it dead: `#if 0`, `#if 1` (its #else) or `__cplusplus`. */
+  reason: string;
+}
+
 export interface IncludeDirective {
   path: string;
   system: boolean;
@@ -232,6 +266,8 @@ export interface FileFacts {
   locals: VariableDecl[];
   /** Names of macros the file #defines (function-like or not). */
   macros: string[];
+  /** What each of those macros' bodies mentions. */
+  macroBodies?: MacroBody[];
   /** Type names the file defines with typedef. */
   typedefs: string[];
   calls: CallSite[];
@@ -248,8 +284,12 @@ export interface FileFacts {
    * first branch (as the preprocessor would with that condition true) and not these.
    */
   skippedBranches: SkippedBranch[];
+  /** Branches dead in every C compilation: not parsed, not analysed. */
+  deadCode: DeadCode[];
   /** Annotation attributes that could not be attached to any declaration. */
   strayAttributes: AttributeUse[];
+  /** Findings about what flexos could not see in this file (analyze/unseen-annotations.ts). */
+  unseen?: Diagnostic[];
 }
 
 export interface CallbackAnnotation {
@@ -279,6 +319,15 @@ export interface ResolvedCall {
   class: CallClass;
   /** For ambiguous calls, every library that exports the name. */
   candidates?: string[];
+  /** For calls into another library's code: does it need a gate, into which domain, and why. */
+  gate?: GateDecision;
+}
+
+export interface GateDecision {
+  needed: boolean;
+  /** The library whose domain the call must run in (the callee's). */
+  domain: string;
+  reason: string;
 }
 
 export interface ResolvedGate {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
-import { conditionalGroups, keepFirstBranches } from './conditionals.js';
+import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
@@ -62,13 +62,18 @@ export function cQuery(source: string): Parser.Query {
 export const UTF8_BOM = '\u00ef\u00bb\u00bf';
 
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {
-  const built = buildParseView(text, macros);
+  // dead branches (`#if 0`, `#ifdef __cplusplus`) are blanked first: no compiler sees them
+  const conditionals = text.includes('#') ? scanConditionals(text) : { groups: [], dead: [] };
+  const live = conditionals.dead.length > 0 ? blankRanges(text, conditionals.dead) : text;
+  const built = buildParseView(live, macros);
   const sites = built.sites;
   // a BOM is not C: the view reads it as three blanks, so the first declaration starts after it
   const view = built.view.startsWith(UTF8_BOM) ? '   ' + built.view.slice(3) : built.view;
+  const dead: MacroSite[] = conditionals.dead.map((d) => ({ kind: 'dead-branch', name: d.reason, start: d.start, end: d.end, argsText: '' }));
+  const macroSites = dead.length > 0 ? [...sites, ...dead].sort((a, b) => a.start - b.start) : sites;
   const tree = parseView(view);
-  if (!tree.rootNode.hasError) return { path, text, view, macroSites: sites, tree, errors: [] };
-  return retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) });
+  if (!tree.rootNode.hasError) return { path, text, view, macroSites, tree, errors: [] };
+  return retryFirstBranches({ path, text, view, macroSites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups);
 }
 
 function parseView(view: string): Tree {
@@ -81,9 +86,9 @@ function parseView(view: string): Tree {
  * first branch; keep whichever parse leaves fewer bytes unparsed. The branches left out are
  * recorded as `skipped-branch` sites, so they are reported, never silently dropped.
  */
-function retryFirstBranches(first: ParsedSource): ParsedSource {
+function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): ParsedSource {
   const broken = first.errors;
-  const groups = conditionalGroups(first.text).filter((g) => broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
+  const groups = all.filter((g) => !g.known && broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
   if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);

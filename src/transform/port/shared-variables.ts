@@ -14,6 +14,7 @@ import type { CallSite, FileFacts, VariableDecl } from '../../analyze/model.js';
 import { fileTables } from '../../analyze/resolve.js';
 import type { SyntaxNode } from '../../parse/parser.js';
 import { localAt, type PortContext } from './context.js';
+import { crossesForSure } from './callbacks.js';
 import { gateLibraryName } from './gates.js';
 import { atFileScope, insideError, lineIndent, nodeAt, same } from './syntax.js';
 
@@ -82,7 +83,7 @@ export function callbackCalls(ctx: PortContext): CallbackCall[] {
   for (const r of ctx.analysis.functionRefs) {
     if (r.ref.passedTo === undefined || r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
     const from = ctx.index.file(r.file);
-    if (!from || (r.ref.passedThroughGate === undefined && ctx.includes.shadowing(from, r.ref.passedTo) !== null)) continue;
+    if (!from || !crossesForSure(ctx, r)) continue;
     const key = `${r.handedTo}\u0000${r.ref.passedTo}`;
     const list = handedIn.get(key) ?? [];
     list.push({ fn: r.ref.name, library: r.library });
@@ -159,7 +160,7 @@ function globalUseRequests(ctx: PortContext): ShareRequest[] {
   // uses from static inline functions of the defining library's headers, run by another library
   const inlineRuns = new Map<string, Set<string>>();
   for (const c of ctx.analysis.calls) {
-    if (c.class !== 'inline-header' || c.callerLibrary === null || c.callerLibrary === c.calleeLibrary) continue;
+    if (c.class !== 'inline-header' || c.gate?.needed || c.callerLibrary === null || c.callerLibrary === c.calleeLibrary) continue;
     const set = inlineRuns.get(c.site.callee) ?? new Set();
     set.add(c.callerLibrary);
     inlineRuns.set(c.site.callee, set);
