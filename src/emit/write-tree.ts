@@ -42,7 +42,7 @@ export interface RewrittenText {
 const bytes = (text: string): Buffer => Buffer.from(text, FILE_ENCODING);
 
 /** The file a tree path names: itself, or the file of the tree a symbolic link points to (written through, not replaced). */
-function realTarget(root: string, rel: string): string {
+export function realTarget(root: string, rel: string): string {
   const path = join(root, rel);
   try {
     if (!lstatSync(path).isSymbolicLink()) return path;
