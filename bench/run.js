@@ -1,6 +1,7 @@
 // `npm run bench`: the side-by-side table (our figure, its anchor measured in the same run, the
-// ratio; also written to bench/results/latest.{json,md}) and the parse-error share on real trees.
-// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|large] [--runs N] [--json FILE] [--large-mb N]   (`parse` = throughput)
+// ratio; also written to bench/results/latest.{json,md}), the parse-error share on real trees and
+// the explore rows (bench/explore.js).
+// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check|explore|large] [--runs N] [--json FILE] [--large-mb N]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,8 @@ import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
 import { markdownTable, sideBySide, writeResults } from './side-by-side.js';
+import { checkCost, lspLatency } from './check.js';
+import { exploreBench } from './explore.js';
 import { writeLargeTree } from './large-file.js';
 
 const ANALYZE_TARGET = 80_000; // lines/s on the amalgamation, one core (issue 2, item 8)
@@ -22,7 +25,7 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'large'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates or large, not '${onlyArg}'`);
+if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check', 'explore', 'large'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates, check, explore or large, not '${onlyArg}'`);
 const largeMb = Number(option('--large-mb') ?? 10);
 if (!(largeMb > 0)) fail('--large-mb takes a positive number');
 const runs = Number(option('--runs') ?? (only === undefined || only === 'side' ? 1 : 3));
@@ -59,7 +62,7 @@ function ensureBenchDeps() {
 
 function ensureSources() {
   const missing = [];
-  if (only === 'rewrite' || only === 'gates' || only === 'large') return;
+  if (only === 'rewrite' || only === 'gates' || only === 'check' || only === 'explore' || only === 'large') return;
   if (!existsSync(SOURCES.amalgamation)) missing.push('sqlite-amalgamation');
   if (only !== 'throughput') {
     for (const name of ['redis', 'sqlite3']) if (!existsSync(join(SOURCES[name], '.flexos-fetched'))) missing.push(name);
@@ -313,7 +316,12 @@ if (only === undefined || only === 'errors') errors();
 if (only === 'throughput') throughput();
 if (only === 'rewrite') rewriteCost();
 if (only === 'gates') gates();
-if (only === 'large') largeFile();
+if (only === undefined || only === 'check') {
+  checkCost({ runs, median, fmt, table, report });
+  await lspLatency({ fmt, table, report });
+}
+if (only === undefined || only === 'explore') await exploreBench({ runs, report, table });
+if (only === undefined || only === 'large') largeFile();
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nbench: wrote ${jsonOut}`);

@@ -11,10 +11,10 @@ export interface TreeListing {
   libraries: Library[];
   /** C sources and headers, relative to root, sorted. */
   files: string[];
-  /** Links and names flexos could not take as they are (tree-entries.ts). */
-  problems: TreeProblem[];
   /** Host-tool directories at the root (`support/`), relative to root, with their C file count: not listed. */
   hostTools: { dir: string; files: number }[];
+  /** Links and names flexos could not take as they are (tree-entries.ts). */
+  problems: TreeProblem[];
 }
 
 /** Directories never scanned: VCS data, dependencies, build output. */
@@ -40,9 +40,9 @@ export function listTree(root: string): TreeListing {
   if (!st.isDirectory()) throw new InputError(`${root}: not a directory; pass the root of a Unikraft-style source tree`);
   const libraries: Library[] = [];
   const files: string[] = [];
+  const hostTools: { dir: string; files: number }[] = [];
   const problems: TreeProblem[] = [];
   const realRoot = realpathSync(root);
-  const hostTools: { dir: string; files: number }[] = [];
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (entries.some((e) => e.isFile() && e.name === 'Makefile.uk')) {
@@ -71,7 +71,7 @@ export function listTree(root: string): TreeListing {
     }
   };
   walk(root);
-  return { root, libraries, files, problems, hostTools: hostTools.filter((h) => h.files > 0) };
+  return { root, libraries, files, hostTools: hostTools.filter((h) => h.files > 0), problems };
 }
 
 function countSources(dir: string): number {

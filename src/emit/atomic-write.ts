@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Text in our files is latin1 (one byte per unit, see parse/source-file.ts). */
@@ -18,4 +18,13 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * writeFileAtomic into a directory flexos owns (explore's work directory, its outputs), created
+ * first when missing. Not for user-named output trees: those are checked by emit/output-layout.ts.
+ */
+export function writeFileAtomicMkdir(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, content);
 }

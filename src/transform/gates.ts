@@ -66,9 +66,12 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
   }
   if (def) {
     const params = def.def.params.length;
-    if ((site.args.length > params && !def.def.variadic) || site.args.length < params) {
-      const n = site.args.length;
-      edits.report('gate-argument-count', 'error', site.span, `gate passes ${n} argument${n === 1 ? '' : 's'} to '${site.callee}', which takes ${params}${def.def.variadic ? ' and more' : ''}; pass ${def.def.variadic ? 'at least' : 'exactly'} ${params}`);
+    if (site.args.length > params && !def.def.variadic && site.conditional === undefined) {
+      edits.report('gate-argument-count', 'error', site.span, `gate passes ${site.args.length} argument${site.args.length === 1 ? '' : 's'} to '${site.callee}', which takes ${params}; pass exactly ${params}`);
+      return;
+    }
+    if (site.args.length < params && site.conditional === undefined) {
+      edits.report('gate-argument-count', 'error', site.span, `gate passes ${site.args.length} argument${site.args.length === 1 ? '' : 's'} to '${site.callee}', which takes ${params}${def.def.variadic ? ' and more' : ''}; pass ${def.def.variadic ? 'at least' : 'exactly'} ${params}`);
       return;
     }
     const byValue = def.def.params.find((p) => isStructByValue(p.type));

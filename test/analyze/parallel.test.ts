@@ -36,7 +36,7 @@ describe('analyze --jobs', () => {
   test('1 thread and 3 threads print the same JSON, unreadable files and notes included', () => {
     const serial = analyze(root, 1);
     const parallel = analyze(root, 3);
-    // the unreadable file is an error-level finding: exit 1 either way
+    // an unreadable file is an error-level finding: analyze exits 1 (and prints everything)
     expect(serial.status).toBe(1);
     expect(parallel.status).toBe(1);
     expect(parallel.stdout).toBe(serial.stdout);
