@@ -4,6 +4,7 @@ import type { FunctionDef, Span, VariableDecl } from '../analyze/model.js';
 import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import type { SharingStrategy } from '../config/index.js';
 import type { FileEdits } from './edits.js';
+import type { TargetForms } from './target-forms.js';
 import { removeWithLeadingSpace, rewriteWhitelistedStatic } from './shared-data.js';
 import { nodeAt } from './port/syntax.js';
 
@@ -40,7 +41,7 @@ interface Converted {
  * `heap` turn `T v` into `T (*v)` pointing at the shadow-stack slot or a shared-heap block, and
  * every use into `(*v)`; `heap` frees on every exit path, and refuses where it cannot prove them.
  */
-export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, locals: VariableDecl[], sharing: SharingStrategy, isolated: boolean): void {
+export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, locals: VariableDecl[], sharing: SharingStrategy, isolated: boolean, forms: TargetForms): number {
   const converted: Converted[] = [];
   for (const v of locals) {
     const whitelist = v.attributes.filter(isWhitelist);
@@ -66,7 +67,8 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
   }
   for (const c of converted) convertDeclaration(edits, parsed, c, sharing);
   for (const c of converted) rewriteUses(edits, parsed, c, locals);
-  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted);
+  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted, forms);
+  return converted.length;
 }
 
 function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted, sharing: SharingStrategy): void {
@@ -170,7 +172,7 @@ function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionD
 }
 
 /** Frees before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
-function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[]): void {
+function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[], forms: TargetForms): void {
   if (converted.length === 0) return;
   const body = nodeAt(parsed.tree.rootNode, fn.body, 'compound_statement');
   if (!body) return;
@@ -179,7 +181,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
   const live = (at: number): Converted[] =>
     converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
-  const frees = (list: Converted[]): string => list.map((c) => `flexos_shared_free(${c.v.name});`).join(' ');
+  const frees = (list: Converted[]): string => list.map((c) => forms.sharedFree(c.v.name)).join(' ');
   for (const j of all) {
     const at = j.node.startIndex;
     let exited: Converted[] = [];
@@ -198,8 +200,8 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     const close = c.scope.endIndex - 1;
     const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
     const indent = edits.text.slice(lineStart, close);
-    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\tflexos_shared_free(${c.v.name});\n`);
-    else edits.code.appendLeft(close, ` flexos_shared_free(${c.v.name}); `);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\t${forms.sharedFree(c.v.name)}\n`);
+    else edits.code.appendLeft(close, ` ${forms.sharedFree(c.v.name)} `);
   }
 }
 

@@ -8,6 +8,7 @@ import { FileEdits } from './edits.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
+import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
 
 export interface RewrittenFile {
   path: string;
@@ -21,8 +22,8 @@ export interface TreeRewrite {
   diagnostics: Diagnostic[];
 }
 
-/** Every annotated file of the tree, rewritten for one deployment. Pure: no I/O. */
-export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): TreeRewrite {
+/** Every annotated file of the tree, rewritten for one deployment and target. Pure: no I/O. */
+export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, forms: TargetForms = USERSPACE_FORMS): TreeRewrite {
   const files: RewrittenFile[] = [];
   const diagnostics: Diagnostic[] = [];
   const isolated = deployment.compartments.length > 1 && deployment.compartments.some((c) => c.mechanism.strength > 0);
@@ -32,15 +33,17 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
     const edits = new FileEdits(facts, parsed.text);
     for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
-    for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
+    for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc, forms);
     for (const note of facts.callbacks) {
       const fn = facts.functions.find((f) => f.name === note.function && f.attributes.includes(note.attribute));
       if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
     }
+    let moved = 0;
     for (const fn of facts.functions) {
       const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
-      if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
+      if (locals.some((v) => v.attributes.length > 0)) moved += rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated, forms);
     }
+    if (moved > 0 && forms.localsHeader) includeAfterIsolationHeader(edits, forms.localsHeader);
     diagnostics.push(...edits.diagnostics);
     const output = edits.code.toString();
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
@@ -48,6 +51,20 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
   diagnostics.sort(compareDiagnostics);
   return { files, diagnostics };
+}
+
+/** `#include <header>` right after the file's `#include <flexos/isolation.h>` (else at the top). */
+function includeAfterIsolationHeader(edits: FileEdits, header: string): void {
+  const line = `#include <${header}>`;
+  if (edits.facts.includes.some((i) => i.path === header)) return;
+  const isolation = edits.facts.includes.find((i) => i.path === 'flexos/isolation.h');
+  if (!isolation) {
+    edits.code.prepend(`${line}\n`);
+    return;
+  }
+  const end = isolation.span.end;
+  if (edits.text[end - 1] === '\n') edits.code.appendLeft(end, `${line}\n`);
+  else edits.code.appendLeft(end, `\n${line}`);
 }
 
 /** A plain call into another compartment runs with the caller's rights: it would fault. */

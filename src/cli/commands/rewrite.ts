@@ -7,6 +7,7 @@ import { bytesForDisplay, colorDiff, fileDiff } from '../../emit/diff.js';
 import { rewriteForDeployment, writeDeployment } from '../../emit/deployment-rewrite.js';
 import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
+import { runUnikraftRewrite } from './rewrite-unikraft.js';
 
 export interface RewriteArgs {
   tree: string;
@@ -16,6 +17,8 @@ export interface RewriteArgs {
   diff?: boolean;
   json?: boolean;
   macros?: string[];
+  target?: string;
+  libs?: string;
 }
 
 export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
@@ -27,10 +30,13 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('diff', { type: 'boolean', describe: 'print the source changes as a unified diff and write nothing (exit 1 when there are changes)' })
     .option('json', { type: 'boolean', describe: 'print a JSON report (files changed, diagnostics) instead of text' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s)' })
+    .option('target', { type: 'string', choices: ['userspace', 'unikraft'], default: 'userspace', describe: 'userspace: our Linux deployment (flexos/Makefile); unikraft: a FlexOS unikraft tree for Unikraft\'s make (replaces kraft --compartmentalize)' })
+    .option('libs', { type: 'string', describe: "unikraft target: kraft's UK_LIBS (default: ../../libs from the configuration's directory)" })
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
 export function runRewrite(args: RewriteArgs, out: CommandOutput): number {
+  if (args.target === 'unikraft') return runUnikraftRewrite(args, out);
   const progress = new Progress('rewrite');
   const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
