@@ -57,4 +57,30 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
+  terminateStatement(edits, site);
+}
+
+/**
+ * FlexOS's tree writes some gates as statements without their `;` (uklock's mutex.h:
+ * `flexos_gate_r(libuksched, current, uk_thread_current)` then `for (;;)`); Coccinelle
+ * re-printed them with one. Every gate macro expands to a statement that needs it, so add it.
+ */
+function terminateStatement(edits: FileEdits, site: GateSite): void {
+  const t = edits.text;
+  let i = site.span.end;
+  for (;;) {
+    while (i < t.length && /\s/.test(t[i]!)) i++;
+    if (t.startsWith('/*', i)) {
+      const close = t.indexOf('*/', i + 2);
+      if (close === -1) return;
+      i = close + 2;
+    } else if (t.startsWith('//', i)) {
+      const nl = t.indexOf('\n', i);
+      if (nl === -1) return;
+      i = nl + 1;
+    } else break;
+  }
+  if (i >= t.length || /[;,)\]:?]/.test(t[i]!)) return;
+  edits.code.appendLeft(site.span.end, ';');
+  edits.report('gate-missing-semicolon', 'warning', site.span, `this gate is a statement without its ';'; the rewrite adds it — add it to the source`);
 }

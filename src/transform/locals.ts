@@ -30,6 +30,19 @@ function contains(outer: Span, inner: Span): boolean {
 }
 
 
+const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
+
+/** The block a declaration belongs to, looking through #if groups inside it (FlexOS's vfscore: `#if defined(FIONBIO)\n int tmp …`). */
+function enclosingBlock(declaration: SyntaxNode | null): { scope: SyntaxNode | null; conditional: boolean } {
+  let scope = declaration?.parent ?? null;
+  let conditional = false;
+  while (scope && CONDITIONAL_GROUPS.has(scope.type)) {
+    conditional = true;
+    scope = scope.parent;
+  }
+  return { scope, conditional };
+}
+
 interface Converted {
   v: VariableDecl;
   scope: SyntaxNode;
@@ -53,7 +66,11 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
     for (const a of whitelist) removeWithLeadingSpace(edits, a.span.start, a.span.end);
     if (sharing === 'shared-stack' || !isolated) continue;
     const declaration = nodeAt(parsed.tree.rootNode, v.span, 'declaration');
-    const scope = declaration?.parent ?? null;
+    const { scope, conditional } = enclosingBlock(declaration);
+    if (conditional && sharing === 'heap' && declaration && scope) {
+      edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}' to the shared heap: it is declared under #if, and the frees on every exit would not be; use sharing: dss, or declare it outside the #if`);
+      continue;
+    }
     if (!declaration || !scope || scope.type !== 'compound_statement') {
       edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}': declare it at the start of a plain block, not in a for/switch header`);
       continue;

@@ -36,7 +36,7 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc, forms);
     for (const note of facts.callbacks) {
       const fn = facts.functions.find((f) => f.name === note.function && f.attributes.includes(note.attribute));
-      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
+      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, forms);
     }
     let moved = 0;
     for (const fn of facts.functions) {

@@ -17,6 +17,13 @@ export interface TargetForms {
    * in files whose locals were moved; null when isolation.h itself declares them.
    */
   localsHeader: string | null;
+  /** Name of a callback's original body once a wrapper takes its name. */
+  callbackImpl(name: string): string;
+  /**
+   * Wrap callbacks even when caller and callee share a compartment (a nop gate): FlexOS's tree
+   * calls the `_<name>` bodies kraft always generated (uksignal's uk_signal.h).
+   */
+  alwaysWrapCallbacks: boolean;
 }
 
 const USERSPACE_ALLOCATORS: Record<AllocKind, string> = {
@@ -34,6 +41,8 @@ export const USERSPACE_FORMS: TargetForms = {
   sharedAlloc: (kind) => ({ callee: USERSPACE_ALLOCATORS[kind], allocatorArgument: null }),
   sharedFree: (v) => `flexos_shared_free(${v});`,
   localsHeader: null,
+  callbackImpl: (name) => `${name}__flexos_impl`,
+  alwaysWrapCallbacks: false,
 };
 
 /** FlexOS's flexos-core: `flexos_shared_alloc` is the shared heap's struct uk_alloc. */
@@ -42,4 +51,6 @@ export const UNIKRAFT_FORMS: TargetForms = {
   sharedAlloc: (kind) => ({ callee: `uk_${kind}`, allocatorArgument: 'flexos_shared_alloc' }),
   sharedFree: (v) => `uk_free(flexos_shared_alloc, ${v});`,
   localsHeader: 'flexos/rewrite-locals.h',
+  callbackImpl: (name) => `_${name}`,
+  alwaysWrapCallbacks: true,
 };

@@ -84,7 +84,7 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
     const pku = file(rewriteForUnikraft(TREE, config('pku3-heap')), 'apps/demo/main.c');
     expect(pku).toContain('flexos_intelpku_gate_r(0, 1, ret, store_put, heap_buf, 8);');
     expect(pku).toContain('flexos_intelpku_gate(0, 2, vfs_log, shared_msg);');
-    expect(pku).toContain('flexos_intelpku_gate_r(1, 0, flexos_ret, twice__flexos_impl, value)');
+    expect(pku).toContain('flexos_intelpku_gate_r(1, 0, flexos_ret, _twice, value)');
     const fcalls = file(rewriteForUnikraft(TREE, config('fcalls2')), 'apps/demo/main.c');
     expect(fcalls).not.toMatch(/flexos_(intelpku|vmept)_gate/);
     expect(fcalls).toContain('flexos_nop_gate_r(0, 1, ret, store_put, heap_buf, 8);');
@@ -143,7 +143,7 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
     const out = tempDir(`flexos-uk-${name}-`);
     rmSync(out, { recursive: true, force: true });
     const cli = await runCli(['rewrite', '--target', 'unikraft', TREE, '-c', config(name), '-o', out]);
-    expect(cli.stderr).toBe('');
+    expect(cli.stderr).toBe("lib/ukboot/boot.c:18:2: warning: this gate is a statement without its ';'; the rewrite adds it — add it to the source [gate-missing-semicolon]\n");
     expect(cli.code).toBe(0);
     const again = rewriteForUnikraft(join(out, 'unikraft'), config(name, out));
     expect(again.errors).toEqual([]);
@@ -218,6 +218,18 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('kraft', dir), '-o', tempDir('flexos-uk-bad-')]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/no '\/\* __FLEXOS MARKER__: insert compartment data sections here\. \*\/' comment in the tree/);
+  });
+
+  test('a whitelisted local declared under #if: dss keeps it under the #if, heap refuses (its frees would escape the #if)', async () => {
+    const dir = fixtureCopy();
+    const vfs = join(dir, 'unikraft/lib/vfscore/main.c');
+    writeFileSync(vfs, readFileSync(vfs, 'latin1') + '\nint vfs_flags(int fd)\n{\n\tint ret = fd;\n#if defined(FIONBIO)\n\tint tmp __attribute__((flexos_whitelist));\n\tflexos_gate(libvfscore, vfs_log, (const char *)&tmp);\n#endif\n\treturn ret;\n}\n');
+    const dss = rewriteForUnikraft(join(dir, 'unikraft'), config('kraft', dir));
+    expect(dss.errors).toEqual([]);
+    expect(file(dss, 'unikraft/lib/vfscore/main.c')).toContain('#if defined(FIONBIO)\n\tint flexos_dss_tmp; int (*tmp) = flexos_dss_local(&flexos_dss_tmp, sizeof(*tmp), 0);');
+    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('pku3-heap', dir), '-o', tempDir('flexos-uk-bad-')]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/lib\/vfscore\/main\.c:\d+:6: error: cannot move whitelisted local 'tmp' to the shared heap: it is declared under #if/);
   });
 
   test('an output directory inside the input is refused', async () => {

@@ -95,3 +95,24 @@ export function fetchedBuildDirs(layout: UnikraftLayout, libraryNames: string[])
     .filter((d) => isDir(join(d, 'origin')))
     .sort();
 }
+
+const NOT_COPIED = new Set(['.git', 'node_modules']);
+
+/**
+ * Every file of an input directory, relative to it, for the copy: all but VCS and package
+ * folders and the top-level `build/` of an app (kraft's build directory: objects, not sources;
+ * fetched libraries in it are copied separately). Unikraft's own `support/build/` is kept.
+ */
+export function inputFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (NOT_COPIED.has(e.name) || (rel === '' && e.name === 'build')) continue;
+      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(join(dir, e.name), childRel);
+      else if (e.isFile()) out.push(childRel);
+    }
+  };
+  walk(root, '');
+  return out;
+}

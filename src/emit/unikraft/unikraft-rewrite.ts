@@ -12,9 +12,8 @@ import { loadMacroTable } from '../../parse/macro-table.js';
 import { resolveDeployment, type Deployment } from '../../transform/deployment.js';
 import { rewriteTree, type TreeRewrite } from '../../transform/rewrite-tree.js';
 import { UNIKRAFT_FORMS } from '../../transform/target-forms.js';
-import { treeFiles } from '../write-tree.js';
 import { kconfigFragment, targetKconfig } from './kconfig.js';
-import { fetchedAnnotatedSources, fetchedBuildDirs, outputPath, unikraftLayout, type UnikraftLayout } from './layout.js';
+import { fetchedAnnotatedSources, fetchedBuildDirs, inputFiles, outputPath, unikraftLayout, type UnikraftLayout } from './layout.js';
 import { hardeningFor, LIBRARY_LINKER_SCRIPT, libraryMakefile } from './library-build.js';
 import { findMarkers, mayHoldMarkers, type MarkerSite } from './markers.js';
 import { allKnownMarkers, loadUnikraftRules, type MarkerRule, type UnikraftRules } from './rules.js';
@@ -163,7 +162,7 @@ export function rewriteForUnikraft(tree: string, configFile: string, options: Un
     if (text !== original) files.set(out, text);
   };
   for (const f of rewrite.files) visit(f.path);
-  for (const root of copyRoots) for (const rel of treeFiles(root)) if (mayHoldMarkers(rel)) visit(toPosix(relative(layout.tree, join(root, rel))));
+  for (const root of copyRoots) for (const rel of inputFiles(root)) if (mayHoldMarkers(rel)) visit(toPosix(relative(layout.tree, join(root, rel))));
   const isolatedCompartments = deployment.compartments.filter((c) => c.id !== deployment.defaultId);
   if (isolatedCompartments.length > 0) {
     for (const m of markerRules.values()) {
