@@ -232,6 +232,16 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     expect(cli.stderr).toMatch(/lib\/vfscore\/main\.c:\d+:6: error: cannot move whitelisted local 'tmp' to the shared heap: it is declared under #if/);
   });
 
+  test('marker text inside a string literal is not a marker; an unknown marker is reported at its line', () => {
+    const dir = fixtureCopy();
+    const vfs = join(dir, 'unikraft/lib/vfscore/main.c');
+    writeFileSync(vfs, readFileSync(vfs, 'latin1') + '\nconst char *vfs_doc = "/* __FLEXOS MARKER__: insert tsb decls here. */";\n/* __FLEXOS MARKER__: insert something new here. */\n');
+    const r = rewriteForUnikraft(join(dir, 'unikraft'), config('kraft', dir));
+    const out = file(r, 'unikraft/lib/vfscore/main.c');
+    expect(out).toContain('const char *vfs_doc = "/* __FLEXOS MARKER__: insert tsb decls here. */";');
+    expect(r.warnings.filter((w) => w.code === 'unknown-marker').map((w) => `${w.file}:${w.line}:${w.column}`)).toEqual(['lib/vfscore/main.c:14:1']);
+  });
+
   test('an output directory inside the input is refused', async () => {
     const dir = fixtureCopy();
     const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('kraft', dir), '-o', join(dir, 'libs', 'store', 'out')]);
