@@ -130,8 +130,8 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
       'CONFIG_ARCH_X86_64=y',
       'CONFIG_PLAT_KVM=y',
       'CONFIG_LIBSTORE=y',
-      'CONFIG_LIBFLEXOS_INTELPKU=y',
       'CONFIG_DYNAMIC_PT=y',
+      'CONFIG_LIBFLEXOS_INTELPKU=y',
       'CONFIG_LIBFLEXOS_GATE_INTELPKU_PRIVATE_STACKS=y',
       'CONFIG_LIBFLEXOS_ENABLE_DSS=y',
     ]);
