@@ -8,13 +8,21 @@ import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
+import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
+import { resolveLibraryName } from './library-names.js';
+import type { ProjectSettings } from '../config/project.js';
+import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
 import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
 import { addressArguments, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
 
 export interface AnalyzeOptions {
   macros: MacroTable;
-  /** Library directories named by a configuration (absolute paths). */
+  /** Library directories named by a configuration (absolute paths) without their keys. */
   extraLibraryDirs?: string[];
+  /** The build: platform, architecture and the libraries a configuration names (with `path:`s). */
+  selection?: SelectionOptions;
+  /** What the project file declares about gates (caller-domain libraries, overrides). */
+  project?: ProjectSettings;
   /** Keep parse trees and texts (rewrite and port edit them). */
   keepParsed?: boolean;
   onFile?: (path: string, done: number, total: number) => void;
@@ -23,6 +31,8 @@ export interface AnalyzeOptions {
 export interface TreeAnalysis {
   root: string;
   libraries: Library[];
+  /** The build analysed: platform, libc, what was left out and the gate aliases. */
+  build: BuildSelection;
   index: TreeIndex;
   calls: ResolvedCall[];
   gates: ResolvedGate[];
@@ -45,16 +55,21 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const root = resolvePath(rootArg);
   const listing = listTree(root);
   const libraries = [...listing.libraries];
-  const files = [...listing.files];
-  for (const dir of options.extraLibraryDirs ?? []) {
+  const listed = [...listing.files];
+  const configured = options.selection?.configuredLibraries ?? [];
+  const externalDirs = [...configured.flatMap((c) => (c.path ? [{ dir: c.path, key: c.key }] : [])), ...(options.extraLibraryDirs ?? []).map((dir) => ({ dir, key: undefined }))];
+  for (const { dir, key } of externalDirs) {
     const lib = readLibraryDir(root, dir);
+    if (key !== undefined) lib.configKey = key;
     if (!libraries.some((l) => l.name === lib.name)) libraries.push(lib);
     const sub = listTree(dir);
     for (const f of sub.files) {
       const rel = toPosix(relative(root, join(dir, f)));
-      if (!files.includes(rel)) files.push(rel);
+      if (!listed.includes(rel)) listed.push(rel);
     }
   }
+  const build = selectBuild(libraries, listed, options.selection ?? {});
+  const files = build.files;
   const diagnostics: Diagnostic[] = [];
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
@@ -62,7 +77,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   files.forEach((path, i) => {
     options.onFile?.(path, i, files.length);
     try {
-      const lib = owningLibrary(libraries, path);
+      const lib = owningLibrary(build.libraries, path);
       const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
       facts.push(result.facts);
       totalLines += result.facts.lineCount;
@@ -73,8 +88,8 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       diagnostics.push({ code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message });
     }
   });
-  const index = new TreeIndex(libraries, facts);
-  const analysis = resolveTree(root, index);
+  const index = new TreeIndex(build.libraries, facts, build.aliases);
+  const analysis = resolveTree(root, index, build, options.project);
   analysis.diagnostics.push(...diagnostics);
   analysis.diagnostics.sort(compareDiagnostics);
   analysis.parsed = parsed;
@@ -96,7 +111,7 @@ function readLibraryDir(root: string, dir: string): Library {
 }
 
 /** Cross-file step: everything that needs the whole index. Re-run after replacing a file's facts. */
-export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
+export function resolveTree(root: string, index: TreeIndex, build: BuildSelection = emptySelection(index), project?: ProjectSettings): TreeAnalysis {
   const calls: ResolvedCall[] = [];
   const gates: ResolvedGate[] = [];
   const functionRefs: ResolvedFunctionRef[] = [];
@@ -150,9 +165,37 @@ export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
       });
     }
   }
+  const reach = new ReachAnalysis(index, reachPolicy(index, project, diagnostics));
+  for (const call of calls) {
+    const decision = reach.decide(call);
+    if (decision) call.gate = decision;
+  }
   diagnostics.push(...duplicateExports(index));
   diagnostics.sort(compareDiagnostics);
-  return { root, libraries: [...index.libraries], index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+  return { root, libraries: [...index.libraries], build, index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+}
+
+/** The project file's declarations over the defaults; names it cannot resolve are reported at their key. */
+function reachPolicy(index: TreeIndex, project: ProjectSettings | undefined, diagnostics: Diagnostic[]): ReachPolicy {
+  const policy = defaultReachPolicy(index);
+  if (!project) return policy;
+  const callerDomain = new Set<string>();
+  for (const entry of project.callerDomain ?? []) {
+    const lib = resolveLibraryName(index, entry.name);
+    if (lib) callerDomain.add(lib.library.name);
+    else diagnostics.push({ code: 'project-unknown-library', severity: 'warning', file: project.file, line: entry.location.line, column: entry.location.column, message: `caller-domain names '${entry.name}', which is no library of this build; fix the name or remove it` });
+  }
+  return {
+    callerDomain: project.callerDomain ? callerDomain : policy.callerDomain,
+    absentSources: project.absentSources ?? policy.absentSources,
+    alwaysGate: new Set(project.gate ?? []),
+    neverGate: new Set(project.noGate ?? []),
+  };
+}
+
+/** The selection of a tree re-analysed without its listing (an editor's index). */
+function emptySelection(index: TreeIndex): BuildSelection {
+  return { target: { architecture: DEFAULT_ARCHITECTURE, platform: DEFAULT_PLATFORM, libc: 'nolibc' }, libraries: [...index.libraries], files: index.files.map((f) => f.path), inactive: [], aliases: new Map(index.aliases) };
 }
 
 /** Two libraries defining the same exported symbol: reported, never guessed (issue 2). */
@@ -171,13 +214,13 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
       const pos = positionOf(firstFile, first.def.nameSpan.start);
       out.push({
         code: 'duplicate-export',
-        severity: 'error',
+        severity: 'warning',
         file: first.file,
         line: pos.line,
         column: pos.column,
         start: first.def.nameSpan.start,
         end: first.def.nameSpan.end,
-        message: `'${fn.name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it cannot be attributed — rename one or drop it from an exportsyms.uk`,
+        message: `'${fn.name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it are not attributed to either (and not gated by port) — rename one or drop it from an exportsyms.uk`,
       });
     }
   }

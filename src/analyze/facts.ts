@@ -21,6 +21,7 @@ import type {
   FunctionReference,
   GateSite,
   IncludeDirective,
+  MacroBody,
   Param,
   ParseErrorRegion,
   SharedAllocSite,
@@ -130,9 +131,12 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
         if (inc) facts.includes.push(inc);
         break;
       }
-      case 'macro':
+      case 'macro': {
         facts.macros.push(node.text);
+        const body = macroBody(node, text);
+        if (body) (facts.macroBodies ??= []).push(body);
         break;
+      }
       case 'typedef':
         facts.typedefs.push(node.text);
         break;
@@ -146,9 +150,56 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     }
   }
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
+  for (const fn of facts.functions) bodyNames(fn, facts.locals, text);
   facts.parseErrors = parseErrors(parsed.errors, lines, facts.functions);
   attachAttributes(attributeUses(parsed.macroSites), facts, view);
   return facts;
+}
+
+const C_KEYWORDS = new Set(['if', 'else', 'while', 'do', 'for', 'switch', 'case', 'default', 'return', 'break', 'continue', 'goto', 'sizeof', 'typeof', '__typeof__', '_Alignof', 'struct', 'union', 'enum', 'const', 'volatile', 'static', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'void']);
+const ASM_WORD = /\b(?:asm|__asm__|__asm)\b/;
+const IDENTIFIER = /(\.|->)?\s*\b([A-Za-z_]\w*)\b(\s*\()?/g;
+
+/** Source text with string and character literals and comments blanked (offsets kept). */
+function withoutLiterals(text: string): string {
+  return text.replace(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (m) => ' '.repeat(m.length));
+}
+
+/**
+ * The names a function body uses beyond its parameters and locals, and whether it holds inline
+ * assembly: what decides whether running it in another compartment touches only its arguments.
+ * Field names after `.`/`->` are not names of variables. Conservative: a shadowed use is dropped
+ * only when the function declares that name itself.
+ */
+function bodyNames(fn: FunctionDef, locals: VariableDecl[], text: string): void {
+  const body = withoutLiterals(text.slice(fn.body.start, fn.body.end));
+  const own = new Set<string>(fn.params.flatMap((p) => (p.name ? [p.name] : [])));
+  for (const v of locals) if (v.functionName === fn.name && v.span.start >= fn.body.start && v.span.end <= fn.body.end) own.add(v.name);
+  const names = new Set<string>();
+  for (const m of body.matchAll(IDENTIFIER)) {
+    if (m[1] || m[3] || own.has(m[2]!)) continue;
+    names.add(m[2]!);
+  }
+  fn.freeNames = [...names].sort();
+  if (ASM_WORD.test(body)) fn.hasAsm = true;
+}
+
+/** Calls and names of a `#define` body (the name node's parent is the definition). */
+function macroBody(nameNode: SyntaxNode, text: string): MacroBody | null {
+  const def = nameNode.parent;
+  const value = def?.childForFieldName('value');
+  if (!def || !value) return null;
+  const paramsNode = def.childForFieldName('parameters');
+  const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : []);
+  const body = withoutLiterals(text.slice(value.startIndex, value.endIndex));
+  const calls = new Set<string>();
+  const names = new Set<string>();
+  for (const m of body.matchAll(IDENTIFIER)) {
+    const name = m[2]!;
+    if (m[1] || params.has(name) || name === '__VA_ARGS__' || C_KEYWORDS.has(name)) continue;
+    (m[3] ? calls : names).add(name);
+  }
+  return { name: nameNode.text, calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
 }
 
 function macroArgsSpan(site: MacroSite, text: string): Span {
@@ -404,7 +455,23 @@ function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[],
   }
   const statement = enclosingStatement(node);
   if (statement) site.statementSpan = span(statement);
+  const condition = enclosingCondition(node);
+  if (condition !== null) site.conditional = condition;
   return site;
+}
+
+const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef']);
+
+/** The `#if`/`#ifdef` line of the innermost conditional group around a node, if any. */
+function enclosingCondition(node: SyntaxNode): string | null {
+  for (let n = node.parent; n !== null; n = n.parent) {
+    if (!CONDITIONAL_GROUPS.has(n.type)) continue;
+    let group: SyntaxNode = n;
+    while ((group.type === 'preproc_else' || group.type === 'preproc_elif' || group.type === 'preproc_elifdef') && group.parent) group = group.parent;
+    const line = group.text.split('\n', 1)[0]!.trim();
+    return n === group ? line : `${line} (#else branch)`;
+  }
+  return null;
 }
 
 function stripCasts(node: SyntaxNode): SyntaxNode {

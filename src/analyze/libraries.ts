@@ -63,7 +63,7 @@ export function readLibrary(root: string, dir: string): Library | null {
   // addplatlib[_s] takes the platform first: $(call addplatlib,linuxu,liblinuxuplat)
   const name = macro.startsWith('addplatlib') ? args[1] : args[0];
   if (!name) return null;
-  return {
+  const lib: Library = {
     name,
     shortName: shortLibraryName(name),
     dir: relDir,
@@ -71,6 +71,8 @@ export function readLibrary(root: string, dir: string): Library | null {
     listedSources: listedSources(makefile, name, relDir),
     exportsyms: readExportsyms(join(dir, 'exportsyms.uk')),
   };
+  if (macro.startsWith('addplatlib') && args[0]) lib.platform = args[0];
+  return lib;
 }
 
 export function shortLibraryName(name: string): string {
@@ -99,12 +101,19 @@ function readExportsyms(path: string): string[] | null {
     .filter((l) => l.length > 0);
 }
 
-/** The library owning a file: the deepest library directory above it. */
+/** The library owning a file: the deepest library directory (or extra directory) above it. */
 export function owningLibrary(libraries: readonly Library[], file: string): Library | null {
   let best: Library | null = null;
+  let bestLength = -1;
   for (const lib of libraries) {
-    const inside = lib.dir === '.' || file.startsWith(lib.dir + '/');
-    if (inside && (best === null || lib.dir.length > best.dir.length)) best = lib;
+    if (lib.absent) continue;
+    for (const dir of [lib.dir, ...(lib.extraDirs ?? [])]) {
+      const inside = dir === '.' || file.startsWith(dir + '/');
+      if (inside && dir.length > bestLength) {
+        best = lib;
+        bestLength = dir.length;
+      }
+    }
   }
   return best;
 }

@@ -32,6 +32,14 @@ export interface Library {
   listedSources: string[];
   /** Symbols from exportsyms.uk; null when the file is absent (every non-static symbol is exported). */
   exportsyms: string[] | null;
+  /** For `addplatlib[_s]`: the platform it belongs to (`kvm`, `xen`, `linuxu`). */
+  platform?: string;
+  /** Other directories whose sources the library compiles (a platform's `plat/common`). */
+  extraDirs?: string[];
+  /** Named by the configuration but not in the tree (kraft fetches it at build time). */
+  absent?: boolean;
+  /** The configuration key that names this library (`redis:` for app-redis's `appredis`). */
+  configKey?: string;
 }
 
 export type Linkage = 'static' | 'extern';
@@ -51,6 +59,20 @@ export interface FunctionDef {
   attributes: AttributeUse[];
   /** Defined through a definer macro (e.g. UK_SYSCALL_R_DEFINE). */
   viaMacro?: string;
+  /** Names the body uses that are neither parameters nor locals (candidates for globals), sorted. */
+  freeNames?: string[];
+  /** The body holds inline assembly. */
+  hasAsm?: boolean;
+}
+
+/** What a `#define` body mentions, for deciding what an expansion reaches. */
+export interface MacroBody {
+  name: string;
+  /** `name(` tokens of the body, parameters excluded. */
+  calls: string[];
+  /** Every other identifier of the body, parameters excluded. */
+  names: string[];
+  hasAsm: boolean;
 }
 
 export interface Param {
@@ -161,6 +183,8 @@ export interface GateSite {
   /** Is the gate a whole statement (as it must be)? */
   isStatement: boolean;
   statementSpan?: Span;
+  /** The `#if`/`#ifdef` line of the conditional group the gate is compiled under, if any. */
+  conditional?: string;
 }
 
 export type AllocKind = 'malloc' | 'calloc' | 'realloc' | 'memalign' | 'palloc' | 'free' | 'pfree';
@@ -232,6 +256,8 @@ export interface FileFacts {
   locals: VariableDecl[];
   /** Names of macros the file #defines (function-like or not). */
   macros: string[];
+  /** What each of those macros' bodies mentions. */
+  macroBodies?: MacroBody[];
   /** Type names the file defines with typedef. */
   typedefs: string[];
   calls: CallSite[];
@@ -277,6 +303,15 @@ export interface ResolvedCall {
   class: CallClass;
   /** For ambiguous calls, every library that exports the name. */
   candidates?: string[];
+  /** For calls into another library's code: does it need a gate, into which domain, and why. */
+  gate?: GateDecision;
+}
+
+export interface GateDecision {
+  needed: boolean;
+  /** The library whose domain the call must run in (the callee's). */
+  domain: string;
+  reason: string;
 }
 
 export interface ResolvedGate {

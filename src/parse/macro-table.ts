@@ -3,12 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, parseDocument, LineCounter } from 'yaml';
 import { InputError } from '../diagnostics/input-error.js';
 
-/** How a definer macro's arguments map onto a function signature. */
-export interface DefinerShape {
-  returns: number;
-  name: number;
-  params: 'pairs';
-}
+/**
+ * How a definer macro's arguments map onto a function signature: `pairs` — the return type, the
+ * name, then type/name pairs (Unikraft's UK_SYSCALL_DEFINE); `declarations` — the name and one
+ * argument holding the parameter declarations joined by a separator macro, the return type
+ * written before the macro (newlib's K&R-compatible `int _DEFUN(f, (a, b), int a _AND int b)`).
+ */
+export type DefinerShape = { returns: number; name: number; params: 'pairs' } | { name: number; params: 'declarations'; declarations: number; separator: string };
 
 /** The macro table of grammars/macros.yaml, possibly extended by user files. */
 export interface MacroTable {
@@ -75,9 +76,13 @@ function mergeMacroFile(table: MacroTable, file: string): void {
           throw new InputError(`${where(key)}: 'definer' must map macro names to { returns, name, params: pairs }`);
         }
         for (const [name, shape] of Object.entries(value as Record<string, unknown>)) {
-          const s = shape as Partial<DefinerShape> | null;
+          const s = shape as Record<string, unknown> | null;
+          if (s && s.params === 'declarations' && typeof s.name === 'number' && typeof s.declarations === 'number' && typeof s.separator === 'string') {
+            table.definer.set(name, { name: s.name, params: 'declarations', declarations: s.declarations, separator: s.separator });
+            continue;
+          }
           if (!s || typeof s.returns !== 'number' || typeof s.name !== 'number' || s.params !== 'pairs') {
-            throw new InputError(`${where(key)}: definer '${name}' needs { returns: <index>, name: <index>, params: pairs }`);
+            throw new InputError(`${where(key)}: definer '${name}' needs { returns: <index>, name: <index>, params: pairs } or { name: <index>, params: declarations, declarations: <index>, separator: <macro> }`);
           }
           table.definer.set(name, { returns: s.returns, name: s.name, params: 'pairs' });
         }

@@ -105,12 +105,21 @@ function rewriteSite(text: string, start: number, name: string, table: MacroTabl
   const shape = table.definer.get(name);
   if (shape !== undefined && args !== null) {
     const parts = splitTopLevel(text.slice(args.open + 1, args.end - 1));
-    const returns = parts[shape.returns]?.trim();
     const defined = parts[shape.name]?.trim();
-    if (!returns || !defined || !/^[A-Za-z_]\w*$/.test(defined)) return null;
-    const params: string[] = [];
-    for (let i = shape.name + 1; i + 1 < parts.length; i += 2) params.push(`${parts[i]!.trim()} ${parts[i + 1]!.trim()}`);
-    const signature = `${returns} ${defined}(${params.length > 0 ? params.join(', ') : 'void'})`;
+    if (!defined || !/^[A-Za-z_]\w*$/.test(defined)) return null;
+    let signature: string;
+    if (shape.params === 'declarations') {
+      const declarations = parts[shape.declarations]?.trim();
+      if (declarations === undefined) return null;
+      const separator = new RegExp(`\\b${shape.separator.replace(/[$]/g, '\\$')}\\b`, 'g');
+      signature = `${defined}(${declarations.replace(separator, ',').replace(/\s+/g, ' ') || 'void'})`;
+    } else {
+      const returns = parts[shape.returns]?.trim();
+      if (!returns) return null;
+      const params: string[] = [];
+      for (let i = shape.name + 1; i + 1 < parts.length; i += 2) params.push(`${parts[i]!.trim()} ${parts[i + 1]!.trim()}`);
+      signature = `${returns} ${defined}(${params.length > 0 ? params.join(', ') : 'void'})`;
+    }
     const replacement = layOut(text, start, args.end, signature);
     if (replacement === null) return null;
     return {

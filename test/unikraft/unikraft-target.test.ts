@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { rewriteForUnikraft, type UnikraftRewrite } from '../../src/emit/unikraft/unikraft-rewrite.js';
@@ -149,6 +149,29 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
     expect(again.errors).toEqual([]);
     for (const [rel, text] of again.files) expect([rel, readFileSync(join(out, rel), 'latin1')]).toEqual([rel, text]);
     expect(again.rewrite.files.filter((f) => f.changed).map((f) => f.path)).toEqual([]);
+  });
+
+  test("sources kraft fetched into the app's build/<lib>/origin are rewritten as their library's, with newlib's _DEFUN, and keep their timestamps", async () => {
+    const dir = fixtureCopy();
+    const origin = join(dir, 'apps/demo/build/libstore/origin/store-1.0');
+    mkdirSync(origin, { recursive: true });
+    writeFileSync(join(dir, 'apps/demo/build/libstore/.origin'), '');
+    writeFileSync(
+      join(origin, 'extra.c'),
+      '#include <flexos/isolation.h>\n#include <vfscore/log.h>\n\nint\n_DEFUN (store_log, (msg, len),\n     const char *msg _AND\n     int len)\n{\n  int ret;\n  flexos_gate_r(libvfscore, ret, vfs_log, msg);\n  return ret + len;\n}\n',
+    );
+    writeFileSync(join(origin, 'plain.c'), 'int store_plain(void) { return 1; }\n');
+    const old = new Date('2021-07-24T16:41:36Z');
+    utimesSync(join(dir, 'apps/demo/build/libstore/.origin'), old, old);
+    const r = rewriteForUnikraft(join(dir, 'unikraft'), config('kraft', dir));
+    expect(r.errors).toEqual([]);
+    // libstore is compartment 1, vfscore the default one
+    expect(file(r, 'apps/demo/build/libstore/origin/store-1.0/extra.c')).toContain('flexos_intelpku_gate_r(1, 0, ret, vfs_log, msg);');
+    const out = join(tempDir('flexos-uk-fetched-'), 'out');
+    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('kraft', dir), '-o', out]);
+    expect(cli.code).toBe(0);
+    expect(statSync(join(out, 'apps/demo/build/libstore/.origin')).mtime.toISOString()).toBe(old.toISOString());
+    expect(readFileSync(join(out, 'apps/demo/build/libstore/origin/store-1.0/plain.c'), 'latin1')).toBe('int store_plain(void) { return 1; }\n');
   });
 
   test('--in-place rewrites the tree, libraries and app where they are', async () => {

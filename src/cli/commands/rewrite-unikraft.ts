@@ -16,7 +16,7 @@ function inside(child: string, parent: string): boolean {
 /** `flexos rewrite --target unikraft`: the drop-in for kraft's --compartmentalize step. */
 export function runUnikraftRewrite(args: RewriteArgs, out: CommandOutput): number {
   const progress = new Progress('rewrite');
-  const r = rewriteForUnikraft(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.libs ? { libs: args.libs } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const r = rewriteForUnikraft(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.libs ? { libs: args.libs } : {}), ...(args.platform ? { platform: args.platform } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (r.errors.length > 0) {
     for (const d of [...r.errors, ...r.warnings]) out.stderr(formatDiagnostic(d) + '\n');

@@ -19,6 +19,7 @@ export interface RewriteArgs {
   macros?: string[];
   target?: string;
   libs?: string;
+  platform?: string;
 }
 
 export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
@@ -32,13 +33,14 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s)' })
     .option('target', { type: 'string', choices: ['userspace', 'unikraft'], default: 'userspace', describe: 'userspace: our Linux deployment (flexos/Makefile); unikraft: a FlexOS unikraft tree for Unikraft\'s make (replaces kraft --compartmentalize)' })
     .option('libs', { type: 'string', describe: "unikraft target: kraft's UK_LIBS (default: ../../libs from the configuration's directory)" })
+    .option('platform', { type: 'string', describe: "Unikraft platform to build (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
 export function runRewrite(args: RewriteArgs, out: CommandOutput): number {
   if (args.target === 'unikraft') return runUnikraftRewrite(args, out);
   const progress = new Progress('rewrite');
-  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.platform ? { platform: args.platform } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (r.errors.length > 0) {
     for (const d of [...r.errors, ...r.warnings]) out.stderr(formatDiagnostic(d) + '\n');

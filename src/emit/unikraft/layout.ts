@@ -19,6 +19,8 @@ export interface UnikraftLayout {
   libs: string | null;
   /** Library directories outside the tree: `path:`s, kraft-layout libraries, the app. */
   extraLibraryDirs: string[];
+  /** Configuration key → its directory outside the tree (`path:` or kraft's `<libs>/<key>`). */
+  libraryPaths: Map<string, string>;
   /** Common ancestor of the tree and every extra directory. */
   workspace: string;
 }
@@ -49,12 +51,15 @@ export function unikraftLayout(treeArg: string, config: DeploymentConfig, libsAr
   const add = (d: string): void => {
     if (!extra.includes(d) && d !== tree && !d.startsWith(tree + sep)) extra.push(d);
   };
+  const libraryPaths = new Map<string, string>();
   for (const l of config.libraries) {
-    if (l.path) add(l.path);
-    else if (libs && !existsSync(join(tree, 'lib', l.key)) && isDir(join(libs, l.key))) add(join(libs, l.key));
+    const dir = l.path ?? (libs && !existsSync(join(tree, 'lib', l.key)) && isDir(join(libs, l.key)) ? join(libs, l.key) : null);
+    if (!dir) continue;
+    add(dir);
+    libraryPaths.set(l.key, dir);
   }
   if (app) add(app);
-  return { tree, app, libs, extraLibraryDirs: extra, workspace: commonAncestor([tree, ...extra]) };
+  return { tree, app, libs, extraLibraryDirs: extra, libraryPaths, workspace: commonAncestor([tree, ...extra]) };
 }
 
 /** Output-relative path (posix) of a path relative to the tree root. */

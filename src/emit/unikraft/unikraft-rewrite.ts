@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { analyzeFile, analyzeTree, resolveTree, type TreeAnalysis } from '../../analyze/analyze-tree.js';
 import { TreeIndex } from '../../analyze/index.js';
+import { selectionFromConfig } from '../../analyze/build-selection.js';
 import { toPosix } from '../../analyze/libraries.js';
 import type { Library } from '../../analyze/model.js';
 import { ConfigError, loadConfig, type DeploymentConfig } from '../../config/index.js';
@@ -41,6 +42,7 @@ export interface UnikraftRewriteOptions {
   macros?: string[];
   /** kraft's UK_LIBS; default: ../../libs from the configuration's directory. */
   libs?: string;
+  platform?: string;
   onFile?: (path: string, done: number, total: number) => void;
 }
 
@@ -65,7 +67,7 @@ function withFetchedSources(analysis: TreeAnalysis, layout: UnikraftLayout, macr
     facts.push(r.facts);
     parsed.set(f.path, r.parsed);
   }
-  const resolved = resolveTree(analysis.root, new TreeIndex(analysis.libraries, facts));
+  const resolved = resolveTree(analysis.root, new TreeIndex(analysis.libraries, facts, analysis.build.aliases), analysis.build);
   resolved.parsed = parsed;
   resolved.diagnostics.push(...analysis.diagnostics.filter((d) => d.code === 'unreadable-file'));
   resolved.diagnostics.sort(compareDiagnostics);
@@ -113,7 +115,13 @@ export function rewriteForUnikraft(tree: string, configFile: string, options: Un
   const config = loadConfig(configFile, { knownDrivers: [...mechanisms.keys()] });
   const layout = unikraftLayout(tree, config, options.libs);
   const macros = loadMacroTable(options.macros ?? []);
-  const base = analyzeTree(layout.tree, { macros, keepParsed: true, extraLibraryDirs: layout.extraLibraryDirs, ...(options.onFile ? { onFile: options.onFile } : {}) });
+  // libraries kraft fetched next to the tree bind to their configuration key as `path:` ones do
+  const selection = selectionFromConfig(
+    { targets: config.targets, libraries: config.libraries.map((l) => ({ key: l.key, ...(layout.libraryPaths.has(l.key) ? { path: layout.libraryPaths.get(l.key)! } : {}) })) },
+    options.platform ? { platform: options.platform } : {},
+  );
+  const app = layout.app && ![...layout.libraryPaths.values()].includes(layout.app) ? [layout.app] : [];
+  const base = analyzeTree(layout.tree, { macros, keepParsed: true, selection, extraLibraryDirs: app, ...(options.onFile ? { onFile: options.onFile } : {}) });
   const analysis = withFetchedSources(base, layout, macros);
   const deployment = resolveDeployment(config, analysis.libraries, mechanisms);
   const common = loadUnikraftRules('common')!;
@@ -203,7 +211,7 @@ export function rewriteForUnikraft(tree: string, configFile: string, options: Un
   // 4. the Kconfig fragment kraft's configure step would have produced, plus the deployment's
   const keys = readKraftBuildKeys(config.file);
   const libraryLines = config.libraries.flatMap((l) => {
-    const lib = analysis.libraries.find((x) => x.name === l.key || x.shortName === l.key || x.name === `lib${l.key.replace(/-/g, '')}`);
+    const lib = analysis.libraries.find((x) => x.configKey === l.key) ?? analysis.libraries.find((x) => x.name === l.key || x.shortName === l.key || x.name === `lib${l.key.replace(/-/g, '')}`);
     const enable = lib && !lib.name.startsWith('app') ? [`CONFIG_${lib.name.toUpperCase().replace(/[^A-Z0-9_]/g, '')}=y`] : [];
     return [...enable, ...(keys.libraryKconfig.get(l.key) ?? [])];
   });

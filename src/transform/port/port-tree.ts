@@ -4,6 +4,7 @@
  * caller reads the tree (analyzeTree with keepParsed) and writes whatever it decides to write.
  */
 import type { TreeAnalysis } from '../../analyze/analyze-tree.js';
+import type { FileFacts, ResolvedCall } from '../../analyze/model.js';
 import { owningLibrary } from '../../analyze/libraries.js';
 import { addCallbacks } from './callbacks.js';
 import { PortContext } from './context.js';
@@ -20,22 +21,33 @@ export interface PortOptions {
   libraries?: readonly string[];
 }
 
-const GATED_CLASSES = new Set(['cross-exported', 'cross-unexported', 'ambiguous']);
+/** Calls port cannot decide alone: reported at the site whatever their reach. */
+const REPORTED_CLASSES = new Set(['cross-unexported', 'ambiguous']);
 
 export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): PortResult {
   const chosen = new Set(options.libraries ?? analysis.libraries.map((l) => l.name));
   const ctx = new PortContext(analysis, chosen);
 
   const plans: GatePlan[] = [];
+  const macroUses = new Map<string, { facts: FileFacts & { library: string }; call: ResolvedCall; message: string; count: number }>();
   const heap: HeapCrossing[] = [];
   for (const call of analysis.calls) {
-    if (!GATED_CLASSES.has(call.class)) continue;
+    if (!(call.gate?.needed || (REPORTED_CLASSES.has(call.class) && call.gate?.needed !== false))) continue;
     const facts = ctx.index.file(call.file);
     if (!ctx.ported(facts)) continue;
     if (call.calleeLibrary !== null && ctx.includes.shadowing(facts, call.site.callee) === null) heap.push({ facts, site: call.site, target: call.calleeLibrary });
     const plan = planGate(ctx, call);
-    if ('reason' in plan) ctx.report(facts, call.site.span, plan.reason, plan.message, { callee: call.site.callee, inFunction: call.site.inFunction });
+    if ('reason' in plan && call.class === 'macro' && plan.reason === 'macro-expansion') {
+      const key = `${facts.library}\u0000${call.site.callee}`;
+      const group = macroUses.get(key);
+      if (group) group.count++;
+      else macroUses.set(key, { facts, call, message: plan.message, count: 1 });
+    } else if ('reason' in plan) ctx.report(facts, call.site.span, plan.reason, plan.message, { callee: call.site.callee, inFunction: call.site.inFunction });
     else plans.push(plan);
+  }
+  // a macro that cannot be gated is reported once per library, at its first use, with the count
+  for (const { facts, call, message, count } of macroUses.values()) {
+    ctx.report(facts, call.site.span, 'macro-expansion', `${message}${count > 1 ? ` (${count} uses in ${facts.library}, reported here once)` : ''}`, { callee: call.site.callee, inFunction: call.site.inFunction });
   }
   for (const plan of plans) for (const literal of plan.literals) wrapLiteral(plan.work, literal, plan.caller.name);
   wrapLiteralsOfExistingGates(ctx);
