@@ -149,6 +149,8 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
     expect(again.errors).toEqual([]);
     for (const [rel, text] of again.files) expect([rel, readFileSync(join(out, rel), 'latin1')]).toEqual([rel, text]);
     expect(again.rewrite.files.filter((f) => f.changed).map((f) => f.path)).toEqual([]);
+    const diff = await runCli(['rewrite', '--target', 'unikraft', join(out, 'unikraft'), '-c', config(name, out), '--diff']);
+    expect([diff.code, diff.stdout]).toEqual([0, '']);
   });
 
   test("sources kraft fetched into the app's build/<lib>/origin are rewritten as their library's, with newlib's _DEFUN, and keep their timestamps", async () => {

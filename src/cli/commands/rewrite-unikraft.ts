@@ -34,8 +34,9 @@ export function runUnikraftRewrite(args: RewriteArgs, out: CommandOutput): numbe
         return '';
       }
     };
-    out.stdout(changed.map((rel) => fileDiff(rel, read(rel), r.files.get(rel)!).text).join(''));
-    return changed.length > 0 ? 1 : 0;
+    const differing = changed.filter((rel) => read(rel) !== r.files.get(rel));
+    out.stdout(differing.map((rel) => fileDiff(rel, read(rel), r.files.get(rel)!).text).join(''));
+    return differing.length > 0 ? 1 : 0;
   }
   let target: { outDir: string } | { inPlace: true };
   if (args.inPlace) target = { inPlace: true };
