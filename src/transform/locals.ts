@@ -32,21 +32,34 @@ function contains(outer: Span, inner: Span): boolean {
 
 const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
 
-/** The block a declaration belongs to, looking through #if groups inside it (FlexOS's vfscore: `#if defined(FIONBIO)\n int tmp …`). */
-function enclosingBlock(declaration: SyntaxNode | null): { scope: SyntaxNode | null; conditional: boolean } {
+/**
+ * The block a declaration belongs to, looking through #if groups inside it (FlexOS's vfscore:
+ * `#if defined(FIONBIO)\n int tmp …`), and the preprocessor condition under which it exists —
+ * null when some group is an #else/#elif branch, whose condition is not written out.
+ */
+function enclosingBlock(declaration: SyntaxNode | null, text: string): { scope: SyntaxNode | null; conditional: boolean; guard: string | null } {
   let scope = declaration?.parent ?? null;
+  const conditions: string[] = [];
   let conditional = false;
+  let expressible = true;
   while (scope && CONDITIONAL_GROUPS.has(scope.type)) {
     conditional = true;
+    const condition = scope.childForFieldName('condition');
+    const name = scope.childForFieldName('name');
+    if (scope.type === 'preproc_if' && condition) conditions.unshift(`(${text.slice(condition.startIndex, condition.endIndex).trim()})`);
+    else if (scope.type === 'preproc_ifdef' && name) conditions.unshift(`${text.slice(scope.startIndex, scope.startIndex + 7).startsWith('#ifndef') ? '!' : ''}defined(${name.text})`);
+    else expressible = false;
     scope = scope.parent;
   }
-  return { scope, conditional };
+  return { scope, conditional, guard: conditional && expressible ? conditions.join(' && ') : null };
 }
 
 interface Converted {
   v: VariableDecl;
   scope: SyntaxNode;
   declaration: SyntaxNode;
+  /** Preprocessor condition the variable exists under (its frees carry it too). */
+  guard: string | null;
 }
 
 /**
@@ -66,9 +79,9 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
     for (const a of whitelist) removeWithLeadingSpace(edits, a.span.start, a.span.end);
     if (sharing === 'shared-stack' || !isolated) continue;
     const declaration = nodeAt(parsed.tree.rootNode, v.span, 'declaration');
-    const { scope, conditional } = enclosingBlock(declaration);
-    if (conditional && sharing === 'heap' && declaration && scope) {
-      edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}' to the shared heap: it is declared under #if, and the frees on every exit would not be; use sharing: dss, or declare it outside the #if`);
+    const { scope, conditional, guard } = enclosingBlock(declaration, edits.text);
+    if (conditional && guard === null && sharing === 'heap' && declaration && scope) {
+      edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}' to the shared heap: it is declared in an #else/#elif branch, whose condition its frees would need; use sharing: dss, or declare it outside the group`);
       continue;
     }
     if (!declaration || !scope || scope.type !== 'compound_statement') {
@@ -79,8 +92,8 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
       edits.report('whitelist-multi-declarator', 'error', v.nameSpan, `'${v.name}' is whitelisted inside a declaration of ${v.siblingCount} variables; split the declaration`);
       continue;
     }
-    if (sharing === 'heap' && !exitPathsProvable(edits, parsed, fn, { v, scope, declaration })) continue;
-    converted.push({ v, scope, declaration });
+    if (sharing === 'heap' && !exitPathsProvable(edits, parsed, fn, { v, scope, declaration, guard })) continue;
+    converted.push({ v, scope, declaration, guard });
   }
   for (const c of converted) convertDeclaration(edits, parsed, c, sharing);
   for (const c of converted) rewriteUses(edits, parsed, c, locals);
@@ -198,7 +211,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
   const live = (at: number): Converted[] =>
     converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
-  const frees = (list: Converted[]): string => list.map((c) => forms.sharedFree(c.v.name)).join(' ');
+  const frees = (list: Converted[]): string => list.map((c) => guarded(c, forms.sharedFree(c.v.name))).join(' ');
   for (const j of all) {
     const at = j.node.startIndex;
     let exited: Converted[] = [];
@@ -217,9 +230,14 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     const close = c.scope.endIndex - 1;
     const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
     const indent = edits.text.slice(lineStart, close);
-    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\t${forms.sharedFree(c.v.name)}\n`);
-    else edits.code.appendLeft(close, ` ${forms.sharedFree(c.v.name)} `);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, c.guard ? `#if ${c.guard}\n${indent}\t${forms.sharedFree(c.v.name)}\n#endif\n` : `${indent}\t${forms.sharedFree(c.v.name)}\n`);
+    else edits.code.appendLeft(close, ` ${guarded(c, forms.sharedFree(c.v.name))} `);
   }
+}
+
+/** A free under the variable's own #if condition (directives on lines of their own). */
+function guarded(c: Converted, free: string): string {
+  return c.guard ? `\n#if ${c.guard}\n${free}\n#endif\n` : free;
 }
 
 function wrapJump(edits: FileEdits, j: Jump, free: string, fn: FunctionDef): void {

@@ -245,16 +245,23 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     expect(cli.stderr).toMatch(/no '\/\* __FLEXOS MARKER__: insert compartment data sections here\. \*\/' comment in the tree/);
   });
 
-  test('a whitelisted local declared under #if: dss keeps it under the #if, heap refuses (its frees would escape the #if)', async () => {
+  test('a whitelisted local declared under #if: dss keeps it there, heap frees it under the same condition, an #else branch is refused', async () => {
     const dir = fixtureCopy();
     const vfs = join(dir, 'unikraft/lib/vfscore/main.c');
-    writeFileSync(vfs, readFileSync(vfs, 'latin1') + '\nint vfs_flags(int fd)\n{\n\tint ret = fd;\n#if defined(FIONBIO)\n\tint tmp __attribute__((flexos_whitelist));\n\tflexos_gate(libvfscore, vfs_log, (const char *)&tmp);\n#endif\n\treturn ret;\n}\n');
+    const original = readFileSync(vfs, 'latin1');
+    writeFileSync(vfs, original + '\nint vfs_flags(int fd)\n{\n\tint ret = fd;\n#if defined(FIONBIO)\n\tint tmp __attribute__((flexos_whitelist));\n\tflexos_gate(libvfscore, vfs_log, (const char *)&tmp);\n#endif\n\tif (ret < 0)\n\t\treturn -1;\n\treturn ret;\n}\n');
     const dss = rewriteForUnikraft(join(dir, 'unikraft'), config('kraft', dir));
     expect(dss.errors).toEqual([]);
     expect(file(dss, 'unikraft/lib/vfscore/main.c')).toContain('#if defined(FIONBIO)\n\tint flexos_dss_tmp; int (*tmp) = flexos_dss_local(&flexos_dss_tmp, sizeof(*tmp), 0);');
+    const heap = rewriteForUnikraft(join(dir, 'unikraft'), config('pku3-heap', dir));
+    expect(heap.errors).toEqual([]);
+    const text = file(heap, 'unikraft/lib/vfscore/main.c');
+    expect(text).toContain('{ int flexos_ret = -1; \n#if (defined(FIONBIO))\nuk_free(flexos_shared_alloc, tmp);\n#endif\n return flexos_ret; }');
+    expect(text).toContain('#if (defined(FIONBIO))\n\tuk_free(flexos_shared_alloc, tmp);\n#endif\n}');
+    writeFileSync(vfs, original + '\nint vfs_flags(int fd)\n{\n#if defined(FIONBIO)\n\tint other;\n#else\n\tint tmp __attribute__((flexos_whitelist));\n\tflexos_gate(libvfscore, vfs_log, (const char *)&tmp);\n#endif\n\treturn fd;\n}\n');
     const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('pku3-heap', dir), '-o', tempDir('flexos-uk-bad-')]);
     expect(cli.code).toBe(2);
-    expect(cli.stderr).toMatch(/lib\/vfscore\/main\.c:\d+:6: error: cannot move whitelisted local 'tmp' to the shared heap: it is declared under #if/);
+    expect(cli.stderr).toMatch(/lib\/vfscore\/main\.c:\d+:6: error: cannot move whitelisted local 'tmp' to the shared heap: it is declared in an #else\/#elif branch/);
   });
 
   test('marker text inside a string literal is not a marker; an unknown marker is reported at its line', () => {
