@@ -19,6 +19,9 @@ export function resolveLibraryName(index: TreeIndex, written: string): NamedLibr
   if (exact) return { library: exact, match: 'exact' };
   const aliased = index.aliased(written);
   if (aliased) return { library: aliased, match: 'alias' };
+  // `libext` for the library the configuration's `ext:` names (by path)
+  const keyed = index.libraries.find((l) => l.configKey !== undefined && (written === l.configKey || written === `lib${l.configKey.replace(/-/g, '')}`));
+  if (keyed) return { library: keyed, match: 'alias' };
   const bare = written.replace(/-/g, '');
   const short = bare.startsWith('lib') ? bare.slice(3) : bare;
   const byName = index.libraries.find((l) => l.shortName.replace(/-/g, '') === short || l.name === `lib${short}` || l.configKey === written);
@@ -27,5 +30,8 @@ export function resolveLibraryName(index: TreeIndex, written: string): NamedLibr
   const dirName = written.startsWith('lib') ? written.slice(3) : written;
   const byDir = index.libraries.find((l) => !l.absent && l.dir.split('/').pop() === dirName);
   if (byDir) return { library: byDir, match: 'spelling' };
+  // `liblock` for libuklock: FlexOS also drops the `uk` (SPEC §2); only when one library fits
+  const withoutUk = index.libraries.filter((l) => !l.absent && l.shortName.startsWith('uk') && l.shortName.slice(2).replace(/-/g, '') === short);
+  if (withoutUk.length === 1) return { library: withoutUk[0]!, match: 'spelling' };
   return null;
 }

@@ -110,6 +110,8 @@ export interface VariableDecl {
   functionName?: string;
   /** Number of declarators in the declaration (rewrites must split multi-declarator lines). */
   siblingCount: number;
+  /** A pointer initialised with `&v` (address) or a bare name `v` (an array, or another pointer). */
+  pointsTo?: { name: string; address: boolean };
 }
 
 /** An `__attribute__((...))`, `__section(...)` or similar marker found in the text. */
@@ -232,6 +234,14 @@ export interface SkippedBranch {
   hasAnnotation: boolean;
 }
 
+/** A branch no C compilation keeps (`#if 0`, `#ifdef __cplusplus`): blanked before parsing. */
+export interface DeadCode {
+  span: Span;
+  start: Position;
+  /** The condition that makes it dead: `#if 0`, `#if 1` (its #else) or `__cplusplus`. */
+  reason: string;
+}
+
 export interface IncludeDirective {
   path: string;
   system: boolean;
@@ -274,8 +284,33 @@ export interface FileFacts {
    * first branch (as the preprocessor would with that condition true) and not these.
    */
   skippedBranches: SkippedBranch[];
+  /** Branches dead in every C compilation: not parsed, not analysed. */
+  deadCode: DeadCode[];
   /** Annotation attributes that could not be attached to any declaration. */
   strayAttributes: AttributeUse[];
+  /** Identifiers used but not bound by the file (candidates for other libraries' globals; name-uses.ts). */
+  nameUses: NameUse[];
+  /** `flexos-ignore` comments (check suppressions). */
+  suppressions: Suppression[];
+}
+
+/** An identifier in a value position that the file itself does not bind. */
+export interface NameUse {
+  name: string;
+  span: Span;
+  inFunction: string | null;
+  access: 'read' | 'write' | 'address';
+}
+
+/**
+ * A comment that silences `flexos check`: `flexos-ignore` (its own line), `flexos-ignore-next-line`,
+ * `flexos-ignore-file`, each optionally followed by the codes it silences (all when none).
+ */
+export interface Suppression {
+  scope: 'line' | 'next-line' | 'file';
+  /** 1-based line of the comment. */
+  line: number;
+  codes: string[] | null;
 }
 
 export interface CallbackAnnotation {
@@ -322,4 +357,19 @@ export interface ResolvedGate {
   calleeLibrary: string | null;
   calleeExported: boolean;
   calleeReturnsVoid: boolean | null;
+}
+
+/** A global variable of one library used by name from code that runs in another. */
+export interface ResolvedGlobalUse {
+  /** File holding the use. */
+  file: string;
+  use: NameUse;
+  /** Library whose code runs the use (the caller of `via`, when set). */
+  userLibrary: string;
+  /** The definition used, and its library. */
+  ownerFile: string;
+  ownerLibrary: string;
+  variable: VariableDecl;
+  /** The use is in a static inline of the owner's headers that `userLibrary` calls. */
+  via?: { function: string; callFile: string; callSpan: Span; callNeedsGate: boolean };
 }

@@ -17,6 +17,7 @@
 import type { TreeIndex } from './index.js';
 import type { CallSite, FileFacts, GateDecision, ResolvedCall } from './model.js';
 import { fileTables, resolveFunctionName } from './resolve.js';
+import { isTypedefCast } from './resolve-file.js';
 
 /** What the project declares about calls whose sources or domains the code does not decide. */
 export interface ReachPolicy {
@@ -78,26 +79,23 @@ export class ReachAnalysis {
     return { needed: false, domain, reason: `${this.nodes.get(keys[0]!)!.label} is pure: it touches only its arguments and locals and calls only pure code` };
   }
 
-  /** `f() uses the global 'x'`, or the chain of calls that leads there. */
+  /** `f() uses the global 'x'`, or `f() reaches g() → h(), which uses the global 'x'`. */
   explain(key: string): string {
-    const steps: string[] = [];
+    const labels: string[] = [];
     let at: string | null = key;
-    for (let i = 0; at !== null; i++) {
-      if (i === 12) {
-        steps.push('…');
-        break;
-      }
+    let reason = '';
+    while (at !== null) {
       const why: Impurity | undefined = this.impure.get(at);
-      const label = this.nodes.get(at)?.label ?? at;
+      labels.push(this.nodes.get(at)?.label ?? at);
       if (!why) break;
-      if (why.via === null) {
-        steps.push(`${label} ${why.reason}`);
+      if (why.via === null || labels.length > 12) {
+        reason = why.via === null ? why.reason : '…';
         break;
       }
-      steps.push(`${label} calls`);
       at = why.via;
     }
-    return steps.join(' ');
+    if (labels.length === 1) return `${labels[0]} ${reason}`;
+    return `${labels[0]} reaches ${labels.slice(1).join(' → ')}, which ${reason}`;
   }
 
   private callerDomainSource(domain: string): string {
@@ -148,7 +146,8 @@ export class ReachAnalysis {
 
   /** An edge from a node to what one call of its body runs, or the reason the call itself is impure. */
   private edgeOrReason(file: FileFacts, site: CallSite): { keys: string[] } | { reason: string } | null {
-    if (site.indirect) return { reason: 'calls through a function pointer' };
+    // `(T)(x)` with T a typedef of the tree reads as a call but is a cast
+    if (site.indirect) return isTypedefCast(this.index, site) ? null : { reason: 'calls through a function pointer' };
     const name = site.callee;
     if (this.policy.alwaysGate.has(name)) return { reason: `calls ${name}, which the project file lists under gate` };
     if (this.policy.neverGate.has(name)) return null;
@@ -182,7 +181,7 @@ export class ReachAnalysis {
     for (const file of this.index.files) {
       const callsByFunction = new Map<string, CallSite[]>();
       for (const site of file.calls) {
-        if (site.inFunction === null) continue;
+        if (site.inFunction === null || isTypedefCast(this.index, site)) continue;
         const list = callsByFunction.get(site.inFunction);
         if (list) list.push(site);
         else callsByFunction.set(site.inFunction, [site]);
@@ -247,3 +246,4 @@ export function defaultReachPolicy(index: TreeIndex): ReachPolicy {
   const libc = index.aliases.get('libc');
   return { callerDomain: new Set(libc ? [libc] : []), absentSources: 'caller-domain', alwaysGate: new Set(), neverGate: new Set() };
 }
+

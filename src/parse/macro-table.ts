@@ -3,13 +3,27 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, parseDocument, LineCounter } from 'yaml';
 import { InputError } from '../diagnostics/input-error.js';
 
-/**
- * How a definer macro's arguments map onto a function signature: `pairs` — the return type, the
- * name, then type/name pairs (Unikraft's UK_SYSCALL_DEFINE); `declarations` — the name and one
- * argument holding the parameter declarations joined by a separator macro, the return type
- * written before the macro (newlib's K&R-compatible `int _DEFUN(f, (a, b), int a _AND int b)`).
- */
-export type DefinerShape = { returns: number; name: number; params: 'pairs' } | { name: number; params: 'declarations'; declarations: number; separator: string };
+/** How a definer macro's arguments map onto a function signature. */
+export interface DefinerShape {
+  /** Argument position of the return type, or the type itself (`void`). */
+  returns: number | string;
+  /** Argument position of the name, or a template over arguments (`$0_$1`). */
+  name: number | string;
+  /**
+   * The parameters: `pairs` (the remaining arguments alternate type, name), `types` (each
+   * remaining argument is a type), `none` (`(void)`).
+   */
+  params: 'pairs' | 'types' | 'none' | 'declarations';
+  /**
+   * For `declarations`: the macro joining the declarations in argument `from` (newlib's
+   * `int _DEFUN(f, (a, b), int a _AND int b)`, with `returns: before` — the type precedes it).
+   */
+  separator?: string;
+  /** First argument position of the parameters (default: after the last position used). */
+  from?: number;
+  /** The macro writes the body too (`DECLARE_TRAP(name, …)` with no `{` after it): read `{}`. */
+  body?: boolean;
+}
 
 /** The macro table of grammars/macros.yaml, possibly extended by user files. */
 export interface MacroTable {
@@ -21,12 +35,16 @@ export interface MacroTable {
   typeArg: Map<string, number[]>;
   /** Macro name → the keyword it stands for (`REDIS_STATIC` → `static`), no longer than the name. */
   alias: Map<string, string>;
+  /** Macros that expand to a string literal (`STRINGIFY(x)`, `LVLC_RESET`): read as `""`. */
+  string: Set<string>;
+  /** Macro name → the C it stands for, over its arguments (`UK_TAILQ_HEAD` → `struct $0`). */
+  template: Map<string, string>;
 }
 
 export const BUNDLED_MACRO_TABLE = fileURLToPath(new URL('../../grammars/macros.yaml', import.meta.url));
 
 export function emptyMacroTable(): MacroTable {
-  return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map(), alias: new Map() };
+  return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map(), alias: new Map(), string: new Set(), template: new Map() };
 }
 
 /** Loads the bundled table, then each extra file on top of it. */
@@ -63,11 +81,12 @@ function mergeMacroFile(table: MacroTable, file: string): void {
     switch (key) {
       case 'blank':
       case 'blank_call':
-      case 'iterator': {
+      case 'iterator':
+      case 'string': {
         if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
           throw new InputError(`${where(key)}: '${key}' must be a list of macro names`);
         }
-        const target = key === 'blank' ? table.blank : key === 'blank_call' ? table.blankCall : table.iterator;
+        const target = key === 'blank' ? table.blank : key === 'blank_call' ? table.blankCall : key === 'string' ? table.string : table.iterator;
         for (const name of value as string[]) target.add(name);
         break;
       }
@@ -76,15 +95,22 @@ function mergeMacroFile(table: MacroTable, file: string): void {
           throw new InputError(`${where(key)}: 'definer' must map macro names to { returns, name, params: pairs }`);
         }
         for (const [name, shape] of Object.entries(value as Record<string, unknown>)) {
-          const s = shape as Record<string, unknown> | null;
-          if (s && s.params === 'declarations' && typeof s.name === 'number' && typeof s.declarations === 'number' && typeof s.separator === 'string') {
-            table.definer.set(name, { name: s.name, params: 'declarations', declarations: s.declarations, separator: s.separator });
-            continue;
+          const s = shape as Partial<DefinerShape> | null;
+          const isIndex = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+          const ok =
+            s !== null &&
+            typeof s === 'object' &&
+            (isIndex(s.returns) || (typeof s.returns === 'string' && /^[A-Za-z_][\w \t*]*$/.test(s.returns))) &&
+            (isIndex(s.name) || (typeof s.name === 'string' && /^[\w$]+$/.test(s.name))) &&
+            (s.params === 'pairs' || s.params === 'types' || s.params === 'none' || (s.params === 'declarations' && typeof s.separator === 'string' && /^\w+$/.test(s.separator))) &&
+            (s.from === undefined || isIndex(s.from)) &&
+            (s.body === undefined || typeof s.body === 'boolean');
+          if (!ok) {
+            throw new InputError(
+              `${where(key)}: definer '${name}' needs { returns: <index, type or 'before'>, name: <index or template like $0_$1>, params: pairs|types|none|declarations (with separator: <macro>), from: <index>?, body: <bool>? }`,
+            );
           }
-          if (!s || typeof s.returns !== 'number' || typeof s.name !== 'number' || s.params !== 'pairs') {
-            throw new InputError(`${where(key)}: definer '${name}' needs { returns: <index>, name: <index>, params: pairs } or { name: <index>, params: declarations, declarations: <index>, separator: <macro> }`);
-          }
-          table.definer.set(name, { returns: s.returns, name: s.name, params: 'pairs' });
+          table.definer.set(name, { returns: s!.returns!, name: s!.name!, params: s!.params!, ...(s!.from !== undefined ? { from: s!.from } : {}), ...(s!.body ? { body: true } : {}), ...(s!.separator ? { separator: s!.separator } : {}) });
         }
         break;
       }
@@ -112,8 +138,20 @@ function mergeMacroFile(table: MacroTable, file: string): void {
         }
         break;
       }
+      case 'template': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          throw new InputError(`${where(key)}: 'template' must map macro names to the C they stand for, e.g. UK_TAILQ_HEAD: struct $0`);
+        }
+        for (const [name, text] of Object.entries(value as Record<string, unknown>)) {
+          if (typeof text !== 'string' || text.trim() === '' || text.includes('\n')) {
+            throw new InputError(`${where(key)}: template '${name}' needs one line of C, with $0, $1, … for the arguments`);
+          }
+          table.template.set(name, text);
+        }
+        break;
+      }
       default:
-        throw new InputError(`${where(key)}: unknown macro-table key '${key}'; allowed: blank, blank_call, iterator, definer, type_arg, alias`);
+        throw new InputError(`${where(key)}: unknown macro-table key '${key}'; allowed: blank, blank_call, iterator, definer, type_arg, alias, string, template`);
     }
   }
 }

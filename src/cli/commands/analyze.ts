@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { selectionFromConfig } from '../../analyze/build-selection.js';
+import { InputError } from '../../diagnostics/input-error.js';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
 import { summarize, type AnalysisSummary } from '../../analyze/summary.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
@@ -17,6 +19,7 @@ export interface AnalyzeArgs {
   json?: boolean;
   macros?: string[];
   platform?: string;
+  jobs?: number;
 }
 
 export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
@@ -25,7 +28,8 @@ export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
     .option('config', { alias: 'c', type: 'string', describe: 'deployment configuration (kraft.yaml): adds the libraries it names by path and shows each library\'s compartment' })
     .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
-    .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" }) as Argv<AnalyzeArgs>;
+    .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core; 1 = no worker threads)' }) as Argv<AnalyzeArgs>;
 }
 
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
@@ -33,7 +37,9 @@ export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
   const progress = new Progress('analyze');
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
-  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), selection, onFile: (p, i, n) => progress.update(i, n, p) });
+  const threads = args.jobs ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), selection, threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const summary = summarize(analysis);
   if (config && mechanisms) {

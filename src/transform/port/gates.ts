@@ -16,6 +16,7 @@ import type { FileWork } from './file-work.js';
 import type { GateForm } from './model.js';
 import { enclosingStatement, isStatementCondition, lineIndent, namedChildren, nodeAt, operatorOf, same } from './syntax.js';
 import { assignableType } from './value-class.js';
+import { callsInBody } from './macros.js';
 
 /** At most this many arguments go through a gate (registers). */
 export const MAX_GATE_ARGUMENTS = 6;
@@ -239,7 +240,10 @@ function macroAsFunction(name: string): FunctionDef {
 function macroGateRefusal(ctx: PortContext, name: string, domain: string, passed: number, why: string | undefined): Refusal | null {
   const defs = ctx.macros.definitions(name);
   if (defs.length === 0 || !defs.every((d) => d.node.type === 'preproc_function_def' && isCallLike(d.body, d.params))) {
-    return { reason: 'macro-expansion', message: `${name} is a macro of ${domain}${why ? ` (${why})` : ''}, and its expansion is not a single call; gate what it calls inside it by hand, or leave it if its state is reached only on failure paths` };
+    const where = defs[0] ? ` (${defs[0].file})` : '';
+    const first = defs.flatMap((d) => callsInBody(d)).map((c) => c.name).find((n) => n !== name && (ctx.index.definitions(n).some((x) => x.library === domain) || ctx.index.headerInlines(n).some((x) => x.library === domain)));
+    const reaches = first ? `calls ${first}() of ${domain}` : `reaches ${domain}'s state`;
+    return { reason: 'macro-expansion', message: `${name}() is a macro${where} that ${reaches}, and its expansion is not a single call: expand it here and gate that call by hand, or leave it if the state is reached only on failure paths${why ? ` — ${why}` : ''}` };
   }
   if (passed > MAX_GATE_ARGUMENTS) return { reason: 'too-many-arguments', message: `${name} is passed ${passed} arguments; a gate passes at most ${MAX_GATE_ARGUMENTS} — port it by hand` };
   return null;
@@ -268,7 +272,7 @@ function insideDefine(text: string, at: number): boolean {
 }
 
 function definitionFile(ctx: PortContext, def: FunctionDef): string {
-  return ctx.index.definitions(def.name).find((d) => d.def === def)?.file ?? '';
+  return [...ctx.index.definitions(def.name), ...ctx.index.headerInlines(def.name)].find((d) => d.def === def)?.file ?? '';
 }
 
 /** The return type as a temporary's type, when the definition's declarator is a plain `*…name(…)`. */

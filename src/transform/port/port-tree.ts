@@ -11,7 +11,8 @@ import { PortContext } from './context.js';
 import { applyGate, gateLibraryName, planGate, stripCasts, wrapLiteral, type GatePlan } from './gates.js';
 import { addInclude, hasIsolationInclude } from './include.js';
 import { reportMacroBodies, reportMacroExpansions } from './macro-calls.js';
-import type { PortResult, PortedFile } from './model.js';
+import type { GateDecisionSite, PortResult, PortedFile } from './model.js';
+import { positionOf } from '../../analyze/facts.js';
 import { applyShareRequests, callbackCalls, shareRequests } from './shared-variables.js';
 import { shareCrossingHeap, type HeapCrossing } from './heap.js';
 import { nodeAt } from './syntax.js';
@@ -29,6 +30,7 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
   const ctx = new PortContext(analysis, chosen);
 
   const plans: GatePlan[] = [];
+  const refused: { file: string; span: { start: number; end: number }; callee: string }[] = [];
   const macroUses = new Map<string, { facts: FileFacts & { library: string }; call: ResolvedCall; message: string; count: number }>();
   const heap: HeapCrossing[] = [];
   for (const call of analysis.calls) {
@@ -42,8 +44,20 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
       const group = macroUses.get(key);
       if (group) group.count++;
       else macroUses.set(key, { facts, call, message: plan.message, count: 1 });
-    } else if ('reason' in plan) ctx.report(facts, call.site.span, plan.reason, plan.message, { callee: call.site.callee, inFunction: call.site.inFunction });
-    else plans.push(plan);
+      refused.push({ file: call.file, span: call.site.span, callee: call.site.callee });
+    } else if ('reason' in plan) {
+      ctx.report(facts, call.site.span, plan.reason, plan.message, { callee: call.site.callee, inFunction: call.site.inFunction });
+      refused.push({ file: call.file, span: call.site.span, callee: call.site.callee });
+    } else plans.push(plan);
+  }
+  // a gate around a call whose argument call is left to a human would change that call's context
+  // (a `return` wrapped in a block makes it hoistable): port both by hand, so a second port agrees
+  for (let i = plans.length - 1; i >= 0; i--) {
+    const plan = plans[i]!;
+    const inner = refused.find((r) => r.file === plan.work.facts.path && r.span.start >= plan.args.startIndex && r.span.end <= plan.args.endIndex);
+    if (!inner) continue;
+    plans.splice(i, 1);
+    ctx.report(plan.work.facts, { start: plan.call.startIndex, end: plan.call.endIndex }, 'unsequenced', `${plan.callee}() has an argument, ${inner.callee}(), that is left for manual porting; gate both by hand`, { callee: plan.callee, inFunction: plan.caller.name });
   }
   // a macro that cannot be gated is reported once per library, at its first use, with the count
   for (const { facts, call, message, count } of macroUses.values()) {
@@ -81,7 +95,14 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
     files.push({ path: work.facts.path, library: work.library, before: work.text, after, proposals: work.proposals });
   }
   const manual = ctx.manual.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span.start - b.span.start || (a.reason < b.reason ? -1 : 1)));
-  return { root: analysis.root, libraries: [...chosen].sort(), files, manual };
+  const decisions: GateDecisionSite[] = [];
+  for (const call of analysis.calls) {
+    const facts = ctx.index.file(call.file);
+    if (!call.gate || !ctx.ported(facts)) continue;
+    const pos = positionOf(facts, call.site.span.start);
+    decisions.push({ file: call.file, line: pos.line, column: pos.column, callee: call.site.callee, domain: call.gate.domain, needed: call.gate.needed, reason: call.gate.reason });
+  }
+  return { root: analysis.root, libraries: [...chosen].sort(), files, manual, decisions };
 }
 
 /** Raw string literals already passed through a gate into another library. */
