@@ -3,6 +3,7 @@ import type { GateSite } from '../analyze/model.js';
 import { resolveLibraryName } from '../analyze/library-names.js';
 import { gateMechanism, type Deployment } from './deployment.js';
 import type { FileEdits } from './edits.js';
+import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
 
@@ -25,12 +26,11 @@ function definingLibraries(index: TreeIndex, name: string): string[] {
  * rewritten is an error (a domain no library or configuration entry stands for, too many
  * arguments, a struct by value); FlexOS's inconsistencies are warnings with the fix.
  */
-export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment): void {
+export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, forms: TargetForms = USERSPACE_FORMS): void {
   let named = resolveLibraryName(index, site.library);
-  if (!named) {
-    // FlexOS's lib-flexos-example gates into 'appisolatedexample', an old name of the app: when
-    // exactly one library defines the callee, run it there (kraft sent unknown names to the
-    // default compartment) and say so
+  if (!named && forms.unknownGateLibrary === 'callee-owner') {
+    // the Unikraft target, like kraft (which sent unknown names to the default compartment):
+    // when exactly one library defines the callee, run it there and say so
     const owners = definingLibraries(index, site.callee);
     const owner = owners.length === 1 ? index.library(owners[0]!) : null;
     if (owner) {

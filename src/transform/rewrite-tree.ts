@@ -31,7 +31,7 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
     const parsed = analysis.parsed.get(facts.path);
     if (!parsed) continue;
     const edits = new FileEdits(facts, parsed.text);
-    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment);
+    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment, forms);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc, forms);
     for (const note of facts.callbacks) {

@@ -24,6 +24,11 @@ export interface TargetForms {
    * calls the `_<name>` bodies kraft always generated (uksignal's uk_signal.h).
    */
   alwaysWrapCallbacks: boolean;
+  /**
+   * A gate naming no library of the tree or configuration: an error, or (kraft's behaviour,
+   * which FlexOS's trees rely on) run it in the callee's only owner, with a warning.
+   */
+  unknownGateLibrary: 'error' | 'callee-owner';
 }
 
 const USERSPACE_ALLOCATORS: Record<AllocKind, string> = {
@@ -43,6 +48,7 @@ export const USERSPACE_FORMS: TargetForms = {
   localsHeader: null,
   callbackImpl: (name) => `${name}__flexos_impl`,
   alwaysWrapCallbacks: false,
+  unknownGateLibrary: 'error',
 };
 
 /** FlexOS's flexos-core: `flexos_shared_alloc` is the shared heap's struct uk_alloc. */
@@ -53,4 +59,6 @@ export const UNIKRAFT_FORMS: TargetForms = {
   localsHeader: 'flexos/rewrite-locals.h',
   callbackImpl: (name) => `_${name}`,
   alwaysWrapCallbacks: true,
+  // lib-flexos-example gates into 'appisolatedexample', an old name of the app
+  unknownGateLibrary: 'callee-owner',
 };

@@ -264,6 +264,16 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     expect(cli.stderr).toMatch(/lib\/vfscore\/main\.c:\d+:6: error: cannot move whitelisted local 'tmp' to the shared heap: it is declared in an #else\/#elif branch/);
   });
 
+  test("a gate naming no library runs in the callee's only owner, as kraft's catch-all rule did, with a warning", () => {
+    const dir = fixtureCopy();
+    const main = join(dir, 'apps/demo/main.c');
+    writeFileSync(main, readFileSync(main, 'latin1').replace('flexos_gate(libvfscore, vfs_log, shared_msg);', 'flexos_gate(appoldname, vfs_log, shared_msg);'));
+    const r = rewriteForUnikraft(join(dir, 'unikraft'), config('pku3-heap', dir));
+    expect(r.errors).toEqual([]);
+    expect(file(r, 'apps/demo/main.c')).toContain('flexos_intelpku_gate(0, 2, vfs_log, shared_msg);');
+    expect(r.warnings.find((w) => w.code === 'gate-unknown-library')?.message).toMatch(/'vfs_log' is defined in libvfscore only, so the gate runs it there/);
+  });
+
   test('marker text inside a string literal is not a marker; an unknown marker is reported at its line', () => {
     const dir = fixtureCopy();
     const vfs = join(dir, 'unikraft/lib/vfscore/main.c');
