@@ -3,6 +3,7 @@ import type { GateSite } from '../analyze/model.js';
 import { resolveLibraryName } from '../analyze/library-names.js';
 import { gateMechanism, type Deployment } from './deployment.js';
 import type { FileEdits } from './edits.js';
+import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
 
@@ -25,7 +26,7 @@ function definingLibraries(index: TreeIndex, name: string): string[] {
  * rewritten is an error (a domain no library or configuration entry stands for, too many
  * arguments, a struct by value); FlexOS's inconsistencies are warnings with the fix.
  */
-export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment): void {
+export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, forms: TargetForms = USERSPACE_FORMS): void {
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   const form = site.kind === 'gate' ? 'flexos_gate(library, function, arguments…)' : 'flexos_gate_r(library, return variable, function, arguments…)';
   const leading = site.kind === 'gate' ? 2 : 3;
@@ -34,7 +35,17 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
     edits.report('gate-arguments', 'error', site.span, `${keyword} has ${given} argument${given === 1 ? '' : 's'}, it needs at least ${leading}: write ${form}`);
     return;
   }
-  const named = resolveLibraryName(index, site.library);
+  let named = resolveLibraryName(index, site.library);
+  if (!named && forms.unknownGateLibrary === 'callee-owner') {
+    // the Unikraft target, like kraft (which sent unknown names to the default compartment):
+    // when exactly one library defines the callee, run it there and say so
+    const owners = definingLibraries(index, site.callee);
+    const owner = owners.length === 1 ? index.library(owners[0]!) : null;
+    if (owner) {
+      edits.report('gate-unknown-library', 'warning', site.librarySpan, `gate names '${site.library}', which is no library of the tree or the configuration; '${site.callee}' is defined in ${owner.name} only, so the gate runs it there — write '${owner.name}'`);
+      named = { library: owner, match: 'exact' };
+    }
+  }
   if (!named) {
     // kraft sends a gate naming no known library to the default compartment (its catch-all rule);
     // FlexOS's own example relies on it (`appisolatedexample`), so flexos does the same, and says so
@@ -98,4 +109,30 @@ function writeGate(edits: FileEdits, site: GateSite, d: Deployment, to: number):
   const mech = gateMechanism(d, from, to);
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
+  terminateStatement(edits, site);
+}
+
+/**
+ * FlexOS's tree writes some gates as statements without their `;` (uklock's mutex.h:
+ * `flexos_gate_r(libuksched, current, uk_thread_current)` then `for (;;)`); Coccinelle
+ * re-printed them with one. Every gate macro expands to a statement that needs it, so add it.
+ */
+function terminateStatement(edits: FileEdits, site: GateSite): void {
+  const t = edits.text;
+  let i = site.span.end;
+  for (;;) {
+    while (i < t.length && /\s/.test(t[i]!)) i++;
+    if (t.startsWith('/*', i)) {
+      const close = t.indexOf('*/', i + 2);
+      if (close === -1) return;
+      i = close + 2;
+    } else if (t.startsWith('//', i)) {
+      const nl = t.indexOf('\n', i);
+      if (nl === -1) return;
+      i = nl + 1;
+    } else break;
+  }
+  if (i >= t.length || /[;,)\]:?]/.test(t[i]!)) return;
+  edits.code.appendLeft(site.span.end, ';');
+  edits.report('gate-missing-semicolon', 'warning', site.span, `this gate is a statement without its ';'; the rewrite adds it — add it to the source`);
 }
