@@ -64,7 +64,7 @@ export async function sideBySide(worker, { runs }) {
     const ours = measured([process.execPath, join(ROOT, 'bin', 'flexos.js'), 'port', root, '--lib', PORT_LIBRARY, '--json'], { timeoutS: SPATCH_TIMEOUT_S });
     const oursSites = ours.status === 0 || ours.status === 1 ? gateSitesOfPort(JSON.parse(ours.stdout)) : new Set();
     const theirs = measured(['spatch', '--sp-file', rulesFile, '--dir', join(root, PORT_LIBRARY), '-I', join(root, 'include'), '--very-quiet'], { timeoutS: SPATCH_TIMEOUT_S });
-    const theirSites = gateSitesOfDiff(theirs.stdout, root + '/');
+    const theirSites = gateSitesOfDiff(theirs.stdout, `${PORT_LIBRARY}/`);
     const cmp = compareSites(oursSites, theirSites);
     const rules = (portRules(analysis, PORT_LIBRARY).match(/^@@$/gm) ?? []).length / 2;
     const theirMs = theirs.timedOut ? `> ${SPATCH_TIMEOUT_S} s` : theirs.ms;
