@@ -3,7 +3,6 @@ import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
 import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
-import { lineStarts } from './line-index.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
@@ -87,51 +86,13 @@ function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
   if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);
-  const tree = reparse(first, view, outermost);
+  const tree = parseView(view);
   const errors = errorSpans(tree.rootNode);
-  // kept first parse: its tree was edited for the retry, and an edited tree does not read the
-  // same as a fresh one; parsing the first view again from it (incrementally) restores it
-  if (errorBytes(errors) >= errorBytes(broken)) return { ...first, tree: parser().parse(first.view, first.tree, { bufferSize: Math.max(32 * 1024, first.view.length * 2 + 16) }) };
+  if (errorBytes(errors) >= errorBytes(broken)) return first;
   const skipped: MacroSite[] = outermost.flatMap((g) =>
     g.laterBranches.map((b) => ({ kind: 'skipped-branch' as const, name: '#else', start: b.start, end: b.end, argsText: '' })),
   );
   return { ...first, view, tree, errors, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) };
-}
-
-/** Blanked ranges closer than this are told to tree-sitter as one edit (fewer, cheaper edits). */
-const EDIT_GAP = 2048;
-
-/**
- * The view with some groups read as their first branch, parsed incrementally: the first tree is
- * told which ranges were blanked (same length, so no offset moves) and tree-sitter reuses every
- * subtree outside them — on the SQLite amalgamation about a fifth of a full parse. The first
- * tree is edited in place: a caller keeping the first parse parses the first view again from it.
- */
-function reparse(first: ParsedSource, view: string, groups: readonly ConditionalGroup[]): Tree {
-  const ranges = groups.flatMap((g) => [...g.directives, ...g.laterBranches]).sort((a, b) => a.start - b.start);
-  const edits: { start: number; end: number }[] = [];
-  for (const r of ranges) {
-    const last = edits[edits.length - 1];
-    if (last && r.start - last.end < EDIT_GAP) last.end = Math.max(last.end, r.end);
-    else edits.push({ start: r.start, end: r.end });
-  }
-  const lines = lineStarts(first.view);
-  const point = (offset: number): Parser.Point => {
-    let lo = 0;
-    let hi = lines.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lines[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { row: lo, column: offset - lines[lo]! };
-  };
-  for (const e of edits) {
-    const start = point(e.start);
-    const end = point(e.end);
-    first.tree.edit({ startIndex: e.start, oldEndIndex: e.end, newEndIndex: e.end, startPosition: start, oldEndPosition: end, newEndPosition: end });
-  }
-  return parser().parse(view, first.tree, { bufferSize: Math.max(32 * 1024, view.length * 2 + 16) });
 }
 
 /** A MISSING token is empty; it still counts as one broken byte. */
