@@ -7,14 +7,16 @@ import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { analyzeFilesInParallel, workersAvailable } from './parallel.js';
+import { unseenCode } from './unseen-annotations.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
-import { defaultReachPolicy, isTypedefCast, ReachAnalysis, type ReachPolicy } from './reach.js';
+import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
 import { resolveLibraryName } from './library-names.js';
 import type { ProjectSettings } from '../config/project.js';
 import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
-import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
-import { addressArguments, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
+import type { FileFacts, Library, ResolvedCall, ResolvedGate, ResolvedGlobalUse } from './model.js';
+import type { AddressArgument, ResolvedFunctionRef } from './resolve.js';
+import { inlineGlobalUses, resolveFile, type FileResolution } from './resolve-file.js';
 
 export interface AnalyzeOptions {
   macros: MacroTable;
@@ -44,6 +46,8 @@ export interface TreeAnalysis {
   gates: ResolvedGate[];
   functionRefs: ResolvedFunctionRef[];
   addressArguments: AddressArgument[];
+  /** Globals of one library used by name from code running in another (direct or through a header inline). */
+  globalUses: ResolvedGlobalUse[];
   diagnostics: Diagnostic[];
   parsed: Map<string, ParsedSource>;
   totalLines: number;
@@ -62,6 +66,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const listing = listTree(root);
   const libraries = [...listing.libraries];
   const listed = [...listing.files];
+  const problems = [...listing.problems];
   const configured = options.selection?.configuredLibraries ?? [];
   const externalDirs = [...configured.flatMap((c) => (c.path ? [{ dir: c.path, key: c.key }] : [])), ...(options.extraLibraryDirs ?? []).map((dir) => ({ dir, key: undefined }))];
   for (const { dir, key } of externalDirs) {
@@ -69,6 +74,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
     if (key !== undefined) lib.configKey = key;
     if (!libraries.some((l) => l.name === lib.name)) libraries.push(lib);
     const sub = listTree(dir);
+    problems.push(...sub.problems.map((p) => ({ ...p, path: toPosix(relative(root, join(dir, p.path))) })));
     for (const f of sub.files) {
       const rel = toPosix(relative(root, join(dir, f)));
       if (!listed.includes(rel)) listed.push(rel);
@@ -76,14 +82,15 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   }
   const build = selectBuild(libraries, listed, options.selection ?? {});
   const files = build.files;
-  const diagnostics: Diagnostic[] = listing.hostTools.map((h) => ({
+  const diagnostics: Diagnostic[] = problems.map((p): Diagnostic => ({ code: p.code, severity: p.severity, file: p.path, line: 1, column: 1, message: p.message }));
+  diagnostics.push(...listing.hostTools.map((h) => ({
     code: 'host-tools',
     severity: 'note' as const,
     file: h.dir,
     line: 1,
     column: 1,
     message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
-  }));
+  })));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;
@@ -102,6 +109,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       const lib = owningLibrary(build.libraries, path);
       const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
       facts.push(result.facts);
+      diagnostics.push(...unseenCode(result.parsed, result.facts));
       totalLines += result.facts.lineCount;
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {
@@ -138,84 +146,47 @@ function readLibraryDir(root: string, dir: string): Library {
 
 /** Cross-file step: everything that needs the whole index. Re-run after replacing a file's facts. */
 export function resolveTree(root: string, index: TreeIndex, build: BuildSelection = emptySelection(index), project?: ProjectSettings): TreeAnalysis {
-  const calls: ResolvedCall[] = [];
-  const gates: ResolvedGate[] = [];
-  const functionRefs: ResolvedFunctionRef[] = [];
-  const addressArgs: AddressArgument[] = [];
-  const diagnostics: Diagnostic[] = [];
-  let totalLines = 0;
-  for (const file of index.files) {
-    totalLines += file.lineCount;
-    for (const site of file.calls) {
-      if (isTypedefCast(index, site)) continue;
-      const r = resolveCall(index, file, site);
-      calls.push(r);
-      const cross = r.class === 'cross-exported' || r.class === 'cross-unexported';
-      addressArgs.push(...addressArguments(index, file, site.args, { callSpan: site.span, callee: site.callee, calleeLibrary: r.calleeLibrary, crossLibrary: cross }));
-    }
-    for (const site of file.gates) {
-      const g = resolveGate(index, file, site);
-      gates.push(g);
-      addressArgs.push(...addressArguments(index, file, site.args, { callSpan: site.span, callee: site.callee, calleeLibrary: g.calleeLibrary, crossLibrary: true }));
-    }
-    for (const ref of file.functionRefs) {
-      const r = resolveFunctionRef(index, file, ref);
-      if (r) functionRefs.push(r);
-    }
-    for (const region of file.parseErrors) {
-      diagnostics.push({
-        code: 'unparsed-region',
-        severity: 'warning',
-        file: file.path,
-        line: region.start.line,
-        column: region.start.column,
-        start: region.span.start,
-        end: region.span.end,
-        message: `${region.kind === 'missing' ? 'tree-sitter had to assume a missing token' : 'tree-sitter could not parse this region'}${region.inFunction ? ` in ${region.inFunction}()` : ''}; calls and annotations inside it are not seen — add the offending macro to a --macros table or simplify the code`,
-      });
-    }
+  return combineResolutions(root, index, index.files.map((f) => resolveFile(index, f)), { build, ...(project ? { project } : {}) });
+}
+
+export interface CombineOptions {
+  build?: BuildSelection;
+  project?: ProjectSettings;
+  /** The gate decisions' graph, when the caller keeps one (an editor rebuilds it on save only). */
+  reach?: ReachAnalysis;
+  /** Decide only the calls of these files; the others keep the decisions they carry (an editor's unchanged files). */
+  decideFiles?: ReadonlySet<string>;
+}
+
+/** A tree's analysis from per-file resolutions (in index.files order) plus the tree-wide findings. */
+export function combineResolutions(root: string, index: TreeIndex, perFile: readonly FileResolution[], options: CombineOptions = {}): TreeAnalysis {
+  const build = options.build ?? emptySelection(index);
+  const a: TreeAnalysis = { root, libraries: [...index.libraries], build, index, calls: [], gates: [], functionRefs: [], addressArguments: [], globalUses: [], diagnostics: [], parsed: new Map(), totalLines: 0 };
+  for (const f of index.files) a.totalLines += f.lineCount;
+  for (const r of perFile) {
+    a.calls.push(...r.calls);
+    a.gates.push(...r.gates);
+    a.functionRefs.push(...r.functionRefs);
+    a.addressArguments.push(...r.addressArguments);
+    a.globalUses.push(...r.globalUses);
+    a.diagnostics.push(...r.diagnostics);
   }
-  for (const file of index.files) {
-    for (const b of file.skippedBranches) {
-      diagnostics.push({
-        code: b.hasAnnotation ? 'annotation-in-skipped-branch' : 'skipped-branch',
-        severity: b.hasAnnotation ? 'error' : 'note',
-        file: file.path,
-        line: b.start.line,
-        column: b.start.column,
-        start: b.span.start,
-        end: b.span.end,
-        message: b.hasAnnotation
-          ? 'this #elif/#else branch holds flexos annotations, but its #if group only parses one branch at a time and flexos read the first; restructure the group so each branch is complete C (or move the annotated code out of it)'
-          : 'this #elif/#else branch was not analyzed: its #if group splits a construct, so flexos read the first branch only (as with the condition true)',
-      });
-    }
-  }
-  for (const file of index.files) {
-    // `#ifdef __cplusplus` guards are C++-only by definition: read as a C compiler reads them, no note
-    for (const d of file.deadCode) {
-      if (d.reason === '__cplusplus') continue;
-      const endLine = positionOf(file, Math.max(d.span.start, d.span.end - 1)).line;
-      diagnostics.push({
-        code: 'dead-code',
-        severity: 'note',
-        file: file.path,
-        line: d.start.line,
-        column: 1,
-        start: d.span.start,
-        end: d.span.end,
-        message: `lines ${Math.min(d.start.line + 1, endLine)}-${endLine} are dead code (${d.reason === '#if 1' ? '#else of #if 1' : '#if 0'}): not parsed and not analyzed, as no compiler sees them`,
-      });
-    }
-  }
-  const reach = new ReachAnalysis(index, reachPolicy(index, project, diagnostics));
-  for (const call of calls) {
+  const reach = options.reach ?? reachAnalysis(index, options.project, a.diagnostics);
+  for (const call of a.calls) {
+    if (options.decideFiles && !options.decideFiles.has(call.file)) continue;
     const decision = reach.decide(call);
     if (decision) call.gate = decision;
+    else delete call.gate;
   }
-  diagnostics.push(...duplicateExports(index));
-  diagnostics.sort(compareDiagnostics);
-  return { root, libraries: [...index.libraries], build, index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+  a.globalUses.push(...inlineGlobalUses(index, a.calls));
+  a.diagnostics.push(...duplicateExports(index));
+  a.diagnostics.sort(compareDiagnostics);
+  return a;
+}
+
+/** Which calls need a gate, over the whole index (see reach.ts); project-file errors go to `diagnostics`. */
+export function reachAnalysis(index: TreeIndex, project: ProjectSettings | undefined, diagnostics: Diagnostic[]): ReachAnalysis {
+  return new ReachAnalysis(index, reachPolicy(index, project, diagnostics));
 }
 
 /** The project file's declarations over the defaults; names it cannot resolve are reported at their key. */
@@ -269,5 +240,3 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
   }
   return out;
 }
-
-

@@ -7,6 +7,7 @@ import { LineIndex } from '../parse/line-index.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
+import { nameUses } from './name-uses.js';
 import { declaratorShape, declaratorsOf, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
@@ -27,6 +28,7 @@ import type {
   SharedAllocSite,
   SharedLiteralSite,
   Span,
+  Suppression,
   VariableDecl,
 } from './model.js';
 
@@ -65,8 +67,14 @@ interface FunctionFrame {
   locals: VariableDecl[];
 }
 
-/** Everything one file says on its own. Pure: reads only the parsed source. */
-export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileFacts {
+/**
+ * Everything one file says on its own. Pure: reads only the parsed source. With `within` (a node
+ * of the tree, e.g. one function an editor changed), only what lies inside that node is read;
+ * the whole-file fields (lines, hash, suppressions, skipped branches) are still the file's, and
+ * `names` (the file's previous facts) says which names the rest of the file binds.
+ */
+export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?: { within: SyntaxNode; names: FileFacts }): FileFacts {
+  const within = part?.within;
   const { view, text } = parsed;
   const lines = LineIndex.of(text);
   const facts: FileFacts = {
@@ -97,15 +105,18 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
       .filter((m) => m.kind === 'dead-branch')
       .map((m) => ({ span: { start: m.start, end: m.end }, start: lines.position(m.start), reason: m.name })),
     strayAttributes: [],
+    nameUses: [],
+    suppressions: suppressions(text, lines),
   };
+  const inRange = within ? (s: { start: number; end: number }) => s.start >= within.startIndex && s.end <= within.endIndex : () => true;
   const macroArgSpans = parsed.macroSites
-    .filter((s) => s.kind === 'iterator' || s.kind === 'definer')
+    .filter((s) => (s.kind === 'iterator' || s.kind === 'definer') && inRange(s))
     .map((s) => macroArgsSpan(s, text));
-  const definers = parsed.macroSites.filter((s) => s.kind === 'definer');
+  const definers = parsed.macroSites.filter((s) => s.kind === 'definer' && inRange(s));
   const seenValues = new Set<number>();
   let frame: FunctionFrame | null = null;
 
-  for (const { name: capture, node } of query().captures(parsed.tree.rootNode)) {
+  for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
     const start = node.startIndex;
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (capture) {
@@ -154,9 +165,35 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
   }
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
   for (const fn of facts.functions) bodyNames(fn, facts.locals, text);
-  facts.parseErrors = parseErrors(parsed.errors, lines, facts.functions);
-  attachAttributes(attributeUses(parsed.macroSites), facts, view);
+  facts.parseErrors = parseErrors(within ? parsed.errors.filter(inRange) : parsed.errors, lines, facts.functions);
+  attachAttributes(attributeUses(within ? parsed.macroSites.filter(inRange) : parsed.macroSites), facts, view);
+  facts.nameUses = nameUses(view, facts, part?.names);
   return facts;
+}
+
+const SUPPRESSION = /(?:\/\/|\/\*)[ \t]*flexos-ignore(-next-line|-file)?\b([^\n]*)/g;
+
+/** `// flexos-ignore[-next-line|-file] [code…]` comments (see Suppression). */
+function suppressions(text: string, lines: LineIndex): Suppression[] {
+  if (!text.includes('flexos-ignore')) return [];
+  const out: Suppression[] = [];
+  for (const m of text.matchAll(SUPPRESSION)) {
+    const scope = m[1] === '-next-line' ? 'next-line' : m[1] === '-file' ? 'file' : 'line';
+    const rest = m[2]!.replace(/\*\/.*$/, '');
+    const codes = rest.split(/[\s,]+/).filter((c) => /^[a-z][a-z0-9-]*$/.test(c));
+    out.push({ scope, line: lines.position(m.index!).line, codes: codes.length > 0 ? codes : null });
+  }
+  return out;
+}
+
+/** `&v`, `&v[i]`, `&v.f` or an array `v` (cast or not): the variable a pointer initialiser points at. */
+function pointedVariable(init: SyntaxNode): { name: string; address: boolean } | null {
+  const base = stripCasts(init);
+  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
+    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+    return target && !target.throughPointer ? { name: target.name, address: true } : null;
+  }
+  return base.type === 'identifier' ? { name: base.text, address: false } : null;
 }
 
 const C_KEYWORDS = new Set(['if', 'else', 'while', 'do', 'for', 'switch', 'case', 'default', 'return', 'break', 'continue', 'goto', 'sizeof', 'typeof', '__typeof__', '_Alignof', 'struct', 'union', 'enum', 'const', 'volatile', 'static', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'void']);
@@ -352,7 +389,11 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       attributes: [],
       siblingCount: declarators.length,
     };
-    if (init) v.initializerSpan = span(init);
+    if (init) {
+      v.initializerSpan = span(init);
+      const pointsTo = shape.isPointer ? pointedVariable(init) : null;
+      if (pointsTo !== null) v.pointsTo = pointsTo;
+    }
     if (functionName !== null) {
       const parent = node.parent;
       v.functionName = functionName;
@@ -674,6 +715,7 @@ interface AttachTarget {
   end: number;
   variables?: VariableDecl[];
   fn?: FunctionDef;
+  proto?: FunctionDecl;
 }
 
 /** Gives each annotation attribute to the declaration it marks (see CONTRACTS §1). */
@@ -688,12 +730,20 @@ function attachAttributes(uses: AttributeUse[], facts: FileFacts, view: string):
   }
   for (const [start, vars] of byDeclaration) targets.push({ start, end: vars[0]!.span.end, variables: vars });
   for (const fn of facts.functions) targets.push({ start: fn.span.start, end: fn.body.start, fn });
+  // a prototype carries callback attributes too, before or after its declarator
+  for (const proto of facts.prototypes) targets.push({ start: proto.span.start, end: proto.span.end, proto });
   targets.sort((a, b) => a.start - b.start);
   for (const use of uses) {
     if (!isAnnotation(use)) continue;
     const target = findTarget(targets, use, view);
     if (!target) {
       facts.strayAttributes.push(use);
+      continue;
+    }
+    if (target.proto) {
+      const lib = callbackLibrary(use);
+      if (lib) facts.callbacks.push({ function: target.proto.name, library: lib, attribute: use, onPrototype: true } satisfies CallbackAnnotation);
+      else facts.strayAttributes.push(use);
       continue;
     }
     if (target.fn) {

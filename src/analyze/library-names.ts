@@ -30,5 +30,8 @@ export function resolveLibraryName(index: TreeIndex, written: string): NamedLibr
   const dirName = written.startsWith('lib') ? written.slice(3) : written;
   const byDir = index.libraries.find((l) => !l.absent && l.dir.split('/').pop() === dirName);
   if (byDir) return { library: byDir, match: 'spelling' };
+  // `liblock` for libuklock: FlexOS also drops the `uk` (SPEC §2); only when one library fits
+  const withoutUk = index.libraries.filter((l) => !l.absent && l.shortName.startsWith('uk') && l.shortName.slice(2).replace(/-/g, '') === short);
+  if (withoutUk.length === 1) return { library: withoutUk[0]!, match: 'spelling' };
   return null;
 }

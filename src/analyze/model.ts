@@ -110,6 +110,8 @@ export interface VariableDecl {
   functionName?: string;
   /** Number of declarators in the declaration (rewrites must split multi-declarator lines). */
   siblingCount: number;
+  /** A pointer initialised with `&v` (address) or a bare name `v` (an array, or another pointer). */
+  pointsTo?: { name: string; address: boolean };
 }
 
 /** An `__attribute__((...))`, `__section(...)` or similar marker found in the text. */
@@ -286,6 +288,29 @@ export interface FileFacts {
   deadCode: DeadCode[];
   /** Annotation attributes that could not be attached to any declaration. */
   strayAttributes: AttributeUse[];
+  /** Identifiers used but not bound by the file (candidates for other libraries' globals; name-uses.ts). */
+  nameUses: NameUse[];
+  /** `flexos-ignore` comments (check suppressions). */
+  suppressions: Suppression[];
+}
+
+/** An identifier in a value position that the file itself does not bind. */
+export interface NameUse {
+  name: string;
+  span: Span;
+  inFunction: string | null;
+  access: 'read' | 'write' | 'address';
+}
+
+/**
+ * A comment that silences `flexos check`: `flexos-ignore` (its own line), `flexos-ignore-next-line`,
+ * `flexos-ignore-file`, each optionally followed by the codes it silences (all when none).
+ */
+export interface Suppression {
+  scope: 'line' | 'next-line' | 'file';
+  /** 1-based line of the comment. */
+  line: number;
+  codes: string[] | null;
 }
 
 export interface CallbackAnnotation {
@@ -293,6 +318,8 @@ export interface CallbackAnnotation {
   /** The library named by the attribute (`libkvs` for `libkvs_callback`). */
   library: string;
   attribute: AttributeUse;
+  /** The attribute is on a prototype of the function, not on its definition. */
+  onPrototype?: boolean;
 }
 
 export type CallClass =
@@ -332,4 +359,19 @@ export interface ResolvedGate {
   calleeLibrary: string | null;
   calleeExported: boolean;
   calleeReturnsVoid: boolean | null;
+}
+
+/** A global variable of one library used by name from code that runs in another. */
+export interface ResolvedGlobalUse {
+  /** File holding the use. */
+  file: string;
+  use: NameUse;
+  /** Library whose code runs the use (the caller of `via`, when set). */
+  userLibrary: string;
+  /** The definition used, and its library. */
+  ownerFile: string;
+  ownerLibrary: string;
+  variable: VariableDecl;
+  /** The use is in a static inline of the owner's headers that `userLibrary` calls. */
+  via?: { function: string; callFile: string; callSpan: Span; callNeedsGate: boolean };
 }

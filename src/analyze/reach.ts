@@ -17,6 +17,7 @@
 import type { TreeIndex } from './index.js';
 import type { CallSite, FileFacts, GateDecision, ResolvedCall } from './model.js';
 import { fileTables, resolveFunctionName } from './resolve.js';
+import { isTypedefCast } from './resolve-file.js';
 
 /** What the project declares about calls whose sources or domains the code does not decide. */
 export interface ReachPolicy {
@@ -145,7 +146,8 @@ export class ReachAnalysis {
 
   /** An edge from a node to what one call of its body runs, or the reason the call itself is impure. */
   private edgeOrReason(file: FileFacts, site: CallSite): { keys: string[] } | { reason: string } | null {
-    if (site.indirect) return { reason: 'calls through a function pointer' };
+    // `(T)(x)` with T a typedef of the tree reads as a call but is a cast
+    if (site.indirect) return isTypedefCast(this.index, site) ? null : { reason: 'calls through a function pointer' };
     const name = site.callee;
     if (this.policy.alwaysGate.has(name)) return { reason: `calls ${name}, which the project file lists under gate` };
     if (this.policy.neverGate.has(name)) return null;
@@ -245,9 +247,3 @@ export function defaultReachPolicy(index: TreeIndex): ReachPolicy {
   return { callerDomain: new Set(libc ? [libc] : []), absentSources: 'caller-domain', alwaysGate: new Set(), neverGate: new Set() };
 }
 
-/** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
-export function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
-  if (!site.indirect) return false;
-  const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
-  return m !== null && index.isTypedef(m[1]!);
-}
