@@ -33,7 +33,7 @@ export function rewriteForDeployment(tree: string, configFile: string, options: 
     analysis,
     deployment,
     rewrite,
-    generated: generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime()),
+    generated: generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime(), rewrite.entries),
     errors: all.filter((d) => d.severity === 'error'),
     warnings: rewrite.diagnostics.filter((d) => d.severity !== 'error'),
   };

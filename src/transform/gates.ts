@@ -2,6 +2,7 @@ import type { TreeIndex } from '../analyze/index.js';
 import type { GateSite, Library } from '../analyze/model.js';
 import { gateMechanism, type Deployment } from './deployment.js';
 import type { FileEdits } from './edits.js';
+import { pointerMask, type EntryTable } from './entries.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
 
@@ -21,7 +22,7 @@ function isStructByValue(type: string): boolean {
 }
 
 /** flexos_gate[_r](libX, …) → flexos_<m>_gate[_r](from, to, …), after the checks of SPEC §7 that make a gate unbuildable. */
-export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment): void {
+export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, entries: EntryTable): void {
   const { library, sloppy } = namedLibrary(index, site.library);
   if (!library) {
     edits.report('gate-unknown-library', 'error', site.librarySpan, `gate names '${site.library}', which is not a library of the tree; known: ${index.libraries.map((l) => l.name).join(', ')}`);
@@ -54,6 +55,14 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
   const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
   const to = d.compartmentOf.get(library.name)!;
   const mech = gateMechanism(d, from, to);
+  if (mech !== 'nop') {
+    const params = def.def.params.filter((p) => p.type.trim() !== 'void');
+    const conflict = entries.add({ name: site.callee, compartment: to, arity: params.length, pointerArgs: pointerMask(params), viaAlias: false }, from);
+    if (conflict) {
+      edits.report('gate-entry-conflict', 'error', site.calleeSpan, conflict);
+      return;
+    }
+  }
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);

@@ -5,6 +5,7 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { rewriteCallback } from './callbacks.js';
 import type { Deployment } from './deployment.js';
 import { FileEdits } from './edits.js';
+import { EntryTable } from './entries.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
@@ -19,23 +20,26 @@ export interface RewrittenFile {
 export interface TreeRewrite {
   files: RewrittenFile[];
   diagnostics: Diagnostic[];
+  /** What other compartments may enter, per compartment (flexos/entries.h, entries.c). */
+  entries: EntryTable;
 }
 
 /** Every annotated file of the tree, rewritten for one deployment. Pure: no I/O. */
 export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): TreeRewrite {
   const files: RewrittenFile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const entries = new EntryTable();
   const isolated = deployment.compartments.length > 1 && deployment.compartments.some((c) => c.mechanism.strength > 0);
   for (const facts of analysis.index.files) {
     const parsed = analysis.parsed.get(facts.path);
     if (!parsed) continue;
     const edits = new FileEdits(facts, parsed.text);
-    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment);
+    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment, entries);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
     for (const note of facts.callbacks) {
       const fn = facts.functions.find((f) => f.name === note.function && f.attributes.includes(note.attribute));
-      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
+      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, entries);
     }
     for (const fn of facts.functions) {
       const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
@@ -47,7 +51,7 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
   }
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
   diagnostics.sort(compareDiagnostics);
-  return { files, diagnostics };
+  return { files, diagnostics, entries };
 }
 
 /** A plain call into another compartment runs with the caller's rights: it would fault. */

@@ -15,6 +15,8 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { entriesHeader, entriesSource } from '../../src/emit/entry-files.js';
+import { EntryTable } from '../../src/transform/entries.js';
 
 const run = promisify(execFile);
 
@@ -148,6 +150,49 @@ async function gcc(args: string[], cwd: string): Promise<void> {
   }
 }
 
+/** Splits a C argument list at its top-level commas (fixture gate calls only). */
+function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    if (ch === ')' || ch === ']' || ch === '}') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/**
+ * The entry table the rewriter would generate for an already rewritten fixture: every
+ * isolating gate `flexos_<m>_gate[_r](from, to, [ret,] f, a…)` makes f an entry of `to` with
+ * the call's argument count (pointer arguments are not known here: mask 0); a fixture marks a
+ * static callee with FLEXOS_ENTRY_ALIAS(f) as the rewriter does.
+ */
+export function collectEntries(text: string, entries: EntryTable, where: string): void {
+  const gate = /\bflexos_(\w+?)_gate(_r)?\(/g;
+  for (let m; (m = gate.exec(text)); ) {
+    if (m[1] === 'nop') continue;
+    let depth = 1;
+    let i = gate.lastIndex;
+    for (; i < text.length && depth > 0; i++) {
+      if (text[i] === '(') depth++;
+      if (text[i] === ')') depth--;
+    }
+    const args = splitArgs(text.slice(gate.lastIndex, i - 1));
+    const [from, to] = [Number(args[0]), Number(args[1])];
+    const rest = args.slice(m[2] ? 3 : 2);
+    const name = rest[0]!;
+    const viaAlias = new RegExp(`FLEXOS_ENTRY_ALIAS\\(${name}\\)`).test(text);
+    const conflict = entries.add({ name, compartment: to, arity: rest.length - 1, pointerArgs: 0, viaAlias }, from);
+    if (conflict) throw new Error(`${where}: ${conflict}`);
+  }
+}
+
 /** Builds the deployment and returns the path of the linked program. */
 export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
   const mechs = loadMechanisms();
@@ -187,6 +232,7 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
       `#define FLEXOS_SHARING_${sharingMacro} 1`,
       '#include <flexos/runtime.h>',
       ...[...new Set(isolated)].flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
+      '#include <flexos/entries.h>',
       '#endif',
       '',
     ].join('\n'),
@@ -221,6 +267,7 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
     return (ma.strength >= mb.strength ? ma : mb).gate;
   };
   const objects: { src: string; obj: string }[] = [];
+  const entries = new EntryTable();
   for (const rel of listFiles(fixture)) {
     const text = readFileSync(join(fixture, rel), 'utf8')
       .replace(/@id:(\w+)@/g, (_m, lib: string) => {
@@ -229,12 +276,15 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
         return String(c);
       })
       .replace(/@g:(\w+):(\w+)@/g, (_m, a: string, b: string) => gateInfix(a, b));
+    collectEntries(text, entries, `${spec.tag}: ${rel}`);
     const dest = join(out, 'src', rel);
     mkdirSync(dirname(dest), { recursive: true });
     writeFileSync(dest, text);
     if (rel.endsWith('.c')) objects.push({ src: dest, obj: join(out, 'build', rel.replace(/\.c$/, '.o')) });
   }
-  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c')])
+  writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, spec.compartments.length));
+  writeFileSync(join(out, 'entries.c'), entriesSource(entries, spec.compartments.length));
+  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c'), join(out, 'entries.c')])
     objects.push({ src: s, obj: join(out, 'build', 'flexos', basename(s).replace(/\.c$/, '.o')) });
 
   const cflags = ['-O2', '-Wall', '-Werror', '-I', join(out, 'include'), ...used.flatMap((m) => m.cflags), ...(spec.extraCflags ?? [])];
@@ -288,9 +338,13 @@ export async function compileSnippet(
       `#define FLEXOS_SHARING_${sharingMacro} 1`,
       '#include <flexos/runtime.h>',
       ...[...mechs.values()].filter((m) => !m.always).flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
+      '#include <flexos/entries.h>',
       '',
     ].join('\n'),
   );
+  const entries = new EntryTable();
+  collectEntries(code, entries, tag);
+  writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, 3));
   writeFileSync(join(dir, 'snippet.c'), code);
   try {
     const r = await run('gcc', [...flags, '-I', join(dir, 'include'), 'snippet.c'], { cwd: dir });

@@ -34,6 +34,7 @@ static int shm_fd = -1;      /* memfd behind everything shared between processes
 static off_t shm_size;
 
 extern int __real_main(int, char **, char **) __attribute__((weak));
+extern char __executable_start[], _end[]; /* the default linker script defines them */
 
 void flexos_rt_die(const char *fmt, ...)
 {
@@ -136,6 +137,7 @@ static void make_stacks(void)
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		flexos_rt_die("mmap(compartment stacks): %s", strerror(errno));
+	flexos_rt_fence(base, base + per * FLEXOS_NUM_COMPARTMENTS);
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
 		char *lo = base + per * c + FLEXOS_PAGE_SIZE;
 #ifdef FLEXOS_SHARING_SHARED_STACK
@@ -165,6 +167,7 @@ void flexos_rt_init(void)
 	if (sysconf(_SC_PAGESIZE) != (long)FLEXOS_PAGE_SIZE)
 		flexos_rt_die("page size %ld is not supported (4096 expected)", sysconf(_SC_PAGESIZE));
 	check_table();
+	flexos_rt_fence(__executable_start, _end); /* every compartment's sections, the tables */
 	if ((flexos_rt_any_mech(FLEXOS_MECH_INTELPKU) || flexos_rt_any_mech(FLEXOS_MECH_VMEPT)) &&
 	    !__real_main)
 		flexos_rt_die("this deployment isolates compartments: link with -Wl,--wrap=main");
@@ -202,34 +205,82 @@ __attribute__((constructor(101))) static void flexos_rt_constructor(void)
 	flexos_rt_init();
 }
 
-static void protect_range(char *lo, char *hi)
+static void drop_range(char *lo, char *hi)
 {
-	if (hi > lo && mprotect(lo, (size_t)(hi - lo), PROT_NONE) != 0)
-		flexos_rt_die("mprotect(%p, PROT_NONE): %s", (void *)lo, strerror(errno));
+	if (hi > lo && munmap(lo, (size_t)(hi - lo)) != 0)
+		flexos_rt_die("munmap(%p): %s", (void *)lo, strerror(errno));
 }
 
-void flexos_rt_protect_compartment(int c)
+void flexos_rt_drop_compartment(int c)
 {
 	const struct flexos_compartment *k = &flexos_compartments[c];
-	protect_range(k->data_start, k->data_end);
-	protect_range(k->bss_start, k->bss_end);
+	drop_range(k->data_start, k->data_end);
+	drop_range(k->bss_start, k->bss_end);
 #ifndef FLEXOS_SHARING_SHARED_STACK
-	protect_range(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi);
+	drop_range(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi);
 #endif
 }
 
-uint64_t flexos_rt_local_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
+/* Is [p, p+1) inside memory private to compartment c in this process (data, bss, stack)? */
+static int in_private(int c, uint64_t p)
+{
+	const struct flexos_compartment *k = &flexos_compartments[c];
+	char *q = (char *)(uintptr_t)p;
+	return (q >= k->data_start && q < k->data_end) || (q >= k->bss_start && q < k->bss_end) ||
+	       (q >= flexos_comp_rt[c].stack_lo && q < flexos_comp_rt[c].stack_hi);
+}
+
+uint64_t flexos_rt_entry(int from, int to, uint64_t id, uint64_t args[6])
+{
+	const char *caller = from >= 0 && from < FLEXOS_NUM_COMPARTMENTS ? flexos_compartments[from].name : "?";
+	if (to < 0 || to >= FLEXOS_NUM_COMPARTMENTS)
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d: no such "
+			      "compartment", from, caller, to);
+	const char *callee = flexos_compartments[to].name;
+	if (from < 0 || from >= FLEXOS_NUM_COMPARTMENTS)
+		flexos_rt_die("refused call into compartment %d (%s) from compartment %d: no such "
+			      "compartment", to, callee, from);
+	const struct flexos_entry_table *t = &flexos_entry_tables[to];
+	uint32_t index = (uint32_t)id, nargs = (uint32_t)(id >> 32);
+	if (index >= t->count)
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): entry "
+			      "%u is not in its table of %u entries", from, caller, to, callee, index,
+			      t->count);
+	const struct flexos_entry *e = &t->entries[index];
+	if (!(e->callers >> from & 1))
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): %s has "
+			      "no gate from %s", from, caller, to, callee, e->name, caller);
+	if (nargs != e->arity)
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): %s "
+			      "takes %u arguments, the call passed %u", from, caller, to, callee,
+			      e->name, e->arity, nargs);
+	for (unsigned i = e->arity; i < 6; i++)
+		args[i] = 0; /* nothing but the declared arguments reaches the callee */
+#ifdef FLEXOS_CHECK_POINTER_ARGS
+	for (unsigned i = 0; i < e->arity; i++)
+		if ((e->pointer_args >> i & 1) && in_private(to, args[i]))
+			flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): "
+				      "argument %u of %s points into %s's private memory (%p)", from,
+				      caller, to, callee, i + 1, e->name, callee,
+				      (void *)(uintptr_t)args[i]);
+#else
+	(void)in_private;
+#endif
+	return e->fn;
+}
+
+uint64_t flexos_rt_local_call(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
 			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
-	if (flexos_comp_rt[to].host != flexos_rt_my_host)
+	if (to < 0 || to >= FLEXOS_NUM_COMPARTMENTS || flexos_comp_rt[to].host != flexos_rt_my_host)
 		flexos_rt_die("call into compartment %d, which does not run in this process", to);
-	if (from == to)
-		return ((flexos_fn6_t)fn)(a1, a2, a3, a4, a5, a6);
 #ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_intelpku_active)
-		return flexos_intelpku_call(from, to, fn, a1, a2, a3, a4, a5, a6);
+	if (flexos_intelpku_active && from != to)
+		return flexos_intelpku_relay(from, to, id, a1, a2, a3, a4, a5, a6);
 #endif
-	return ((flexos_fn6_t)fn)(a1, a2, a3, a4, a5, a6);
+	uint64_t a[6] = { a1, a2, a3, a4, a5, a6 };
+	uint64_t fn = flexos_rt_entry(from, to, id, a);
+	return ((flexos_fn6_t)fn)(a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* flexos_rt_switch_call(a1..a6 in rdi rsi rdx rcx r8 r9; fn, from, to on the stack) */
@@ -284,6 +335,8 @@ int __wrap_main(int argc, char **argv, char **envp)
 	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU))
 		flexos_intelpku_setup();
 #endif
+	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU) || flexos_rt_any_mech(FLEXOS_MECH_VMEPT))
+		flexos_rt_lockdown(flexos_rt_any_mech(FLEXOS_MECH_INTELPKU));
 	flexos_rt_started = 1;
 	struct flexos_comp_rt *def = &flexos_comp_rt[FLEXOS_DEFAULT_COMPARTMENT];
 	uint64_t rc;

@@ -71,10 +71,26 @@ void flexos_intelpku_setup(void)
 	flexos_intelpku_active = 1;
 }
 
-uint64_t flexos_intelpku_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
+uint64_t flexos_intelpku_call(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
 			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
-	return FLEXOS_INTELPKU_CALL(from, to, fn, a1, a2, a3, a4, a5, a6);
+	uint64_t a[6] = { a1, a2, a3, a4, a5, a6 };
+	uint64_t fn = flexos_rt_entry(from, to, id, a);
+	if (!flexos_intelpku_active || from == to)
+		return ((flexos_fn6_t)fn)(a[0], a[1], a[2], a[3], a[4], a[5]);
+	return flexos_intelpku_trampoline(a[0], a[1], a[2], a[3], a[4], a[5], fn,
+					  &flexos_comp_rt[from], &flexos_comp_rt[to]);
+}
+
+uint64_t flexos_intelpku_relay(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
+			       uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+{
+	uint64_t a[6] = { a1, a2, a3, a4, a5, a6 };
+	uint64_t fn = flexos_rt_entry(from, to, id, a);
+	/* back to whoever waits in this process (the stack we are on), not to `from`: it runs
+	 * in another process */
+	return flexos_intelpku_trampoline(a[0], a[1], a[2], a[3], a[4], a[5], fn,
+					  flexos_rt_cur_stack, &flexos_comp_rt[to]);
 }
 
 /*

@@ -161,6 +161,40 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
 #define FLEXOS_PACK(...) FLEXOS_CAT(FLEXOS_PACK_, FLEXOS_NARGS(__VA_ARGS__))(__VA_ARGS__)
 #define FLEXOS_FN(f) ((uint64_t)(uintptr_t)(f))
 
+/* ---- entry tables (generated per deployment: flexos/entries.h and entries.c) -------------- */
+/* A gate names its callee by an index into the callee compartment's table of entries: the
+ * functions other compartments have gates to (gated callees, callback implementations). The
+ * callee side checks the index, the argument count and that the caller's compartment has a gate
+ * to that entry, and refuses anything else (flexos_rt_entry). The tables are const (.rodata, or
+ * RELRO in a PIE): read-only once the program runs. */
+struct flexos_entry {
+	uint64_t fn;          /* the function */
+	const char *name;     /* for reports */
+	uint32_t callers;     /* bit c: compartment c has a gate to this entry */
+	uint8_t arity;        /* number of arguments */
+	uint8_t pointer_args; /* bit i: argument i is a pointer (range-checked, FLEXOS_CHECK_POINTER_ARGS) */
+};
+struct flexos_entry_table {
+	const struct flexos_entry *entries;
+	uint32_t count;
+};
+extern const struct flexos_entry_table flexos_entry_tables[FLEXOS_NUM_COMPARTMENTS];
+/* The index of `f` in its compartment's table (an enum constant of flexos/entries.h): a gate to
+ * a function the deployment does not know fails to compile. */
+#define FLEXOS_ENTRY(f) FLEXOS_CAT(__flexos_entry_, f)
+/* What a gate sends: entry index | argument count << 32. */
+#define FLEXOS_CALL_ID(f, ...)                                                                   \
+	((uint64_t)FLEXOS_ENTRY(f) | ((uint64_t)FLEXOS_NARGS(__VA_ARGS__) << 32))
+/* After a static function that other compartments enter (a callback implementation): gives the
+ * generated table a hidden global name for it. */
+#define FLEXOS_ENTRY_ALIAS(f)                                                                    \
+	extern __typeof__(f) __flexos_ref_##f __attribute__((alias(#f), visibility("hidden")));
+/* The callee side of a gate: checks call `id` from compartment `from` into `to` (index in
+ * range, argument count, caller→callee edge, pointer arguments when FLEXOS_CHECK_POINTER_ARGS),
+ * zeroes the argument slots beyond the entry's arity, and returns the function. Refusal is
+ * fatal: "flexos: refused call from compartment <a> into <b>: …", status 70. */
+uint64_t flexos_rt_entry(int from, int to, uint64_t id, uint64_t args[6]);
+
 /* Type-checks `f(args)` (and `ret = f(args)`) exactly like a direct call, evaluates nothing. */
 #define FLEXOS_TYPECHECK_CALL(f, ...) ((void)sizeof((f)(__VA_ARGS__), 0))
 #define FLEXOS_TYPECHECK_CALL_R(ret, f, ...) ((void)sizeof((ret) = (f)(__VA_ARGS__)))
@@ -177,10 +211,10 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
 		(ret) = __flexos_v;                                                              \
 	} while (0)
 
-/* Calls fn(a…) in compartment `to` of this process, switching protection and stack as the
+/* Calls entry `id` (FLEXOS_CALL_ID) in compartment `to` of this process, switching protection and stack as the
  * mechanisms of this deployment require (used by the vmept server and by cross-mechanism
  * calls; a plain call when no switch is needed). */
-uint64_t flexos_rt_local_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
+uint64_t flexos_rt_local_call(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
 			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
 
 /* Runs fn(a…) on the stack of `to` (from to->sp), then comes back; no protection change.

@@ -39,42 +39,30 @@ uint64_t flexos_intelpku_trampoline(uint64_t a1, uint64_t a2, uint64_t a3, uint6
 				    uint64_t a5, uint64_t a6, uint64_t fn,
 				    struct flexos_comp_rt *from, struct flexos_comp_rt *to);
 
-#if defined(FLEXOS_SHARING_SHARED_STACK)
-static inline __attribute__((always_inline)) uint64_t
-flexos_intelpku_inline_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3,
-			    uint64_t a4, uint64_t a5, uint64_t a6)
-{
-	__asm__("" : "+r"(fn)); /* an opaque pointer: an ordinary indirect call */
-	flexos_wrpkru((uint32_t)flexos_comp_rt[to].pkru);
-	uint64_t r = ((flexos_fn6_t)fn)(a1, a2, a3, a4, a5, a6);
-	flexos_wrpkru((uint32_t)flexos_comp_rt[from].pkru);
-	return r;
-}
-#define FLEXOS_INTELPKU_CALL(from, to, fn, ...)                                                  \
-	flexos_intelpku_inline_call(from, to, fn, __VA_ARGS__)
-#else
-#define FLEXOS_INTELPKU_CALL(from, to, fn, ...)                                                  \
-	flexos_intelpku_trampoline(__VA_ARGS__, fn, &flexos_comp_rt[from], &flexos_comp_rt[to])
-#endif
+/* The gate: entry `id` (FLEXOS_CALL_ID) of compartment `to`, checked against its table. */
+uint64_t flexos_intelpku_call(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
+			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
 
 #define flexos_intelpku_gate(from, to, f, ...)                                                   \
 	(FLEXOS_TYPECHECK_CALL(f, __VA_ARGS__),                                                  \
-	 (void)FLEXOS_INTELPKU_CALL((from), (to), FLEXOS_FN(f), FLEXOS_PACK(__VA_ARGS__)))
+	 (void)flexos_intelpku_call((from), (to), FLEXOS_CALL_ID(f, __VA_ARGS__),                \
+				    FLEXOS_PACK(__VA_ARGS__)))
 
 #define flexos_intelpku_gate_r(from, to, ret, f, ...)                                            \
 	do {                                                                                     \
 		FLEXOS_TYPECHECK_CALL_R(ret, f, __VA_ARGS__);                                    \
-		FLEXOS_SET_RET(ret, FLEXOS_INTELPKU_CALL((from), (to), FLEXOS_FN(f),             \
+		FLEXOS_SET_RET(ret, flexos_intelpku_call((from), (to),                           \
+							 FLEXOS_CALL_ID(f, __VA_ARGS__),         \
 							 FLEXOS_PACK(__VA_ARGS__)));             \
 	} while (0)
 
 /* 1 once keys are set in this process (the main process of a deployment using intel-pku). */
 extern int flexos_intelpku_active;
 
-/* The same switch as the gate, for calls whose compartments are only known at run time (the
- * vmept server of the main process, start-up). */
-uint64_t flexos_intelpku_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
-			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
+/* The same switch for a call relayed by the vmept server of the main process on behalf of a
+ * compartment of another process (`from`). */
+uint64_t flexos_intelpku_relay(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
+			       uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
 
 /* Start-up (called by __wrap_main): _require exits with status 77 and one line on stderr when
  * the CPU or kernel has no protection keys; _setup allocates the keys, tags the memory and
