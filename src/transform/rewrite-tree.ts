@@ -5,7 +5,8 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { rewriteCallback } from './callbacks.js';
 import type { Deployment } from './deployment.js';
 import { FileEdits } from './edits.js';
-import { EntryTable } from './entries.js';
+import { EntryTable, pointerMask } from './entries.js';
+import type { FileFacts } from '../analyze/model.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
@@ -49,9 +50,30 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
     const output = edits.code.toString();
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
   }
+  for (const facts of analysis.index.files) enterRewrittenGates(facts, analysis, deployment, entries);
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
   diagnostics.sort(compareDiagnostics);
   return { files, diagnostics, entries };
+}
+
+/**
+ * Gates a previous rewrite produced (`flexos_<m>_gate[_r](from, to, [ret,] f, a…)` with an
+ * isolating <m>) enter the table exactly as the annotated gates they came from did, so that
+ * rewriting a rewritten tree regenerates the same entry tables (idempotence).
+ */
+function enterRewrittenGates(facts: FileFacts, analysis: TreeAnalysis, d: Deployment, entries: EntryTable): void {
+  const infixes = new Set(d.compartments.map((c) => c.mechanism.gate).filter((g) => g !== 'nop'));
+  for (const call of facts.calls) {
+    const m = /^flexos_(\w+?)_gate(_r)?$/.exec(call.callee);
+    if (!m || !infixes.has(m[1]!)) continue;
+    const [from, to] = [Number(call.args[0]?.text), Number(call.args[1]?.text)];
+    const callee = call.args[m[2] ? 3 : 2]?.text ?? '';
+    if (!Number.isInteger(from) || !Number.isInteger(to) || !/^[A-Za-z_]\w*$/.test(callee)) continue;
+    // a static callee (callback implementation) is defined beside its wrapper
+    const def = facts.functions.find((f) => f.name === callee) ?? analysis.index.definitions(callee).find((x) => d.compartmentOf.get(x.library ?? '') === to)?.def ?? analysis.index.definitions(callee)[0]?.def;
+    if (!def) continue;
+    entries.add({ name: callee, compartment: to, arity: def.params.length, pointerArgs: pointerMask(def.params), viaAlias: def.linkage === 'static' }, from);
+  }
 }
 
 /** A plain call into another compartment runs with the caller's rights: it would fault. */

@@ -185,10 +185,10 @@ extern const struct flexos_entry_table flexos_entry_tables[FLEXOS_NUM_COMPARTMEN
 /* What a gate sends: entry index | argument count << 32. */
 #define FLEXOS_CALL_ID(f, ...)                                                                   \
 	((uint64_t)FLEXOS_ENTRY(f) | ((uint64_t)FLEXOS_NARGS(__VA_ARGS__) << 32))
-/* After a static function that other compartments enter (a callback implementation): gives the
- * generated table a hidden global name for it. */
+/* `FLEXOS_ENTRY_ALIAS(f);` after a static function that other compartments enter (a callback
+ * implementation): gives the generated table a hidden global name for it. */
 #define FLEXOS_ENTRY_ALIAS(f)                                                                    \
-	extern __typeof__(f) __flexos_ref_##f __attribute__((alias(#f), visibility("hidden")));
+	extern __typeof__(f) __flexos_ref_##f __attribute__((alias(#f), visibility("hidden")))
 /* The callee side of a gate: checks call `id` from compartment `from` into `to` (index in
  * range, argument count, caller→callee edge, pointer arguments when FLEXOS_CHECK_POINTER_ARGS),
  * zeroes the argument slots beyond the entry's arity, and returns the function. Refusal is
