@@ -19,6 +19,8 @@ export interface MechanismSpec {
   sources: string[];
   cflags: string[];
   ldflags: string[];
+  /** The `struct flexos_mechanism` hook table its runtime defines; null: no runtime. */
+  hooks: string | null;
   /** Hardware/kernel features the runtime needs (e.g. `pku`). */
   needs: string[];
   dir: string;
@@ -54,7 +56,8 @@ export function loadMechanisms(rulesDir = RULES_DIR): Map<string, MechanismSpec>
     if (!data || typeof data.driver !== 'string' || typeof data.gate !== 'string' || typeof data.strength !== 'number') {
       throw new InputError(`${file}: a mechanism needs 'driver', 'gate' and a numeric 'strength'`);
     }
-    const { driver, gate, strength, always, headers, sources, cflags, ldflags, needs, description, ...extra } = data;
+    const { driver, gate, strength, always, headers, sources, cflags, ldflags, needs, description, hooks, ...extra } = data;
+    if (hooks !== undefined && (typeof hooks !== 'string' || !/^[A-Za-z_]\w*$/.test(hooks))) throw new InputError(`${file}: 'hooks' must be the C name of the runtime's struct flexos_mechanism`);
     void description;
     specs.set(driver as string, {
       driver: driver as string,
@@ -66,6 +69,7 @@ export function loadMechanisms(rulesDir = RULES_DIR): Map<string, MechanismSpec>
       cflags: list(cflags, file, 'cflags'),
       ldflags: list(ldflags, file, 'ldflags'),
       needs: list(needs, file, 'needs'),
+      hooks: typeof hooks === 'string' ? hooks : null,
       dir,
       extra,
     });

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { entriesHeader, entriesSource } from '../../src/emit/entry-files.js';
 import { EntryTable } from '../../src/transform/entries.js';
+import { mechanismIdDefines, mechanismsSource } from '../../src/emit/mechanism-files.js';
 
 const run = promisify(execFile);
 
@@ -38,6 +39,7 @@ export interface Mechanism {
   ldflags: string[];
   needs: string[];
   always: boolean;
+  hooks: string | null;
 }
 
 export interface CompartmentSpec {
@@ -98,6 +100,7 @@ export function loadMechanisms(): Map<string, Mechanism> {
       ldflags: list('ldflags'),
       needs: list('needs'),
       always: y.always === true,
+      hooks: typeof y.hooks === 'string' ? y.hooks : null,
     });
   }
   return out;
@@ -230,6 +233,7 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
       `#define FLEXOS_NUM_COMPARTMENTS ${spec.compartments.length}`,
       `#define FLEXOS_DEFAULT_COMPARTMENT ${spec.defaultCompartment ?? 0}`,
       `#define FLEXOS_SHARING_${sharingMacro} 1`,
+      mechanismIdDefines([...mechs.values()]),
       '#include <flexos/runtime.h>',
       ...[...new Set(isolated)].flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
       '#include <flexos/entries.h>',
@@ -284,7 +288,8 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
   }
   writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, spec.compartments.length));
   writeFileSync(join(out, 'entries.c'), entriesSource(entries, spec.compartments.length));
-  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c'), join(out, 'entries.c')])
+  writeFileSync(join(out, 'mechanisms.c'), mechanismsSource(used));
+  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c'), join(out, 'entries.c'), join(out, 'mechanisms.c')])
     objects.push({ src: s, obj: join(out, 'build', 'flexos', basename(s).replace(/\.c$/, '.o')) });
 
   const cflags = ['-O2', '-Wall', '-Werror', '-I', join(out, 'include'), ...used.flatMap((m) => m.cflags), ...(spec.extraCflags ?? [])];
@@ -336,6 +341,7 @@ export async function compileSnippet(
     [
       '#define FLEXOS_NUM_COMPARTMENTS 3',
       `#define FLEXOS_SHARING_${sharingMacro} 1`,
+      mechanismIdDefines([...mechs.values()]),
       '#include <flexos/runtime.h>',
       ...[...mechs.values()].filter((m) => !m.always).flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
       '#include <flexos/entries.h>',

@@ -19,15 +19,15 @@
 #define FLEXOS_SHARED_HEAP_SIZE (256UL << 20)
 #endif
 
-struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
-struct flexos_comp_rt flexos_rt_boot;
-struct flexos_comp_rt *flexos_rt_cur_stack = &flexos_rt_boot;
+union flexos_comp_rt_page flexos_comp_rt_page __attribute__((aligned(4096)));
+struct flexos_comp_state flexos_rt_boot;
+struct flexos_comp_state *flexos_rt_cur_stack = &flexos_rt_boot;
 int flexos_rt_started;
 int flexos_rt_nhosts = 1;
 int flexos_rt_my_host;
 
-_Static_assert(__builtin_offsetof(struct flexos_comp_rt, pkru) == 0, "asm uses offset 0");
-_Static_assert(__builtin_offsetof(struct flexos_comp_rt, sp) == 8, "asm uses offset 8");
+_Static_assert(__builtin_offsetof(struct flexos_comp_state, pkru) == 0, "asm uses offset 0");
+_Static_assert(__builtin_offsetof(struct flexos_comp_state, sp) == 8, "asm uses offset 8");
 
 static int initialised;
 static int shm_fd = -1;      /* memfd behind everything shared between processes (vmept) */
@@ -52,6 +52,39 @@ int flexos_rt_any_mech(int mech)
 {
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
 		if (flexos_compartments[c].mech == mech)
+			return 1;
+	return 0;
+}
+
+/* The runtime of mechanism `id`, NULL when the deployment does not link it. */
+static const struct flexos_mechanism *mechanism(int id)
+{
+	for (const struct flexos_mechanism *const *m = flexos_mechanisms; *m; m++)
+		if ((*m)->id == id)
+			return *m;
+	return NULL;
+}
+
+/* The mechanism that separates the compartments sharing this process (intel-pku), once it is
+ * set up; NULL when none does. */
+static const struct flexos_mechanism *switcher(void)
+{
+	for (const struct flexos_mechanism *const *m = flexos_mechanisms; *m; m++)
+		if ((*m)->shares_process && (*m)->active && (*m)->active())
+			return *m;
+	return NULL;
+}
+
+/* Has a runtime that isolates (any hook): needs --wrap=main and the lockdown. */
+static int isolating(const struct flexos_mechanism *m)
+{
+	return m && (m->require || m->start || m->setup || m->call || m->run_main);
+}
+
+static int any_isolating(void)
+{
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
+		if (isolating(mechanism(flexos_compartments[c].mech)))
 			return 1;
 	return 0;
 }
@@ -82,19 +115,9 @@ static void check_table(void)
 		const struct flexos_compartment *k = &flexos_compartments[c];
 		if (!k->name || k->id != c)
 			flexos_rt_die("deployment.c: compartment %d is missing from the table", c);
-		if (k->mech < FLEXOS_MECH_FCALLS || k->mech > FLEXOS_MECH_VMEPT)
-			flexos_rt_die("deployment.c: compartment %d (%s): unknown mechanism %d", c,
-				      k->name, k->mech);
-#ifndef FLEXOS_HAVE_INTELPKU
-		if (k->mech == FLEXOS_MECH_INTELPKU)
-			flexos_rt_die("compartment %d (%s) uses intel-pku but flexos/isolation.h does "
-				      "not include flexos/intelpku.h", c, k->name);
-#endif
-#ifndef FLEXOS_HAVE_VMEPT
-		if (k->mech == FLEXOS_MECH_VMEPT)
-			flexos_rt_die("compartment %d (%s) uses vmept but flexos/isolation.h does "
-				      "not include flexos/vmept.h", c, k->name);
-#endif
+		if (!mechanism(k->mech))
+			flexos_rt_die("deployment.c: compartment %d (%s): mechanism %d is not part of "
+				      "this build (flexos/mechanisms.c)", c, k->name, k->mech);
 		if (FLEXOS_PAGE_DOWN(k->data_start) != (uintptr_t)k->data_start ||
 		    FLEXOS_PAGE_DOWN(k->bss_start) != (uintptr_t)k->bss_start ||
 		    FLEXOS_PAGE_DOWN(k->data_end) != (uintptr_t)k->data_end ||
@@ -168,12 +191,11 @@ void flexos_rt_init(void)
 		flexos_rt_die("page size %ld is not supported (4096 expected)", sysconf(_SC_PAGESIZE));
 	check_table();
 	flexos_rt_fence(__executable_start, _end); /* every compartment's sections, the tables */
-	if ((flexos_rt_any_mech(FLEXOS_MECH_INTELPKU) || flexos_rt_any_mech(FLEXOS_MECH_VMEPT)) &&
-	    !__real_main)
+	if (any_isolating() && !__real_main)
 		flexos_rt_die("this deployment isolates compartments: link with -Wl,--wrap=main");
 
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
-		int own = flexos_compartments[c].mech == FLEXOS_MECH_VMEPT &&
+		int own = mechanism(flexos_compartments[c].mech)->own_process &&
 			  c != FLEXOS_DEFAULT_COMPARTMENT;
 		flexos_comp_rt[c].host = own ? flexos_rt_nhosts++ : 0;
 	}
@@ -274,11 +296,10 @@ uint64_t flexos_rt_local_call(int from, int to, uint64_t id, uint64_t a1, uint64
 {
 	if (to < 0 || to >= FLEXOS_NUM_COMPARTMENTS || flexos_comp_rt[to].host != flexos_rt_my_host)
 		flexos_rt_die("call into compartment %d, which does not run in this process", to);
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_intelpku_active && from != to)
-		return flexos_intelpku_relay(from, to, id, a1, a2, a3, a4, a5, a6);
-#endif
 	uint64_t a[6] = { a1, a2, a3, a4, a5, a6 };
+	const struct flexos_mechanism *m = switcher();
+	if (m && m->call)
+		return m->call(from, to, id, a);
 	uint64_t fn = flexos_rt_entry(from, to, id, a);
 	return ((flexos_fn6_t)fn)(a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -322,33 +343,27 @@ int __wrap_main(int argc, char **argv, char **envp)
 {
 	flexos_rt_init();
 	void *entry_frame = __builtin_frame_address(0);
-	(void)entry_frame;
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU))
-		flexos_intelpku_require();
-#endif
-#ifdef FLEXOS_HAVE_VMEPT
-	if (flexos_rt_nhosts > 1)
-		flexos_vmept_start(entry_frame); /* returns in the main process only */
-#endif
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU))
-		flexos_intelpku_setup();
-#endif
-	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU) || flexos_rt_any_mech(FLEXOS_MECH_VMEPT))
-		flexos_rt_lockdown(flexos_rt_any_mech(FLEXOS_MECH_INTELPKU));
+	const struct flexos_mechanism *const *m;
+	for (m = flexos_mechanisms; *m; m++)
+		if ((*m)->require && flexos_rt_any_mech((*m)->id))
+			(*m)->require();
+	for (m = flexos_mechanisms; *m; m++)
+		if ((*m)->start && flexos_rt_any_mech((*m)->id))
+			(*m)->start(entry_frame); /* returns in the main process only */
+	int shared = 0;
+	for (m = flexos_mechanisms; *m; m++)
+		if (flexos_rt_any_mech((*m)->id)) {
+			if ((*m)->setup)
+				(*m)->setup();
+			shared |= (*m)->shares_process;
+		}
+	if (any_isolating())
+		flexos_rt_lockdown(shared);
 	flexos_rt_started = 1;
-	struct flexos_comp_rt *def = &flexos_comp_rt[FLEXOS_DEFAULT_COMPARTMENT];
-	uint64_t rc;
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_intelpku_active)
-		rc = flexos_intelpku_trampoline((uint64_t)argc, (uint64_t)(uintptr_t)argv,
-						(uint64_t)(uintptr_t)envp, 0, 0, 0,
-						FLEXOS_FN(__real_main), &flexos_rt_boot, def);
-	else
-#endif
-		rc = flexos_rt_switch_call((uint64_t)argc, (uint64_t)(uintptr_t)argv,
-					   (uint64_t)(uintptr_t)envp, 0, 0, 0,
-					   FLEXOS_FN(__real_main), &flexos_rt_boot, def);
-	return (int)rc;
+	const struct flexos_mechanism *sw = switcher();
+	if (sw && sw->run_main)
+		return sw->run_main(argc, argv, envp, (void *)__real_main);
+	return (int)flexos_rt_switch_call((uint64_t)argc, (uint64_t)(uintptr_t)argv,
+					  (uint64_t)(uintptr_t)envp, 0, 0, 0, FLEXOS_FN(__real_main),
+					  &flexos_rt_boot, &flexos_comp_rt[FLEXOS_DEFAULT_COMPARTMENT]);
 }

@@ -41,13 +41,13 @@
 #include <flexos/isolation.h>
 #include <flexos/internal.h>
 
-/* Waiting: up to FLEXOS_VMEPT_SPIN rounds (a pause each, ~13 ns here; from round
- * FLEXOS_VMEPT_PURE_SPIN on, or at once when the awaited process shares our CPU, a sched_yield
- * every 16), then a futex sleep. */
+/* Waiting: up to FLEXOS_VMEPT_SPIN rounds of `pause` (FLEXOS_VMEPT_SHARED_CPU_SPIN when the
+ * awaited process last ran on our CPU), then a futex sleep. No sched_yield: on a loaded machine
+ * it hands the CPU to anyone, and the partner's wake-up costs a whole time slice. */
 #ifndef FLEXOS_VMEPT_SPIN
 #define FLEXOS_VMEPT_SPIN 4096
 #endif
-#define FLEXOS_VMEPT_PURE_SPIN 512
+#define FLEXOS_VMEPT_SHARED_CPU_SPIN 64
 #define FLEXOS_VMEPT_TIMEOUT_DEFAULT_MS 30000
 
 #define MAX_HOSTS (FLEXOS_NUM_COMPARTMENTS + 1)
@@ -237,12 +237,13 @@ static int receive(struct slot *out, int partner, long deadline)
 			__atomic_store_n(&me->cpu, sched_getcpu(), __ATOMIC_RELAXED);
 			return p;
 		}
-		if (i < spin_limit) {
-			int shared_cpu = __atomic_load_n(&bells[partner].cpu, __ATOMIC_RELAXED) == cpu;
-			if ((i & 15) == 15 && (i >= FLEXOS_VMEPT_PURE_SPIN || shared_cpu))
-				sched_yield();
-			else
-				__builtin_ia32_pause();
+		/* spinning while the awaited process waits for our CPU only delays it: sleep soon */
+		unsigned limit = spin_limit;
+		if (limit > FLEXOS_VMEPT_SHARED_CPU_SPIN &&
+		    __atomic_load_n(&bells[partner].cpu, __ATOMIC_RELAXED) == cpu)
+			limit = FLEXOS_VMEPT_SHARED_CPU_SPIN;
+		if (i < limit) {
+			__builtin_ia32_pause();
 			continue;
 		}
 		uint32_t w = BELL_AWAKE;
@@ -488,3 +489,10 @@ void flexos_vmept_start(void *entry_frame)
 			flexos_rt_drop_compartment(c);
 	drop_channels();
 }
+
+const struct flexos_mechanism flexos_mechanism_vmept = {
+	.id = FLEXOS_MECH_VMEPT,
+	.driver = "vmept",
+	.own_process = 1,
+	.start = flexos_vmept_start,
+};

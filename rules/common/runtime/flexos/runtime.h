@@ -23,10 +23,35 @@
 #error "flexos/runtime.h: define exactly one of FLEXOS_SHARING_{SHARED_STACK,DSS,HEAP}"
 #endif
 
-/* ---- mechanisms, in strength order (a gate uses the stronger side) ------------------------- */
-#define FLEXOS_MECH_FCALLS   0
-#define FLEXOS_MECH_INTELPKU 1
-#define FLEXOS_MECH_VMEPT    2
+/* ---- mechanisms ------------------------------------------------------------------------------
+ * isolation.h defines FLEXOS_MECH_<DRIVER> for every rules/<m>/mechanism.yaml (its strength) and
+ * FLEXOS_MECH_IDS, and
+ * the generated mechanisms.c lists the deployment's mechanisms with their runtime hooks; the
+ * common start-up walks that list and names no mechanism. */
+#ifndef FLEXOS_MECH_IDS
+#error "flexos/runtime.h: isolation.h must define the FLEXOS_MECH_* ids (it is generated)"
+#endif
+
+struct flexos_comp_state;
+struct flexos_mechanism {
+	int id;                /* FLEXOS_MECH_* */
+	const char *driver;    /* kraft.yaml name */
+	int own_process;       /* every compartment but the default one runs in a process of its own */
+	int shares_process;    /* several compartments share the main process, separated by it */
+	/* __wrap_main, in this order, each over every mechanism used: */
+	void (*require)(void);            /* exit 77 with one line when this machine cannot run it */
+	void (*start)(void *entry_frame); /* e.g. fork; returns in the main process only */
+	void (*setup)(void);              /* main process, after every start */
+	int (*active)(void);              /* set up and switching in this process */
+	/* a call into one of its compartments living in this process, on behalf of compartment
+	 * `from` of another process (the vmept server relays it) */
+	uint64_t (*call)(int from, int to, uint64_t id, uint64_t a[6]);
+	/* runs main as the default compartment (that compartment's mechanism's; NULL: a plain
+	 * switch to its stack) */
+	int (*run_main)(int argc, char **argv, char **envp, void *main_fn);
+};
+/* NULL-terminated; generated per deployment (flexos/mechanisms.c). */
+extern const struct flexos_mechanism *const flexos_mechanisms[];
 
 #define FLEXOS_MAX_COMPARTMENTS 16
 _Static_assert(FLEXOS_NUM_COMPARTMENTS >= 1 && FLEXOS_NUM_COMPARTMENTS <= FLEXOS_MAX_COMPARTMENTS,
@@ -120,7 +145,7 @@ void *flexos_shared_palloc(size_t npages);
 void flexos_shared_pfree(void *p, size_t npages);
 
 /* ---- per-compartment runtime state (runtime memory: key 0, per process) ------------------- */
-struct flexos_comp_rt {
+struct flexos_comp_state {
 	uint64_t pkru;      /* offset 0: PKRU while this compartment runs (intel-pku) */
 	void *sp;           /* offset 8: where the next entry into this compartment starts its frame */
 	char *stack_lo;     /* private stack [stack_lo, stack_hi); shadow above it under DSS */
@@ -128,7 +153,13 @@ struct flexos_comp_rt {
 	int host;           /* process that runs this compartment (0 = the main process) */
 } __attribute__((aligned(64)));
 
-extern struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
+/* Page aligned and padded, so that a mechanism can make the table read-only after set-up. */
+union flexos_comp_rt_page {
+	struct flexos_comp_state c[FLEXOS_NUM_COMPARTMENTS];
+	char page[(sizeof(struct flexos_comp_state) * FLEXOS_NUM_COMPARTMENTS + 4095) / 4096 * 4096];
+};
+extern union flexos_comp_rt_page flexos_comp_rt_page;
+#define flexos_comp_rt (flexos_comp_rt_page.c)
 
 /* ---- gate argument marshalling (integer/pointer class, at most 6) ------------------------- */
 typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
@@ -221,13 +252,13 @@ uint64_t flexos_rt_local_call(int from, int to, uint64_t id, uint64_t a1, uint64
  * The stack pointer of the stack it leaves is saved in flexos_rt_cur_stack->sp for the
  * duration of the call (nested entries into that stack start below it) and restored after. */
 uint64_t flexos_rt_switch_call(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
-			       uint64_t a6, uint64_t fn, struct flexos_comp_rt *from,
-			       struct flexos_comp_rt *to);
+			       uint64_t a6, uint64_t fn, struct flexos_comp_state *from,
+			       struct flexos_comp_state *to);
 
 /* The compartment whose stack the thread is on (the boot pseudo-compartment before main). */
-extern struct flexos_comp_rt *flexos_rt_cur_stack FLEXOS_HIDDEN;
+extern struct flexos_comp_state *flexos_rt_cur_stack FLEXOS_HIDDEN;
 /* The pseudo-compartment of the process's original stack (libc start-up, constructors). */
-extern struct flexos_comp_rt flexos_rt_boot FLEXOS_HIDDEN;
+extern struct flexos_comp_state flexos_rt_boot FLEXOS_HIDDEN;
 
 /* Prints "flexos: <message>" to stderr and exits with status 70 (fatal runtime error). */
 void flexos_rt_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

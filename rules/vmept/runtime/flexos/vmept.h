@@ -35,7 +35,7 @@ uint64_t flexos_vmept_call(int from, int to, uint64_t id, uint64_t a1, uint64_t 
 						      FLEXOS_PACK(__VA_ARGS__)));                \
 	} while (0)
 
-/* Start-up (called by __wrap_main): forks one process per vmept compartment other than the
+/* Start-up (the `start` hook of flexos_mechanism_vmept): forks one process per vmept compartment other than the
  * default one; returns in the main process only. `entry_frame` bounds the part of the original
  * stack made PROT_NONE in the children. */
 void flexos_vmept_start(void *entry_frame);
