@@ -344,6 +344,8 @@ int __wrap_main(int argc, char **argv, char **envp)
 	flexos_rt_init();
 	void *entry_frame = __builtin_frame_address(0);
 	const struct flexos_mechanism *const *m;
+	if (any_isolating())
+		flexos_rt_heap_seal();
 	for (m = flexos_mechanisms; *m; m++)
 		if ((*m)->require && flexos_rt_any_mech((*m)->id))
 			(*m)->require();

@@ -12,6 +12,8 @@
  * creates the shared memory, the shared heap and the compartment stacks. */
 void flexos_rt_init(void) FLEXOS_HIDDEN;
 void flexos_rt_heap_init(void *base, size_t size) FLEXOS_HIDDEN;
+/* Makes the heap's bounds (this process's copy) read-only: start of __wrap_main. */
+void flexos_rt_heap_seal(void) FLEXOS_HIDDEN;
 
 /* 1 if some compartment of the deployment uses `mech`. */
 int flexos_rt_any_mech(int mech) FLEXOS_HIDDEN;
