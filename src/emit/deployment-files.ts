@@ -100,6 +100,8 @@ export interface BuildPlan {
   cflags: string[];
   ldflags: string[];
   libraryCflags: Map<string, string[]>;
+  /** Checks run on the linked program (flexos/tools/<name>.c with its --allow symbols). */
+  binaryChecks: { tool: string; allow: string[] }[];
 }
 
 export function buildPlan(analysis: TreeAnalysis, d: Deployment, mechanisms: MechanismSpec[], common: CommonRuntimeSpec): BuildPlan {
@@ -128,6 +130,7 @@ export function buildPlan(analysis: TreeAnalysis, d: Deployment, mechanisms: Mec
     cflags: [...new Set([...common.cflags, ...mechanisms.flatMap((m) => m.cflags)])],
     ldflags: [...ldflags],
     libraryCflags,
+    binaryChecks: mechanisms.flatMap((m) => (m.binaryCheck ? [{ tool: basename(m.binaryCheck, '.c'), allow: m.binaryCheckAllow }] : [])),
   };
 }
 
@@ -171,9 +174,15 @@ BUILD ?= build
 .DEFAULT_GOAL := all
 all: $(BUILD)/app
 
-$(BUILD)/app: ${all.join(' ')} $(OBJS_runtime) flexos/flexos_extra.ld
-\t$(CC) $(CFLAGS) -o $@ ${all.join(' ')} $(OBJS_runtime) $(LDFLAGS)
-
+$(BUILD)/app: ${all.join(' ')} $(OBJS_runtime) flexos/flexos_extra.ld${plan.binaryChecks.map((c) => ` $(BUILD)/flexos/${c.tool}`).join('')}
+\t$(CC) $(CFLAGS) -o $@.tmp ${all.join(' ')} $(OBJS_runtime) $(LDFLAGS)
+${plan.binaryChecks.map((c) => `\t$(BUILD)/flexos/${c.tool} $@.tmp${c.allow.map((a) => ` --allow ${a}`).join('')} || { rm -f $@.tmp; exit 1; }
+`).join('')}\tmv $@.tmp $@
+${plan.binaryChecks.map((c) => `
+$(BUILD)/flexos/${c.tool}: flexos/tools/${c.tool}.c
+\t@mkdir -p $(dir $@)
+\t$(CC) -O2 -o $@ $<
+`).join('')}
 clean:
 \trm -rf $(BUILD)
 `);
@@ -185,6 +194,7 @@ export function generateDeploymentFiles(analysis: TreeAnalysis, d: Deployment, a
   const files: GeneratedFiles = new Map();
   for (const h of [...common.headers, ...mechanisms.flatMap((m) => m.headers)]) files.set(`flexos/include/flexos/${basename(h)}`, readFileSync(h, 'latin1'));
   for (const s of [...common.sources, ...mechanisms.flatMap((m) => m.sources)]) files.set(`flexos/runtime/${basename(s)}`, readFileSync(s, 'latin1'));
+  for (const m of mechanisms) if (m.binaryCheck) files.set(`flexos/tools/${basename(m.binaryCheck)}`, readFileSync(m.binaryCheck, 'latin1'));
   files.set('flexos/include/flexos/isolation.h', isolationHeader(d, mechanisms, [...all.values()]));
   files.set('flexos/mechanisms.c', mechanismsSource(mechanisms));
   files.set('flexos/deployment.c', deploymentSource(d));

@@ -30,6 +30,13 @@ export function pointerMask(params: readonly Param[]): number {
 export class EntryTable {
   private readonly entries = new Map<string, Entry>();
 
+  /** `pointerHints`: pointer masks by function name, for callers that know types only that way. */
+  constructor(private readonly pointerHints: ReadonlyMap<string, number> = new Map()) {}
+
+  pointerMaskHint(name: string): number {
+    return this.pointerHints.get(name) ?? 0;
+  }
+
   /** Records a gate from `caller` into `e.compartment`; returns a conflict message or null. */
   add(e: Omit<Entry, 'callers'>, caller: number): string | null {
     const known = this.entries.get(e.name);

@@ -40,6 +40,8 @@ export interface Mechanism {
   needs: string[];
   always: boolean;
   hooks: string | null;
+  binaryCheck: string | null;
+  binaryCheckAllow: string[];
 }
 
 export interface CompartmentSpec {
@@ -101,6 +103,8 @@ export function loadMechanisms(): Map<string, Mechanism> {
       needs: list('needs'),
       always: y.always === true,
       hooks: typeof y.hooks === 'string' ? y.hooks : null,
+      binaryCheck: typeof y.binary_check === 'string' ? join(RULES, dir, y.binary_check) : null,
+      binaryCheckAllow: list('binary_check_allow'),
     });
   }
   return out;
@@ -153,6 +157,21 @@ async function gcc(args: string[], cwd: string): Promise<void> {
   }
 }
 
+/**
+ * Which parameters are pointers, per function, from the prototypes in a fixture's headers
+ * (`long b_copy(char *dst, const char *src, long n);`): what the rewriter knows from the analysis.
+ */
+function pointerMasksOf(fixture: string): Map<string, number> {
+  const masks = new Map<string, number>();
+  for (const rel of listFiles(fixture).filter((f) => f.endsWith('.h'))) {
+    for (const m of readFileSync(join(fixture, rel), 'utf8').matchAll(/^[\w\s*]*?\b(\w+)\(([^()]*)\);/gm)) {
+      const params = m[2]!.trim() === 'void' ? [] : splitArgs(m[2]!);
+      masks.set(m[1]!, params.reduce((mask, p, i) => (p.includes('*') || p.includes('[') ? mask | (1 << i) : mask), 0));
+    }
+  }
+  return masks;
+}
+
 /** Splits a C argument list at its top-level commas (fixture gate calls only). */
 function splitArgs(text: string): string[] {
   const out: string[] = [];
@@ -178,6 +197,7 @@ function splitArgs(text: string): string[] {
  */
 export function collectEntries(text: string, entries: EntryTable, where: string): void {
   const gate = /\bflexos_(\w+?)_gate(_r)?\(/g;
+  const defines = new Map([...text.matchAll(/^#define (\w+) (\d+)$/gm)].map((m) => [m[1]!, m[2]!])); // `#define B 1`
   for (let m; (m = gate.exec(text)); ) {
     if (m[1] === 'nop') continue;
     let depth = 1;
@@ -187,11 +207,11 @@ export function collectEntries(text: string, entries: EntryTable, where: string)
       if (text[i] === ')') depth--;
     }
     const args = splitArgs(text.slice(gate.lastIndex, i - 1));
-    const [from, to] = [Number(args[0]), Number(args[1])];
+    const [from, to] = [Number(defines.get(args[0]!) ?? args[0]), Number(defines.get(args[1]!) ?? args[1])];
     const rest = args.slice(m[2] ? 3 : 2);
     const name = rest[0]!;
     const viaAlias = new RegExp(`FLEXOS_ENTRY_ALIAS\\(${name}\\)`).test(text);
-    const conflict = entries.add({ name, compartment: to, arity: rest.length - 1, pointerArgs: 0, viaAlias }, from);
+    const conflict = entries.add({ name, compartment: to, arity: rest.length - 1, pointerArgs: entries.pointerMaskHint(name), viaAlias }, from);
     if (conflict) throw new Error(`${where}: ${conflict}`);
   }
 }
@@ -271,7 +291,7 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
     return (ma.strength >= mb.strength ? ma : mb).gate;
   };
   const objects: { src: string; obj: string }[] = [];
-  const entries = new EntryTable();
+  const entries = new EntryTable(pointerMasksOf(fixture));
   for (const rel of listFiles(fixture)) {
     const text = readFileSync(join(fixture, rel), 'utf8')
       .replace(/@id:(\w+)@/g, (_m, lib: string) => {
@@ -303,6 +323,18 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
     ['-o', app, ...objects.map((o) => o.obj), `-Wl,-T,${join(out, 'flexos_extra.ld')}`, ...ldflags, ...(spec.static ? ['-static'] : [])],
     out,
   );
+  // the mechanisms' checks of the linked program (intel-pku: no stray wrpkru/xrstor)
+  for (const m of used) {
+    if (!m.binaryCheck) continue;
+    const tool = join(out, 'build', 'flexos', basename(m.binaryCheck, '.c'));
+    await gcc(['-O2', '-o', tool, m.binaryCheck], out);
+    try {
+      await run(tool, [app, ...m.binaryCheckAllow.flatMap((a) => ['--allow', a])]);
+    } catch (e) {
+      rmSync(app, { force: true });
+      throw new Error(`${spec.tag}: ${basename(m.binaryCheck)} failed the build:\n${(e as { stdout?: string }).stdout ?? String(e)}`);
+    }
+  }
   return app;
 }
 
@@ -348,7 +380,7 @@ export async function compileSnippet(
       '',
     ].join('\n'),
   );
-  const entries = new EntryTable();
+  const entries = new EntryTable(new Map());
   collectEntries(code, entries, tag);
   writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, 3));
   writeFileSync(join(dir, 'snippet.c'), code);

@@ -109,6 +109,21 @@ static void tag(void *lo, void *hi, int prot, int key, int c, const char *what)
 			      strerror(errno));
 }
 
+/* exit(0) called by a compartment other than the default one inside a gate ends the program
+ * with 70 and says so: a compromised library must not end it silently with success. */
+static void exit_check(int status, void *arg)
+{
+	(void)arg;
+	struct state *s = RO.state;
+	if (status != 0 || !s || s->depth <= 0 || s->cur == FLEXOS_DEFAULT_COMPARTMENT ||
+	    s->cur >= FLEXOS_NUM_COMPARTMENTS)
+		return;
+	fflush(stdout);
+	fprintf(stderr, "flexos: compartment %s called exit(0) inside a gate; ending the program "
+			"with status 70\n", flexos_compartments[s->cur].name);
+	_exit(70);
+}
+
 static void setup(void)
 {
 	int rk = pkey_alloc(0, 0);
@@ -147,6 +162,7 @@ static void setup(void)
 	RO.pkru[BOOT] = RO.pkru[FLEXOS_DEFAULT_COMPARTMENT]; /* what runs after main: its rights */
 	RO.vector = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx") ? 1 : 0;
 	RO.active = 1;
+	on_exit(exit_check, NULL);
 	tag(mem, mem + len, PROT_READ | PROT_WRITE, rk, -1, "runtime state");
 	flexos_rt_fence(mem, mem + len);
 	if (mprotect(&flexos_intelpku_ro, sizeof(flexos_intelpku_ro), PROT_READ) != 0 ||
@@ -212,8 +228,18 @@ uint64_t flexos_intelpku_leave(struct gate_frame *f)
 	return RO.pkru[fr->caller];
 }
 
-void flexos_intelpku_bad_pkru(void) FLEXOS_HIDDEN __attribute__((noreturn));
-void flexos_intelpku_bad_pkru(void)
+/* Reached by a jump from a failed check, on whatever stack the attacker left: the stub below
+ * moves to a stack of its own first. */
+static char panic_stack[16384] __attribute__((aligned(16), used));
+void flexos_intelpku_bad_pkru_report(void) FLEXOS_HIDDEN __attribute__((noreturn, used));
+__asm__(".text\n"
+	".type flexos_intelpku_bad_pkru,@function\n"
+	"flexos_intelpku_bad_pkru:\n"
+	"	lea panic_stack+16384(%rip), %rsp\n"
+	"	call flexos_intelpku_bad_pkru_report\n"
+	"	ud2\n"
+	".size flexos_intelpku_bad_pkru, .-flexos_intelpku_bad_pkru\n");
+void flexos_intelpku_bad_pkru_report(void)
 {
 	flexos_rt_die("intel-pku: a wrpkru outside a gate's path (PKRU %#x while compartment %d "
 		      "runs); stopping", flexos_rdpkru(),
