@@ -49,7 +49,7 @@ export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: Callbac
   const args = fn.params.map((p) => p.name).join(', ');
   const call = fn.returnsVoid
     ? `flexos_${mech}_gate(${caller}, ${callee}, ${impl}${args ? ', ' + args : ''});`
-    : `${fn.returnType} flexos_ret; flexos_${mech}_gate_r(${caller}, ${callee}, flexos_ret, ${impl}${args ? ', ' + args : ''}); return flexos_ret;`;
+    : `${fn.returnType} __flexos_ret; flexos_${mech}_gate_r(${caller}, ${callee}, __flexos_ret, ${impl}${args ? ', ' + args : ''}); return __flexos_ret;`;
   const wrapper = `\n\n/* flexos: ${library.name} calls ${fn.name} through a pointer; the wrapper gates into compartment ${callee}. */\n__attribute__((section(".text_shared"))) ${prefix} ${fn.name}${signature}\n{\n\t${call}\n}`;
   // a static implementation is reached by the entry table through a hidden alias
   const alias = isStatic && mech !== 'nop' ? `\nFLEXOS_ENTRY_ALIAS(${impl});` : '';

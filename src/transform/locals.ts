@@ -78,7 +78,8 @@ function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted
   const initArg = init ? `&(__typeof__(*${name}))` : '0';
   if (sharing === 'dss') {
     // the private slot the shadow mirrors: the same declarator under another name, no initializer
-    const slot = `flexos_dss_${name}`;
+    // reserved-namespace names (C11 7.1.3): no user identifier can clash with them
+    const slot = `__flexos_slot_${name}`;
     const slotDecl =
       parsed.view.slice(v.span.start, v.nameSpan.start).replace(/\s+/g, ' ').trimStart() + slot + parsed.view.slice(v.nameSpan.end, v.declaratorSpan.end) + '; ';
     edits.code.prependLeft(v.span.start, slotDecl);
@@ -209,8 +210,8 @@ function wrapJump(edits: FileEdits, j: Jump, free: string, fn: FunctionDef): voi
   const value = j.kind === 'return' ? n.namedChildren.find((c) => c.type !== 'comment') : undefined;
   if (j.kind === 'return' && value) {
     // evaluate the value (it may read the variables) before freeing them
-    edits.code.overwrite(n.startIndex, keywordEnd, `{ ${fn.returnType} flexos_ret =`);
-    edits.code.appendLeft(n.endIndex, ` ${free} return flexos_ret; }`);
+    edits.code.overwrite(n.startIndex, keywordEnd, `{ ${fn.returnType} __flexos_ret =`);
+    edits.code.appendLeft(n.endIndex, ` ${free} return __flexos_ret; }`);
     return;
   }
   edits.code.prependRight(n.startIndex, `{ ${free} `);
