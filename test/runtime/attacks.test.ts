@@ -41,6 +41,7 @@ interface Case {
 const REFUSED = (from: string, to: string, why: string): RegExp => new RegExp(`flexos: refused call from compartment ${from} into compartment ${to}: ${why}`);
 const EPERM3 = /mprotect\(B's data, RW\): Operation not permitted\nmmap\(MAP_FIXED over B's data\): Operation not permitted\npkey_mprotect\(B's data, key 0\): Operation not permitted\n/;
 const CASES: Case[] = [
+  { row: '.rodata of an isolated library is read-only (not in the writable .data_comp<N>)', attack: 'rodata-write', vmept: { status: 0, output: /writing A's own const data\nfault si_code=2\n$/ }, pku: { status: 0, output: /writing A's own const data\nfault si_code=2\n$/ } },
   { row: "read/write B's private global directly", attack: 'global', vmept: { status: 0, output: /^attack global\nfault si_code=1\n$/ }, pku: { status: 0, output: /^attack global\nfault si_code=4\n$/ } },
   { row: "keep a pointer to B's stack frame after the gate", attack: 'stack', vmept: { status: 0, output: /^attack stack\nfault si_code=1\n$/ }, pku: { status: 0, output: /^attack stack\nfault si_code=4\n$/ } },
   {

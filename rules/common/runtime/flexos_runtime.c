@@ -121,7 +121,9 @@ static void check_table(void)
 		if (FLEXOS_PAGE_DOWN(k->data_start) != (uintptr_t)k->data_start ||
 		    FLEXOS_PAGE_DOWN(k->bss_start) != (uintptr_t)k->bss_start ||
 		    FLEXOS_PAGE_DOWN(k->data_end) != (uintptr_t)k->data_end ||
-		    FLEXOS_PAGE_DOWN(k->bss_end) != (uintptr_t)k->bss_end)
+		    FLEXOS_PAGE_DOWN(k->bss_end) != (uintptr_t)k->bss_end ||
+		    FLEXOS_PAGE_DOWN(k->rodata_start) != (uintptr_t)k->rodata_start ||
+		    FLEXOS_PAGE_DOWN(k->rodata_end) != (uintptr_t)k->rodata_end)
 			flexos_rt_die("compartment %d (%s): sections not page aligned; link with "
 				      "-Wl,-T,flexos_extra.ld", c, k->name);
 	}
@@ -191,6 +193,12 @@ void flexos_rt_init(void)
 		flexos_rt_die("page size %ld is not supported (4096 expected)", sysconf(_SC_PAGESIZE));
 	check_table();
 	flexos_rt_fence(__executable_start, _end); /* every compartment's sections, the tables */
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) { /* the linker left them writable */
+		const struct flexos_compartment *k = &flexos_compartments[c];
+		if (k->rodata_end > k->rodata_start &&
+		    mprotect(k->rodata_start, (size_t)(k->rodata_end - k->rodata_start), PROT_READ) != 0)
+			flexos_rt_die("mprotect(.rodata_comp%d, read-only): %s", c, strerror(errno));
+	}
 	if (any_isolating() && !__real_main)
 		flexos_rt_die("this deployment isolates compartments: link with -Wl,--wrap=main");
 
@@ -238,6 +246,7 @@ void flexos_rt_drop_compartment(int c)
 	const struct flexos_compartment *k = &flexos_compartments[c];
 	drop_range(k->data_start, k->data_end);
 	drop_range(k->bss_start, k->bss_end);
+	drop_range(k->rodata_start, k->rodata_end);
 #ifndef FLEXOS_SHARING_SHARED_STACK
 	drop_range(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi);
 #endif
@@ -249,6 +258,7 @@ static int in_private(int c, uint64_t p)
 	const struct flexos_compartment *k = &flexos_compartments[c];
 	char *q = (char *)(uintptr_t)p;
 	return (q >= k->data_start && q < k->data_end) || (q >= k->bss_start && q < k->bss_end) ||
+	       (q >= k->rodata_start && q < k->rodata_end) ||
 	       (q >= flexos_comp_rt[c].stack_lo && q < flexos_comp_rt[c].stack_hi);
 }
 

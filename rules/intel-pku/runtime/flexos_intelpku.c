@@ -152,6 +152,7 @@ static void setup(void)
 					      k->name, strerror(errno));
 			tag(k->data_start, k->data_end, PROT_READ | PROT_WRITE, key, c, "data");
 			tag(k->bss_start, k->bss_end, PROT_READ | PROT_WRITE, key, c, "bss");
+			tag(k->rodata_start, k->rodata_end, PROT_READ, key, c, "read-only data");
 #ifndef FLEXOS_SHARING_SHARED_STACK
 			tag(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi,
 			    PROT_READ | PROT_WRITE, key, c, "stack");

@@ -90,7 +90,9 @@ _Static_assert(FLEXOS_STACK_SIZE % 4096 == 0 && FLEXOS_STACK_SIZE >= 65536,
 	extern char __flexos_data_comp##n##_start[] FLEXOS_HIDDEN;                               \
 	extern char __flexos_data_comp##n##_end[] FLEXOS_HIDDEN;                                 \
 	extern char __flexos_bss_comp##n##_start[] FLEXOS_HIDDEN;                                \
-	extern char __flexos_bss_comp##n##_end[] FLEXOS_HIDDEN;
+	extern char __flexos_bss_comp##n##_end[] FLEXOS_HIDDEN;                                 \
+	extern char __flexos_rodata_comp##n##_start[] FLEXOS_HIDDEN;                             \
+	extern char __flexos_rodata_comp##n##_end[] FLEXOS_HIDDEN;
 FLEXOS_DECLARE_COMPARTMENT_SECTIONS(0)
 FLEXOS_DECLARE_COMPARTMENT_SECTIONS(1)
 FLEXOS_DECLARE_COMPARTMENT_SECTIONS(2)
@@ -115,8 +117,9 @@ struct flexos_compartment {
 	int id;
 	const char *name;
 	int mech; /* FLEXOS_MECH_* */
-	char *data_start, *data_end; /* .data_comp<id>: private data and read-only data */
+	char *data_start, *data_end; /* .data_comp<id>: private data */
 	char *bss_start, *bss_end;   /* .bss_comp<id> */
+	char *rodata_start, *rodata_end; /* .rodata_comp<id>: private read-only data (made so) */
 };
 
 extern const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMENTS];
@@ -125,7 +128,8 @@ extern const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMEN
 	const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMENTS] = {
 #define FLEXOS_COMPARTMENT(id, name, mech)                                                       \
 	[id] = { id, name, mech, __flexos_data_comp##id##_start, __flexos_data_comp##id##_end,   \
-		 __flexos_bss_comp##id##_start, __flexos_bss_comp##id##_end },
+		 __flexos_bss_comp##id##_start, __flexos_bss_comp##id##_end,                     \
+		 __flexos_rodata_comp##id##_start, __flexos_rodata_comp##id##_end },
 #define FLEXOS_COMPARTMENTS_END };
 
 /* ---- shared data ---------------------------------------------------------------------------- */
