@@ -41,13 +41,13 @@
 #include <flexos/isolation.h>
 #include <flexos/internal.h>
 
-/* Waiting: up to FLEXOS_VMEPT_SPIN rounds of `pause` (FLEXOS_VMEPT_SHARED_CPU_SPIN when the
- * awaited process last ran on our CPU), then a futex sleep. No sched_yield: on a loaded machine
- * it hands the CPU to anyone, and the partner's wake-up costs a whole time slice. */
+/* Waiting: up to FLEXOS_VMEPT_SPIN rounds of `pause` (none when the process may use one CPU
+ * only), then a futex sleep. No sched_yield and no early sleep when the partner last ran on
+ * this CPU: measured on a loaded 2-CPU machine, both cost a scheduler round trip per gate
+ * (5-30 us instead of ~0.5 us). */
 #ifndef FLEXOS_VMEPT_SPIN
 #define FLEXOS_VMEPT_SPIN 4096
 #endif
-#define FLEXOS_VMEPT_SHARED_CPU_SPIN 64
 #define FLEXOS_VMEPT_TIMEOUT_DEFAULT_MS 30000
 
 #define MAX_HOSTS (FLEXOS_NUM_COMPARTMENTS + 1)
@@ -72,7 +72,6 @@ struct channel {
 
 struct bell {
 	uint32_t word; /* futex */
-	int32_t cpu;   /* the CPU its process last ran on */
 } __attribute__((aligned(64)));
 
 static struct channel *chan[MAX_HOSTS][MAX_HOSTS]; /* [a][b] == [b][a]; NULL: not mapped here */
@@ -221,8 +220,6 @@ static long now_ms(void)
 static int receive(struct slot *out, int partner, long deadline)
 {
 	struct bell *me = &bells[flexos_rt_my_host];
-	int32_t cpu = sched_getcpu();
-	__atomic_store_n(&me->cpu, cpu, __ATOMIC_RELAXED);
 	int n = flexos_rt_nhosts;
 	for (unsigned i = 0;; i++) {
 		for (int k = 0; k < n; k++) {
@@ -234,15 +231,9 @@ static int receive(struct slot *out, int partner, long deadline)
 				continue;
 			*out = *s; /* copied before it is checked: the sender may still scribble */
 			__atomic_store_n(&s->state, SLOT_EMPTY, __ATOMIC_RELEASE);
-			__atomic_store_n(&me->cpu, sched_getcpu(), __ATOMIC_RELAXED);
 			return p;
 		}
-		/* spinning while the awaited process waits for our CPU only delays it: sleep soon */
-		unsigned limit = spin_limit;
-		if (limit > FLEXOS_VMEPT_SHARED_CPU_SPIN &&
-		    __atomic_load_n(&bells[partner].cpu, __ATOMIC_RELAXED) == cpu)
-			limit = FLEXOS_VMEPT_SHARED_CPU_SPIN;
-		if (i < limit) {
+		if (i < spin_limit) {
 			__builtin_ia32_pause();
 			continue;
 		}
