@@ -66,7 +66,10 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
   }
   for (const c of converted) convertDeclaration(edits, parsed, c, sharing);
   for (const c of converted) rewriteUses(edits, parsed, c, locals);
-  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted);
+  // every exit path releases the variable: heap frees the block (zeroed by the allocator), dss
+  // zeroes the shadow slot so that nothing stays readable once the frame is gone (issue 11)
+  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted, (name) => `flexos_shared_free(${name});`);
+  if (sharing === 'dss') insertFrees(edits, parsed, fn, converted, (name) => `__builtin_memset(${name}, 0, sizeof(*${name}));`);
 }
 
 function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted, sharing: SharingStrategy): void {
@@ -170,8 +173,8 @@ function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionD
   return true;
 }
 
-/** Frees before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
-function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[]): void {
+/** Releases (frees, or clears) before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
+function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[], release: (name: string) => string): void {
   if (converted.length === 0) return;
   const body = nodeAt(parsed.tree.rootNode, fn.body, 'compound_statement');
   if (!body) return;
@@ -180,7 +183,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
   const live = (at: number): Converted[] =>
     converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
-  const frees = (list: Converted[]): string => list.map((c) => `flexos_shared_free(${c.v.name});`).join(' ');
+  const frees = (list: Converted[]): string => list.map((c) => release(c.v.name)).join(' ');
   for (const j of all) {
     const at = j.node.startIndex;
     let exited: Converted[] = [];
@@ -199,8 +202,8 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     const close = c.scope.endIndex - 1;
     const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
     const indent = edits.text.slice(lineStart, close);
-    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\tflexos_shared_free(${c.v.name});\n`);
-    else edits.code.appendLeft(close, ` flexos_shared_free(${c.v.name}); `);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\t${release(c.v.name)}\n`);
+    else edits.code.appendLeft(close, ` ${release(c.v.name)} `);
   }
 }
 

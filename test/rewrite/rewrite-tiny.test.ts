@@ -39,6 +39,9 @@ describe('rewrite of a two-library tree', () => {
     const a = rewriteInMemory(TINY, join(TINY, 'dss-vmept.yaml')).sources.get('liba/a.c')!;
     expect(a).toContain('int __flexos_slot_v; int (*v) = flexos_dss_local(&__flexos_slot_v, sizeof(*v), &(__typeof__(*v)){n});');
     expect(a).not.toContain('flexos_shared_free');
+    // the shadow slot is zeroed on every exit path, so nothing stays readable (issue 11)
+    expect(a).toContain('{ int __flexos_ret = -1; __builtin_memset(v, 0, sizeof(*v)); return __flexos_ret; }');
+    expect(a).toContain('{ int __flexos_ret = r + (*v); __builtin_memset(v, 0, sizeof(*v)); return __flexos_ret; }');
   });
 
   test('whitelisted global goes to .data_shared, written before the type', () => {

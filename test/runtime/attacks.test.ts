@@ -117,10 +117,10 @@ const CASES: Case[] = [
     pku: { status: 0, output: /a block meant for libC reads 0x5ec2e75ec2e7\n$/ },
   },
   {
-    row: "open: read B's whitelisted local (DSS shadow) after the gate returned",
+    row: "read B's whitelisted local (DSS shadow) after the gate returned",
     attack: 'dss-after',
-    vmept: { status: 0, output: /after the gate reads 0x5ec2e75ec2e7\n$/ },
-    pku: { status: 0, output: /after the gate reads 0x5ec2e75ec2e7\n$/ },
+    vmept: { status: 0, output: /after the gate reads 0\n$/ },
+    pku: { status: 0, output: /after the gate reads 0\n$/ },
   },
   {
     row: "read B's whitelisted local after the gate returned (heap strategy)",
