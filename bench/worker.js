@@ -1,13 +1,16 @@
 // One bench measurement in a fresh process, so peak RSS belongs to that workload alone.
 // Usage: node bench/worker.js <kind> <path> [--no-macros]
-//   analyze <dir>     analyzeTree end to end (read, parse view, tree-sitter, facts, resolve)
+//   analyze <dir> [--threads=N]  analyzeTree end to end (read, parse view, tree-sitter, facts, resolve)
 //   view-parse <file> parseSource only: parse view + tree-sitter
 //   ts-parse <file>   tree-sitter parse of the raw text alone
+//   ts-parse-tree <dir>  tree-sitter parse alone of every .c/.h file of a tree
 //   errors <name>     function error share of ERROR_TREES[name]
 //   rewrite <dir> <config>  analyze + rewrite + generated deployment files, in memory
 //   port <dir>        analyze + port proposals, in memory
 // Prints one JSON line: { kind, lines, ms, maxRssKb, ... }.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listTree } from '../dist/analyze/libraries.js';
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { analyzeTree } from '../dist/analyze/analyze-tree.js';
@@ -39,7 +42,9 @@ function timed(fn) {
 let result;
 switch (kind) {
   case 'analyze': {
-    const { value, ms, cpuMs } = timed(() => analyzeTree(target, { macros }));
+    const threadsFlag = flags.find((f) => f.startsWith('--threads='));
+    const threads = threadsFlag ? Number(threadsFlag.slice('--threads='.length)) : 1;
+    const { value, ms, cpuMs } = timed(() => analyzeTree(target, { macros, threads }));
     result = { lines: value.totalLines, files: value.index.files.length, ms, cpuMs };
     break;
   }
@@ -73,11 +78,22 @@ switch (kind) {
     result = { lines: lineCount(text), ms, cpuMs };
     break;
   }
+  case 'ts-parse-tree': {
+    // tree-sitter's bare parse of every .c/.h file analyze would read, in one process
+    const files = listTree(target).files.map((f) => readFileSync(join(target, f), 'latin1'));
+    const parser = new Parser();
+    parser.setLanguage(C);
+    const { ms, cpuMs } = timed(() => {
+      for (const text of files) parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 16) });
+    });
+    result = { lines: files.reduce((n, t) => n + lineCount(t), 0), files: files.length, ms, cpuMs };
+    break;
+  }
   case 'errors': {
     const tree = ERROR_TREES[target];
     if (!tree) throw new Error(`unknown error tree '${target}' (expected ${Object.keys(ERROR_TREES).join(', ')})`);
     tree.prepare?.();
-    const { value, ms } = timed(() => errorShare(tree.dirs.map((root) => ({ root, analysis: analyzeTree(root, { macros, keepParsed: true }) }))));
+    const { value, ms } = timed(() => errorShare(tree.dirs.map((root) => ({ root, only: tree.only, analysis: analyzeTree(root, { macros, keepParsed: true }) }))));
     result = { ...value, ms };
     break;
   }

@@ -60,6 +60,9 @@ fi
 command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 not on PATH after install"
 [ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
 
+# ---- 1b. Slurm + munge for the `explore --executor slurm` test (optional: that test skips, saying why)
+bash "$ROOT/scripts/setup-slurm.sh" || say "slurm: not installed; test/explore/slurm.test.ts will be skipped with the reason"
+
 # ---- 2. guest kernel ---------------------------------------------------------------------------
 mkdir -p "$CACHE"
 if [ -s "$CACHE/vmlinuz" ] && [ -s "$CACHE/kernel-package" ]; then

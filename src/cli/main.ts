@@ -4,6 +4,9 @@ import { analyzeBuilder, runAnalyze, type AnalyzeArgs } from './commands/analyze
 import { rewriteBuilder, runRewrite, type RewriteArgs } from './commands/rewrite.js';
 import { e2eBuilder, runE2E, type E2EArgs } from './commands/e2e.js';
 import { portBuilder, runPort, type PortArgs } from './commands/port.js';
+import { checkBuilder, runCheck, type CheckArgs } from './commands/check.js';
+import { runLsp } from './commands/lsp.js';
+import { exploreBuilder, runExplore, type ExploreArgs } from './commands/explore.js';
 import { processOutput, type CommandOutput } from './output.js';
 
 /** Exit codes: 0 ok, 1 findings or differences where asked, 2 usage or input error. */
@@ -46,8 +49,17 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
     .command<RewriteArgs>('rewrite <tree>', 'rewrite an annotated tree for one deployment configuration (gates, shared data, linker script, build)', rewriteBuilder, (args) =>
       guard(() => runRewrite(args, out))(),
     )
+    .command<CheckArgs>('check [paths..]', 'boundary-aware diagnostics (ungated calls, wrong gates, unshared data crossing, oversharing…) as gcc lines, JSON or SARIF', checkBuilder, (args) =>
+      guard(() => runCheck(args, out))(),
+    )
+    .command('lsp', 'language server over stdio: the check diagnostics in an editor, with quick fixes and hover', (y) => y.option('stdio', { type: 'boolean', describe: 'talk over stdin/stdout (the only transport; accepted for clients that pass it)' }), () =>
+      guard(() => runLsp())(),
+    )
     .command<E2EArgs>('e2e <tree>', 'rewrite, build and run a tree for each configuration and compare with its plain build', e2eBuilder, (args) =>
       guard(() => runE2E(args, out))(),
+    )
+    .command<ExploreArgs>('explore [space]', 'the configuration space: enumerate, order by safety, measure (or replay), find the safest configurations under a budget, draw', exploreBuilder, (args) =>
+      guard(() => runExplore(args, out))(),
     )
     .demandCommand(1, 'name a command: analyze')
     .strict()

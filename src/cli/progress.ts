@@ -13,11 +13,12 @@ export class Progress {
     if (now - this.last < 80 && done + 1 < total) return;
     this.last = now;
     const width = process.stderr.columns ?? 80;
+    if (!(width > 1)) return; // some terminals report 0 columns: nothing fits, draw nothing
     const text = `${this.label} [${done + 1}/${total}] ${item}`;
     process.stderr.write(`\r${text.slice(0, width - 1).padEnd(width - 1)}`);
   }
 
   done(): void {
-    if (this.enabled) process.stderr.write(`\r${' '.repeat((process.stderr.columns ?? 80) - 1)}\r`);
+    if (this.enabled) process.stderr.write(`\r${' '.repeat(Math.max(0, (process.stderr.columns ?? 80) - 1))}\r`);
   }
 }

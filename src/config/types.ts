@@ -52,8 +52,17 @@ export interface LibraryConfig {
   hardeningLocations: SourceLocation[];
 }
 
+/** One entry of kraft's `targets:` (the build's architecture and platform). */
+export interface TargetConfig {
+  architecture?: string;
+  platform?: string;
+  location: SourceLocation;
+}
+
 export interface DeploymentConfig {
   file: string;
+  /** kraft's `targets:`; the first one selects the platform the tree is analysed for. */
+  targets: TargetConfig[];
   compartments: CompartmentConfig[];
   defaultCompartment: CompartmentConfig;
   libraries: LibraryConfig[];

@@ -1,4 +1,5 @@
 import { analyzeTree, type TreeAnalysis } from '../analyze/analyze-tree.js';
+import { selectionFromConfig } from '../analyze/build-selection.js';
 import { loadConfig } from '../config/index.js';
 import { loadCommonRuntime, loadMechanisms } from '../config/mechanisms.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -21,11 +22,11 @@ export interface DeploymentRewrite {
 }
 
 /** Loads the configuration, analyzes the tree, rewrites it and generates the deployment files. */
-export function rewriteForDeployment(tree: string, configFile: string, options: { macros?: string[]; onFile?: (path: string, done: number, total: number) => void } = {}): DeploymentRewrite {
+export function rewriteForDeployment(tree: string, configFile: string, options: { macros?: string[]; platform?: string; onFile?: (path: string, done: number, total: number) => void } = {}): DeploymentRewrite {
   const mechanisms = loadMechanisms();
   const config = loadConfig(configFile, { knownDrivers: [...mechanisms.keys()] });
-  const extraLibraryDirs = config.libraries.flatMap((l) => (l.path ? [l.path] : []));
-  const analysis = analyzeTree(tree, { macros: loadMacroTable(options.macros ?? []), keepParsed: true, extraLibraryDirs, ...(options.onFile ? { onFile: options.onFile } : {}) });
+  const selection = selectionFromConfig(config, options.platform ? { platform: options.platform } : {});
+  const analysis = analyzeTree(tree, { macros: loadMacroTable(options.macros ?? []), keepParsed: true, selection, ...(options.onFile ? { onFile: options.onFile } : {}) });
   const deployment = resolveDeployment(config, analysis.libraries, mechanisms);
   const rewrite = rewriteTree(analysis, deployment);
   const all = [...analysis.diagnostics, ...rewrite.diagnostics];

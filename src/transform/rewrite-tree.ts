@@ -80,9 +80,9 @@ function enterRewrittenGates(facts: FileFacts, analysis: TreeAnalysis, d: Deploy
 function ungatedCrossCompartmentCalls(analysis: TreeAnalysis, d: Deployment): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const call of analysis.calls) {
-    if (call.class !== 'cross-exported' && call.class !== 'cross-unexported') continue;
+    if (!call.gate?.needed) continue;
     const from = d.compartmentOf.get(call.callerLibrary ?? '') ?? d.defaultId;
-    const to = d.compartmentOf.get(call.calleeLibrary ?? '') ?? d.defaultId;
+    const to = d.compartmentOf.get(call.gate.domain) ?? d.defaultId;
     if (from === to) continue;
     const pos = positionOf(analysis.index.file(call.file)!, call.site.span.start);
     out.push({
@@ -93,7 +93,7 @@ function ungatedCrossCompartmentCalls(analysis: TreeAnalysis, d: Deployment): Di
       column: pos.column,
       start: call.site.span.start,
       end: call.site.span.end,
-      message: `call to ${call.site.callee} (${call.calleeLibrary}, compartment ${to}) from compartment ${from} is not gated; wrap it in flexos_gate(${call.calleeLibrary}, …) or run 'flexos port'`,
+      message: `call to ${call.site.callee} (${call.gate.domain}, compartment ${to}) from compartment ${from} is not gated, and it needs a gate: ${call.gate.reason}; wrap it in flexos_gate(${call.gate.domain}, …) or run 'flexos port'`,
     });
   }
   return out;

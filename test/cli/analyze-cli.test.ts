@@ -97,8 +97,18 @@ const ANALYZE_JSON: Shape = {
     root: 'string',
     files: 'integer',
     lines: 'integer',
+    build: {
+      object: {
+        architecture: 'string',
+        platform: 'string',
+        libc: 'string',
+        aliases: { record: 'string' },
+        inactive: { array: { object: { dir: 'string', reason: 'string' }, optional: { library: 'string' } } },
+      },
+    },
     libraries: {
       array: {
+        optional: { absent: 'boolean' },
         object: {
           name: 'string',
           shortName: 'string',

@@ -16,6 +16,7 @@ export interface RewriteArgs {
   diff?: boolean;
   json?: boolean;
   macros?: string[];
+  platform?: string;
 }
 
 export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
@@ -27,12 +28,13 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('diff', { type: 'boolean', describe: 'print the source changes as a unified diff and write nothing (exit 1 when there are changes)' })
     .option('json', { type: 'boolean', describe: 'print a JSON report (files changed, diagnostics) instead of text' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s)' })
+    .option('platform', { type: 'string', describe: "Unikraft platform to build (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
 export function runRewrite(args: RewriteArgs, out: CommandOutput): number {
   const progress = new Progress('rewrite');
-  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.platform ? { platform: args.platform } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (r.errors.length > 0) {
     for (const d of [...r.errors, ...r.warnings]) out.stderr(formatDiagnostic(d) + '\n');

@@ -6,7 +6,7 @@ import { fileTables, resolveFunctionName } from '../../analyze/resolve.js';
 import { InputError } from '../../diagnostics/input-error.js';
 import type { NameFacts } from './evaluation-order.js';
 import { FileWork } from './file-work.js';
-import { IncludeClosure } from './include-closure.js';
+import { IncludeClosure } from '../../analyze/include-closure.js';
 import { MacroDefinitions } from './macros.js';
 import type { ManualReason, ManualSite } from './model.js';
 import { TypedefTable } from './value-class.js';
