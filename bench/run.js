@@ -1,17 +1,18 @@
 // `npm run bench`: the side-by-side table (our figure, its anchor measured in the same run, the
 // ratio; also written to bench/results/latest.{json,md}), the parse-error share on real trees and
 // the explore rows (bench/explore.js).
-// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check|explore] [--runs N] [--json FILE]   (`parse` = throughput)
+// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check|explore|large] [--runs N] [--json FILE] [--large-mb N]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
 import { markdownTable, sideBySide, writeResults } from './side-by-side.js';
 import { checkCost, lspLatency } from './check.js';
 import { exploreBench } from './explore.js';
+import { writeLargeTree } from './large-file.js';
 
 const ANALYZE_TARGET = 80_000; // lines/s on the amalgamation, one core (issue 2, item 8)
 const SHARE_TARGET = 0.02; // function definitions touched by a parse error, with the macro table
@@ -24,7 +25,9 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check', 'explore'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates, check or explore, not '${onlyArg}'`);
+if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check', 'explore', 'large'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates, check, explore or large, not '${onlyArg}'`);
+const largeMb = Number(option('--large-mb') ?? 10);
+if (!(largeMb > 0)) fail('--large-mb takes a positive number');
 const runs = Number(option('--runs') ?? (only === undefined || only === 'side' ? 1 : 3));
 if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
 const jsonOut = option('--json');
@@ -59,7 +62,7 @@ function ensureBenchDeps() {
 
 function ensureSources() {
   const missing = [];
-  if (only === 'rewrite' || only === 'gates' || only === 'check' || only === 'explore') return;
+  if (only === 'rewrite' || only === 'gates' || only === 'check' || only === 'explore' || only === 'large') return;
   if (!existsSync(SOURCES.amalgamation)) missing.push('sqlite-amalgamation');
   if (only !== 'throughput') {
     for (const name of ['redis', 'sqlite3']) if (!existsSync(join(SOURCES[name], '.flexos-fetched'))) missing.push(name);
@@ -223,6 +226,39 @@ function rewriteCost() {
   console.log(table(['workload', 'files changed', 'CPU', '× analyze', 'target'], rows));
 }
 
+const LARGE_RATIO_TARGET = 2; // issue 12: rewrite and port of a 10 MB file within 2 × analyze
+
+/** One ~10 MB generated file: rewrite (with its diff and write) and port (with its diff) against analyze. */
+function largeFile() {
+  const dir = join(ROOT, '.cache', 'large-file');
+  const tree = join(dir, 'tree');
+  const config = writeLargeTree(tree, largeMb * 1024 * 1024);
+  const out = join(dir, 'out');
+  const analyze = Array.from({ length: runs }, () => worker('analyze', tree));
+  const analyzeMs = median(analyze.map((r) => r.cpuMs));
+  const rows = [[`analyze (${analyze[0].lines.toLocaleString('en-US')} lines)`, `${fmt(analyzeMs)} ms`, '', mb(Math.max(...analyze.map((r) => r.maxRssKb))), '']];
+  report.large = { megabytes: largeMb, lines: analyze[0].lines, analyzeCpuMs: analyzeMs };
+  for (const [label, args] of [
+    ['rewrite --diff + -o (transaction)', ['rewrite-write', tree, config, out]],
+    ['port (proposals + diff)', ['port-diff', tree]],
+  ]) {
+    const results = Array.from({ length: runs }, () => {
+      rmSync(out, { recursive: true, force: true });
+      return worker(...args);
+    });
+    const ms = median(results.map((r) => r.cpuMs));
+    const ratio = ms / analyzeMs;
+    const rss = Math.max(...results.map((r) => r.maxRssKb));
+    rows.push([label, `${fmt(ms)} ms`, ratio.toFixed(2), mb(rss), `≤ ${LARGE_RATIO_TARGET} ${ratio <= LARGE_RATIO_TARGET ? '✓' : '✗'}`]);
+    report.large[args[0]] = { cpuMs: ms, ratio, peakRssKb: rss };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\nOne generated ${largeMb} MB C file (bench/large-file.js), CPU time, median of ${runs}\n`);
+  console.log(table(['workload', 'CPU', '× analyze', 'peak RSS', 'target'], rows));
+}
+
+/** Gate round trips measured by rules/common/bench/gatebench.c in one run, beside a direct call and getppid(). */
+
 /** One gatebench build: OUT/gatebench from RULES (this tree's rules/, or an older commit's). */
 function buildGatebench(rulesDir, out, extra) {
   const build = spawnSync('bash', [join(rulesDir, 'common', 'bench', 'build.sh'), out, 'dss', ...extra], { encoding: 'utf8' });
@@ -381,6 +417,7 @@ if (only === undefined || only === 'check') {
   await lspLatency({ fmt, table, report });
 }
 if (only === undefined || only === 'explore') await exploreBench({ runs, report, table });
+if (only === undefined || only === 'large') largeFile();
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nbench: wrote ${jsonOut}`);

@@ -17,7 +17,7 @@ if (!tree || !config) {
 const { rewriteAndBuild, runNative, checksumOf } = await import(new URL('../dist/harness/e2e.js', import.meta.url).href);
 const work = mkdtempSync(join(tmpdir(), 'flexos-explore-bench-'));
 try {
-  const built = rewriteAndBuild(tree, config, join(work, 'out'));
+  const built = await rewriteAndBuild(tree, config, join(work, 'out'));
   const run = runNative(built.binary, ['--bench', iterations], 120_000);
   const checksum = checksumOf(run.stdout);
   if (run.exitCode !== 0 || checksum === null) {

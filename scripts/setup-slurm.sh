@@ -26,4 +26,4 @@ fi
 for b in sbatch slurmctld slurmd munged sacct squeue; do
   command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || die "$b not found after install"
 done
-say "slurm $(sbatch --version 2>/dev/null | head -n1) and munge are installed"
+say "slurm-client $(dpkg-query -W -f='${Version}' slurm-client) and munge $(dpkg-query -W -f='${Version}' munge) are installed"

@@ -7,6 +7,7 @@ import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
 import { analyzeFilesInParallel, workersAvailable } from './parallel.js';
+import { unseenCode } from './unseen-annotations.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
 import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
@@ -65,6 +66,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const listing = listTree(root);
   const libraries = [...listing.libraries];
   const listed = [...listing.files];
+  const problems = [...listing.problems];
   const configured = options.selection?.configuredLibraries ?? [];
   const externalDirs = [...configured.flatMap((c) => (c.path ? [{ dir: c.path, key: c.key }] : [])), ...(options.extraLibraryDirs ?? []).map((dir) => ({ dir, key: undefined }))];
   for (const { dir, key } of externalDirs) {
@@ -72,6 +74,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
     if (key !== undefined) lib.configKey = key;
     if (!libraries.some((l) => l.name === lib.name)) libraries.push(lib);
     const sub = listTree(dir);
+    problems.push(...sub.problems.map((p) => ({ ...p, path: toPosix(relative(root, join(dir, p.path))) })));
     for (const f of sub.files) {
       const rel = toPosix(relative(root, join(dir, f)));
       if (!listed.includes(rel)) listed.push(rel);
@@ -79,14 +82,15 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   }
   const build = selectBuild(libraries, listed, options.selection ?? {});
   const files = build.files;
-  const diagnostics: Diagnostic[] = listing.hostTools.map((h) => ({
+  const diagnostics: Diagnostic[] = problems.map((p): Diagnostic => ({ code: p.code, severity: p.severity, file: p.path, line: 1, column: 1, message: p.message }));
+  diagnostics.push(...listing.hostTools.map((h) => ({
     code: 'host-tools',
     severity: 'note' as const,
     file: h.dir,
     line: 1,
     column: 1,
     message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
-  }));
+  })));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;
@@ -105,6 +109,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       const lib = owningLibrary(build.libraries, path);
       const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
       facts.push(result.facts);
+      diagnostics.push(...unseenCode(result.parsed, result.facts));
       totalLines += result.facts.lineCount;
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {

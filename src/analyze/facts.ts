@@ -715,6 +715,7 @@ interface AttachTarget {
   end: number;
   variables?: VariableDecl[];
   fn?: FunctionDef;
+  proto?: FunctionDecl;
 }
 
 /** Gives each annotation attribute to the declaration it marks (see CONTRACTS §1). */
@@ -729,12 +730,20 @@ function attachAttributes(uses: AttributeUse[], facts: FileFacts, view: string):
   }
   for (const [start, vars] of byDeclaration) targets.push({ start, end: vars[0]!.span.end, variables: vars });
   for (const fn of facts.functions) targets.push({ start: fn.span.start, end: fn.body.start, fn });
+  // a prototype carries callback attributes too, before or after its declarator
+  for (const proto of facts.prototypes) targets.push({ start: proto.span.start, end: proto.span.end, proto });
   targets.sort((a, b) => a.start - b.start);
   for (const use of uses) {
     if (!isAnnotation(use)) continue;
     const target = findTarget(targets, use, view);
     if (!target) {
       facts.strayAttributes.push(use);
+      continue;
+    }
+    if (target.proto) {
+      const lib = callbackLibrary(use);
+      if (lib) facts.callbacks.push({ function: target.proto.name, library: lib, attribute: use, onPrototype: true } satisfies CallbackAnnotation);
+      else facts.strayAttributes.push(use);
       continue;
     }
     if (target.fn) {

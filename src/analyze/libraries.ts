@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { badNameProblem, classifyLink, undecodableName, type TreeProblem } from './tree-entries.js';
 import { join, relative, sep } from 'node:path';
 import { InputError } from '../diagnostics/input-error.js';
 import type { Library, MakefileMacro } from './model.js';
@@ -12,6 +13,8 @@ export interface TreeListing {
   files: string[];
   /** Host-tool directories at the root (`support/`), relative to root, with their C file count: not listed. */
   hostTools: { dir: string; files: number }[];
+  /** Links and names flexos could not take as they are (tree-entries.ts). */
+  problems: TreeProblem[];
 }
 
 /** Directories never scanned: VCS data, dependencies, build output. */
@@ -38,6 +41,8 @@ export function listTree(root: string): TreeListing {
   const libraries: Library[] = [];
   const files: string[] = [];
   const hostTools: { dir: string; files: number }[] = [];
+  const problems: TreeProblem[] = [];
+  const realRoot = realpathSync(root);
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (entries.some((e) => e.isFile() && e.name === 'Makefile.uk')) {
@@ -46,6 +51,17 @@ export function listTree(root: string): TreeListing {
     }
     for (const e of entries) {
       const full = join(dir, e.name);
+      if (undecodableName(e.name)) {
+        problems.push(badNameProblem(toPosix(relative(root, full))));
+        continue;
+      }
+      if (e.isSymbolicLink()) {
+        const rel = toPosix(relative(root, full));
+        const link = classifyLink(realRoot, full, rel, /\.[ch]$/.test(e.name));
+        if (link.kind === 'file') files.push(rel);
+        else if (link.problem) problems.push(link.problem);
+        continue;
+      }
       if (e.isDirectory()) {
         if (dir === root && HOST_TOOL_DIRS.has(e.name)) hostTools.push({ dir: e.name, files: countSources(full) });
         else if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) walk(full);
@@ -55,7 +71,7 @@ export function listTree(root: string): TreeListing {
     }
   };
   walk(root);
-  return { root, libraries, files, hostTools: hostTools.filter((h) => h.files > 0) };
+  return { root, libraries, files, hostTools: hostTools.filter((h) => h.files > 0), problems };
 }
 
 function countSources(dir: string): number {
@@ -114,6 +130,7 @@ function listedSources(makefile: string, name: string, relDir: string): string[]
 
 function readExportsyms(path: string): string[] | null {
   if (!existsSync(path)) return null;
+  if (statSync(path).isDirectory()) throw new InputError(`${path}: is a directory where a file was expected; remove or rename it (EISDIR)`);
   return readFileSync(path, 'utf8')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())

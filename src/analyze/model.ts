@@ -318,6 +318,8 @@ export interface CallbackAnnotation {
   /** The library named by the attribute (`libkvs` for `libkvs_callback`). */
   library: string;
   attribute: AttributeUse;
+  /** The attribute is on a prototype of the function, not on its definition. */
+  onPrototype?: boolean;
 }
 
 export type CallClass =

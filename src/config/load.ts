@@ -1,12 +1,14 @@
 /**
- * The deployment configuration loader (SPEC §3). Reads a FlexOS `kraft.yaml` (unknown top-level
- * keys such as `specification`, `unikraft`, `targets`, `volumes` are ignored) plus our extensions
+ * The deployment configuration loader (SPEC §3). Reads a FlexOS `kraft.yaml` (kraft's own keys
+ * such as `specification`, `unikraft`, `targets`, `volumes` are accepted and ignored; any other
+ * key is refused by schema.ts) plus our extensions
  * — a mechanism per compartment, real `hardening`, `sharing:`, and `path:` on library entries —
  * and reports every problem as a ConfigError at the file/line/column of the offending key or value.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isScalar, parseDocument, type YAMLError } from 'yaml';
+import { checkKeys } from './schema.js';
 import { canonicalHardening, describeHardeningNames, probeHardening } from './hardening.js';
 import {
   ConfigError,
@@ -338,11 +340,12 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Depl
   try {
     const ctx = parseYaml(text, file);
     const top = topFields(ctx);
+    const warnings = checkKeys(ctx, top.start).map((k) => ({ location: k.location, message: k.message }));
     const { compartments, defaultCompartment } = parseCompartments(ctx, top, opts);
     const lc: LibraryContext = { ctx, opts, compartments, defaultCompartment };
     const libraries = parseLibraries(lc, findField(top.fields, 'libraries'));
     const targets = parseTargets(ctx, findField(top.fields, 'targets'));
-    return { file, targets, compartments, defaultCompartment, libraries, ...parseSharing(findField(top.fields, 'sharing')) };
+    return { file, targets, compartments, defaultCompartment, libraries, ...parseSharing(findField(top.fields, 'sharing')), warnings };
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError({ file }, `cannot read the configuration: ${(e as Error).message}`);

@@ -69,6 +69,13 @@ export interface DeploymentConfig {
   sharing: SharingStrategy;
   /** Where the `sharing:` value is, when present. */
   sharingLocation?: SourceLocation;
+  /** Keys accepted and ignored (e.g. `noisolstack`), each with the warning to print. */
+  warnings: ConfigWarning[];
+}
+
+export interface ConfigWarning {
+  location: SourceLocation;
+  message: string;
 }
 
 export interface LoadOptions {

@@ -58,6 +58,9 @@ export function cQuery(source: string): Parser.Query {
   return new TreeSitter.Query(language, source);
 }
 
+/** A UTF-8 byte order mark, as read in latin1 (one unit per byte). */
+export const UTF8_BOM = '\u00ef\u00bb\u00bf';
+
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {
   return parseSourceIncremental(path, text, macros, null).parsed;
 }
@@ -82,7 +85,10 @@ export function parseSourceIncremental(
   // dead branches (`#if 0`, `#ifdef __cplusplus`) are blanked first: no compiler sees them
   const conditionals = text.includes('#') ? scanConditionals(text) : { groups: [], dead: [] };
   const live = conditionals.dead.length > 0 ? blankRanges(text, conditionals.dead) : text;
-  const { view, sites: viewSites } = buildParseView(live, macros);
+  const built = buildParseView(live, macros);
+  const viewSites = built.sites;
+  // a BOM is not C: the view reads it as three blanks, so the first declaration starts after it
+  const view = built.view.startsWith(UTF8_BOM) ? '   ' + built.view.slice(3) : built.view;
   const dead: MacroSite[] = conditionals.dead.map((d) => ({ kind: 'dead-branch', name: d.reason, start: d.start, end: d.end, argsText: '' }));
   const sites = dead.length > 0 ? [...viewSites, ...dead].sort((a, b) => a.start - b.start) : viewSites;
   let tree: Tree;

@@ -3,7 +3,7 @@ import type { GateSite } from '../analyze/model.js';
 import { resolveLibraryName } from '../analyze/library-names.js';
 import { gateMechanism, type Deployment } from './deployment.js';
 import type { FileEdits } from './edits.js';
-import { pointerMask, type EntryTable } from './entries.js';
+import { pointerMask, type Entry, type EntryTable } from './entries.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
 
@@ -27,10 +27,23 @@ function definingLibraries(index: TreeIndex, name: string): string[] {
  * arguments, a struct by value); FlexOS's inconsistencies are warnings with the fix.
  */
 export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, entries: EntryTable): void {
+  const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
+  const form = site.kind === 'gate' ? 'flexos_gate(library, function, arguments…)' : 'flexos_gate_r(library, return variable, function, arguments…)';
+  const leading = site.kind === 'gate' ? 2 : 3;
+  const given = site.library === '' ? 0 : site.callee !== '' ? leading : site.kind === 'gate_r' && site.ret !== undefined ? 2 : 1;
+  if (given < leading) {
+    edits.report('gate-arguments', 'error', site.span, `${keyword} has ${given} argument${given === 1 ? '' : 's'}, it needs at least ${leading}: write ${form}`);
+    return;
+  }
   const named = resolveLibraryName(index, site.library);
   if (!named) {
+    // kraft sends a gate naming no known library to the default compartment (its catch-all rule);
+    // FlexOS's own example relies on it (`appisolatedexample`), so flexos does the same, and says so
     const known = index.libraries.map((l) => l.name).concat([...index.aliases.keys()]).sort();
-    edits.report('gate-unknown-library', 'error', site.librarySpan, `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; known: ${known.join(', ')} — fix the name, or add the library under the configuration's libraries:`);
+    const to = d.defaultId;
+    edits.report('gate-unknown-library', 'warning', site.librarySpan, `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; it is rewritten into the default compartment ${d.compartments[to]!.name} (as kraft does) — fix the name (known: ${known.join(', ')}) or add the library under the configuration's libraries:`);
+    const entry = { name: site.callee, compartment: to, arity: site.args.length, pointerArgs: 0, viaAlias: false };
+    if (enter(edits, site, d, to, entries, () => entry)) writeGate(edits, site, d, to);
     return;
   }
   const library = named.library;
@@ -58,6 +71,15 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
     }
   }
   if (def) {
+    const params = def.def.params.length;
+    if (site.args.length > params && !def.def.variadic && site.conditional === undefined) {
+      edits.report('gate-argument-count', 'error', site.span, `gate passes ${site.args.length} argument${site.args.length === 1 ? '' : 's'} to '${site.callee}', which takes ${params}; pass exactly ${params}`);
+      return;
+    }
+    if (site.args.length < params && site.conditional === undefined) {
+      edits.report('gate-argument-count', 'error', site.span, `gate passes ${site.args.length} argument${site.args.length === 1 ? '' : 's'} to '${site.callee}', which takes ${params}${def.def.variadic ? ' and more' : ''}; pass ${def.def.variadic ? 'at least' : 'exactly'} ${params}`);
+      return;
+    }
     const byValue = def.def.params.find((p) => isStructByValue(p.type));
     if (byValue) {
       edits.report('gate-struct-by-value', 'error', site.span, `'${site.callee}' takes '${byValue.type}' by value; a gate passes only integers and pointers — pass a pointer to shared data`);
@@ -68,25 +90,36 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
       return;
     }
   }
-  const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
   const to = d.compartmentOf.get(library.name) ?? d.defaultId;
-  const mech = gateMechanism(d, from, to);
-  if (mech !== 'nop') {
-    // the callee's entry (issue 11): an out-of-line function the generated table can point to
-    if (!def && !library.absent && (definingLibraries(index, site.callee).length > 0 || index.rootInlines(site.callee).length > 0)) {
-      edits.report('gate-entry-not-function', 'error', site.calleeSpan, `'${site.callee}' has no out-of-line definition (a static inline or a macro): a gate into compartment ${to} enters a function of its entry table — gate an exported function that calls it`);
-      return;
-    }
+  const entry = (): Omit<Entry, 'callers'> | string => {
+    // an out-of-line function the generated table can point to (issue 11)
+    if (!def && !library.absent && (definingLibraries(index, site.callee).length > 0 || index.rootInlines(site.callee).length > 0))
+      return `'${site.callee}' has no out-of-line definition (a static inline or a macro): a gate into compartment ${to} enters a function of its entry table — gate an exported function that calls it`;
     const params = def ? def.def.params.filter((p) => p.type.trim() !== 'void') : null;
     // not in the tree (kraft fetches the library): an extern function, arity from the call
-    const entry = { name: site.callee, compartment: to, arity: params ? params.length : site.args.length, pointerArgs: params ? pointerMask(params) : 0, viaAlias: false };
-    const conflict = entries.add(entry, from);
-    if (conflict) {
-      edits.report('gate-entry-conflict', 'error', site.calleeSpan, conflict);
-      return;
-    }
-  }
+    return { name: site.callee, compartment: to, arity: params ? params.length : site.args.length, pointerArgs: params ? pointerMask(params) : 0, viaAlias: false };
+  };
+  if (enter(edits, site, d, to, entries, entry)) writeGate(edits, site, d, to);
+}
+
+/**
+ * Records the callee in `to`'s entry table when the gate crosses an isolating boundary; false
+ * (with an error) when it cannot be an entry.
+ */
+function enter(edits: FileEdits, site: GateSite, d: Deployment, to: number, entries: EntryTable, entry: () => Omit<Entry, 'callers'> | string): boolean {
+  const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
+  if (gateMechanism(d, from, to) === 'nop') return true;
+  const e = entry();
+  const problem = typeof e === 'string' ? e : entries.add(e, from);
+  if (problem) edits.report(typeof e === 'string' ? 'gate-entry-not-function' : 'gate-entry-conflict', 'error', site.calleeSpan, problem);
+  return problem === null;
+}
+
+/** The mechanism's gate between the caller's compartment and `to`. */
+function writeGate(edits: FileEdits, site: GateSite, d: Deployment, to: number): void {
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
+  const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
+  const mech = gateMechanism(d, from, to);
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
 }

@@ -7,6 +7,7 @@ import type { Deployment } from './deployment.js';
 import { FileEdits } from './edits.js';
 import { EntryTable, pointerMask } from './entries.js';
 import type { FileFacts } from '../analyze/model.js';
+import { matchLineEndings } from './line-endings.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
@@ -39,15 +40,23 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
     for (const note of facts.callbacks) {
-      const fn = facts.functions.find((f) => f.name === note.function && f.attributes.includes(note.attribute));
+      const fn = facts.functions.find((f) => f.name === note.function && (note.onPrototype === true || f.attributes.includes(note.attribute)));
       if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, entries);
+      else edits.report('callback-not-defined-here', 'error', note.attribute.span, `callback attribute on a prototype of '${note.function}', which this file does not define; put the attribute on the definition of '${note.function}'`);
+    }
+    // locals grouped by function once: filtering all of a file's locals per function is quadratic
+    const localsOf = new Map<string | undefined, typeof facts.locals>();
+    for (const v of facts.locals) {
+      const list = localsOf.get(v.functionName);
+      if (list) list.push(v);
+      else localsOf.set(v.functionName, [v]);
     }
     for (const fn of facts.functions) {
-      const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
+      const locals = (localsOf.get(fn.name) ?? []).filter((v) => v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
       if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
     }
     diagnostics.push(...edits.diagnostics);
-    const output = edits.code.toString();
+    const output = matchLineEndings(parsed.text, edits.code.toString());
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
   }
   for (const facts of analysis.index.files) enterRewrittenGates(facts, analysis, deployment, entries);
@@ -71,8 +80,9 @@ function enterRewrittenGates(facts: FileFacts, analysis: TreeAnalysis, d: Deploy
     if (!Number.isInteger(from) || !Number.isInteger(to) || !/^[A-Za-z_]\w*$/.test(callee)) continue;
     // a static callee (callback implementation) is defined beside its wrapper
     const def = facts.functions.find((f) => f.name === callee) ?? analysis.index.definitions(callee).find((x) => d.compartmentOf.get(x.library ?? '') === to)?.def ?? analysis.index.definitions(callee)[0]?.def;
-    if (!def) continue;
-    entries.add({ name: callee, compartment: to, arity: def.params.length, pointerArgs: pointerMask(def.params), viaAlias: def.linkage === 'static' }, from);
+    // no definition in the tree (kraft fetches the library): arity from the call, as the first rewrite did
+    const arity = def ? def.params.length : call.args.length - (m[2] ? 4 : 3);
+    entries.add({ name: callee, compartment: to, arity, pointerArgs: def ? pointerMask(def.params) : 0, viaAlias: def?.linkage === 'static' }, from);
   }
 }
 

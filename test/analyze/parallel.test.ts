@@ -36,8 +36,9 @@ describe('analyze --jobs', () => {
   test('1 thread and 3 threads print the same JSON, unreadable files and notes included', () => {
     const serial = analyze(root, 1);
     const parallel = analyze(root, 3);
-    expect(serial.status).toBe(0);
-    expect(parallel.status).toBe(0);
+    // an unreadable file is an error-level finding: analyze exits 1 (and prints everything)
+    expect(serial.status).toBe(1);
+    expect(parallel.status).toBe(1);
     expect(parallel.stdout).toBe(serial.stdout);
     const json = JSON.parse(serial.stdout) as { files: number; diagnostics: { code: string; file: string }[] };
     expect(json.files).toBe(18);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree, type TreeAnalysis } from '../../src/analyze/analyze-tree.js';
 import { isWhitelist, sharedSection } from '../../src/analyze/attributes.js';
-import { writeFilesAtomic } from '../../src/emit/atomic-write.js';
+import { writePortedFiles } from '../../src/cli/commands/port.js';
 import { fileDiff } from '../../src/emit/diff.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import type { PortResult } from '../../src/transform/port/model.js';
@@ -82,12 +82,12 @@ let work = '';
 let portedTree = '';
 let result: PortResult;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'flexos-port-corpus-'));
   portedTree = join(work, 'tree');
   cpSync(VANILLA, portedTree, { recursive: true });
   result = portTree(analyzeTree(portedTree, { macros, keepParsed: true }));
-  writeFilesAtomic(new Map(result.files.map((f) => [join(portedTree, f.path), f.after])));
+  await writePortedFiles(portedTree, result.files);
 }, 120_000);
 
 afterAll(() => {

@@ -8,9 +8,9 @@ const TINY = 'test/rewrite/fixtures/tiny';
 const EXPECTED = '0x0000000000000033';
 
 describe('rewrite of a two-library tree', () => {
-  test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: builds with -Wall -Werror and computes the hand-checked result', (config) => {
+  test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: builds with -Wall -Werror and computes the hand-checked result', async (config) => {
     const out = tempDir(`flexos-tiny-${config}-`);
-    const built = rewriteAndBuild(TINY, join(TINY, `${config}.yaml`), out);
+    const built = await rewriteAndBuild(TINY, join(TINY, `${config}.yaml`), out);
     const run = runNative(built.binary);
     expect(run.exitCode).toBe(0);
     expect(checksumOf(run.stdout)).toBe(EXPECTED);
@@ -67,9 +67,9 @@ describe('rewrite of a two-library tree', () => {
 const NAMES = 'test/rewrite/fixtures/names';
 describe('generated names never clash with user identifiers (issue 11)', () => {
   // a_local(1) = 111, a_local(-5) = 105, b_call(a_cb, 4) = 10
-  test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: a whitelisted local named `local` and a user `flexos_ret` build and compute the result', (config) => {
+  test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: a whitelisted local named `local` and a user `flexos_ret` build and compute the result', async (config) => {
     const out = tempDir(`flexos-names-${config}-`);
-    const built = rewriteAndBuild(NAMES, join(NAMES, `${config}.yaml`), out);
+    const built = await rewriteAndBuild(NAMES, join(NAMES, `${config}.yaml`), out);
     const run = runNative(built.binary);
     expect(run.exitCode).toBe(0);
     expect(checksumOf(run.stdout)).toBe('0x00000000000000e2');

@@ -12,6 +12,7 @@ import { loadConfig } from '../../config/index.js';
 import { loadMechanisms } from '../../config/mechanisms.js';
 import { resolveDeployment } from '../../transform/deployment.js';
 import type { CommandOutput } from '../output.js';
+import { configWarnings } from '../../emit/deployment-rewrite.js';
 
 export interface AnalyzeArgs {
   tree: string;
@@ -35,6 +36,7 @@ export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   const mechanisms = args.config ? loadMechanisms() : null;
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
+  for (const d of config ? configWarnings(config) : []) out.stderr(formatDiagnostic(d) + '\n');
   const progress = new Progress('analyze');
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
   const threads = args.jobs ?? availableParallelism();
@@ -51,7 +53,8 @@ export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   }
   if (args.json) out.stdout(JSON.stringify(summary, null, 2) + '\n');
   else out.stdout(renderSummary(summary));
-  return 0;
+  // an error-level finding (e.g. an annotation flexos cannot see) is a finding: exit 1
+  return summary.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
 export function renderSummary(s: AnalysisSummary): string {

@@ -4,7 +4,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { loadMechanisms } from '../../config/mechanisms.js';
 import { InputError } from '../../diagnostics/input-error.js';
-import { writeFileAtomic, writeFilesAtomic } from '../../emit/atomic-write.js';
+import { writeFileAtomicMkdir } from '../../emit/atomic-write.js';
+import { commitChanges } from '../../emit/transaction.js';
 import { renderTable } from '../../emit/table.js';
 import { AGGREGATES, aggregate, type AggregateName } from '../../explore/aggregate.js';
 import { configurationKey, configurationLabel, countConfigurations, enumerateConfigurations } from '../../explore/enumerate.js';
@@ -146,12 +147,13 @@ function configFileName(index: number, key: string): string {
   return `${String(index).padStart(5, '0')}-${createHash('sha1').update(key).digest('hex').slice(0, 8)}.yaml`;
 }
 
-function runList(a: ExploreArgs, l: Loaded, out: CommandOutput): number {
+async function runList(a: ExploreArgs, l: Loaded, out: CommandOutput): Promise<number> {
   // keys only where they are printed or name files: the plain list is the one that must be fast
   const keys = a.json || a['write-configs'] ? l.configs.map((c) => configurationKey(l.space, c)) : [];
   if (a['write-configs']) {
     const dir = a['write-configs'];
-    writeFilesAtomic(new Map(l.configs.map((c, i) => [join(dir, configFileName(i, keys[i]!)), Buffer.from(renderKraftYaml(l.space, c), 'utf8')])));
+    // all configurations or none (emit/transaction.ts), confined to the directory
+    await commitChanges(resolve(dir), l.configs.map((c, i) => ({ path: join(resolve(dir), configFileName(i, keys[i]!)), content: Buffer.from(renderKraftYaml(l.space, c), 'utf8') })));
   }
   if (a.json) {
     out.stdout(JSON.stringify({ total: l.configs.length, layouts: l.space.layouts.length, configurations: l.configs.map((c, i) => ({ index: i, key: keys[i], label: configurationLabel(l.space, c), compartments: l.space.layouts[c.layout]!.blocks })) }) + '\n');
@@ -176,7 +178,7 @@ function commandMeasurer(a: ExploreArgs, l: Loaded, keys: string[]): { measurer:
   const written = new Set<number>();
   const jobOf = (node: number): MeasureJob => {
     const file = join(work, 'configs', configFileName(node, keys[node]!));
-    if (!written.has(node)) writeFileAtomic(file, Buffer.from(renderKraftYaml(l.space, l.configs[node]!), 'utf8')), written.add(node);
+    if (!written.has(node)) writeFileAtomicMkdir(file, Buffer.from(renderKraftYaml(l.space, l.configs[node]!), 'utf8')), written.add(node);
     return { index: node, key: keys[node]!, configFile: isAbsolute(file) ? file : resolve(file) };
   };
   return { measurer: new CommandMeasurer(executor, cache, jobOf, a.aggregate), executor };
@@ -250,7 +252,7 @@ async function measureAndReport(a: ExploreArgs, l: Loaded, out: CommandOutput): 
   const files = new Map<string, Buffer>();
   if (a.dot) files.set(a.dot, Buffer.from(renderDot(report), 'utf8'));
   if (a.svg) files.set(a.svg, Buffer.from(renderSvg(report), 'utf8'));
-  if (files.size > 0) writeFilesAtomic(files);
+  for (const [path, content] of files) writeFileAtomicMkdir(path, content);
   if (a.json) out.stdout(reportJson(report));
   else if (!measurer) out.stdout(`${n} configurations, ${covers.length} cover edges (relation ${a.relation})${files.size ? `; wrote ${[...files.keys()].join(', ')}` : ''}\n`);
   else out.stdout(renderResultTable(report));

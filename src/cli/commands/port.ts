@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { Chalk } from 'chalk';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
@@ -8,9 +8,11 @@ import { loadMechanisms } from '../../config/mechanisms.js';
 import { loadProjectFile, PROJECT_FILE } from '../../config/project.js';
 import type { Library } from '../../analyze/model.js';
 import { InputError } from '../../diagnostics/input-error.js';
-import { writeFileAtomic, writeFilesAtomic } from '../../emit/atomic-write.js';
+import { FILE_ENCODING, writeFileAtomic } from '../../emit/atomic-write.js';
+import { commitChanges, recoverInterrupted } from '../../emit/transaction.js';
 import { bytesForDisplay, colorDiff, fileDiff, type FileDiff } from '../../emit/diff.js';
 import { renderTable } from '../../emit/table.js';
+import { isOutsideTree } from '../../emit/output-layout.js';
 import { loadMacroTable } from '../../parse/macro-table.js';
 import type { PortResult } from '../../transform/port/model.js';
 import { portTree } from '../../transform/port/port-tree.js';
@@ -33,7 +35,7 @@ export interface PortArgs {
 
 /** What tests replace: the all-or-nothing writer and the colour decision. */
 export interface PortDeps {
-  writeFiles?: (files: ReadonlyMap<string, string>) => void;
+  writeFiles?: (root: string, files: readonly PortedFile[]) => Promise<string[]>;
   color?: boolean;
 }
 
@@ -54,7 +56,27 @@ export function portBuilder(y: Argv): Argv<PortArgs> {
 }
 
 /** Exit 1 when something is proposed, 0 when nothing is, 2 on usage or input errors (thrown). */
-export function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {}): number {
+/** One file `port --write` replaces: what was read and what replaces it (latin1 strings). */
+export interface PortedFile {
+  path: string;
+  before: string;
+  after: string;
+}
+
+/** The ported files, all or none, each checked unchanged since it was read (emit/transaction.ts). */
+export function writePortedFiles(root: string, files: readonly PortedFile[]): Promise<string[]> {
+  return commitChanges(
+    root,
+    files.map((f) => ({ path: join(root, f.path), content: Buffer.from(f.after, FILE_ENCODING), expected: Buffer.from(f.before, FILE_ENCODING) })),
+  );
+}
+
+export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {}): Promise<number> {
+  if (args.write) {
+    // a port --write killed mid-write is rolled back before the tree is read again
+    const note = recoverInterrupted(resolve(args.tree));
+    if (note) out.stderr(`flexos: note: ${note}\n`);
+  }
   const progress = new Progress('port');
   const config = args.config ? loadConfig(args.config, { knownDrivers: [...loadMechanisms().keys()] }) : null;
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
@@ -69,12 +91,10 @@ export function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {})
   const patch = diffs.map((d) => d.text).join('');
 
   if (args.write && result.files.length > 0) {
-    const writeFiles = deps.writeFiles ?? writeFilesAtomic;
-    try {
-      writeFiles(new Map(result.files.map((f) => [join(result.root, f.path), f.after])));
-    } catch (err) {
-      throw new InputError(`${args.tree}: could not write the ported files, none was changed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    const outside = result.files.find((f) => isOutsideTree(f.path));
+    if (outside) throw new InputError(`${outside.path}: outside the tree ${result.root}; port --write changes only the tree (nothing was written)`);
+    const notes = await (deps.writeFiles ?? writePortedFiles)(result.root, result.files);
+    for (const n of notes) out.stderr(`flexos: note: ${n}\n`);
   }
   if (args.patch !== undefined) {
     try {

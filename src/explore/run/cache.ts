@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../../diagnostics/input-error.js';
-import { writeFileAtomic } from '../../emit/atomic-write.js';
+import { writeFileAtomicMkdir } from '../../emit/atomic-write.js';
 import type { MeasureOutcome, MeasureSpec } from './measure-one.js';
 
 interface CacheFile {
@@ -46,6 +46,6 @@ export class ResultCache {
   put(key: string, round: number, outcome: MeasureOutcome): void {
     const rounds = (this.data.results[key] ??= []);
     rounds[round] = outcome;
-    writeFileAtomic(this.file, Buffer.from(JSON.stringify(this.data, null, 1) + '\n', 'utf8'));
+    writeFileAtomicMkdir(this.file, Buffer.from(JSON.stringify(this.data, null, 1) + '\n', 'utf8'));
   }
 }

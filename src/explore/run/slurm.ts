@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../diagnostics/input-error.js';
-import { writeFileAtomic } from '../../emit/atomic-write.js';
+import { writeFileAtomicMkdir } from '../../emit/atomic-write.js';
 import type { Executor } from './executor.js';
 import type { MeasureJob, MeasureOutcome, MeasureSpec } from './measure-one.js';
 
@@ -90,10 +90,10 @@ export class SlurmExecutor implements Executor {
     const roundDir = join(this.opts.dir, 'slurm', `round-${String(++this.round).padStart(3, '0')}-${process.pid}`);
     jobs.forEach((job, k) => {
       const task: SlurmTask = { spec: this.spec, job, outcomeFile: join(roundDir, `outcome-${k}.json`) };
-      writeFileAtomic(join(roundDir, `task-${k}.json`), Buffer.from(JSON.stringify(task), 'utf8'));
+      writeFileAtomicMkdir(join(roundDir, `task-${k}.json`), Buffer.from(JSON.stringify(task), 'utf8'));
     });
     const script = join(roundDir, 'job.sh');
-    writeFileAtomic(script, Buffer.from(jobScript(roundDir, jobs.length, this.opts.parallel), 'utf8'));
+    writeFileAtomicMkdir(script, Buffer.from(jobScript(roundDir, jobs.length, this.opts.parallel), 'utf8'));
     const r = await sbatch(this.opts.sbatch ?? 'sbatch', ['--parsable', '--wait', `--chdir=${this.spec.cwd}`, ...this.opts.sbatchArgs, script]);
     const jobId = r.stdout.trim().split(';')[0] ?? '';
     if (jobId) this.jobIds.push(jobId);

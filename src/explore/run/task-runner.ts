@@ -3,7 +3,7 @@
  * configuration as the local executor would and writes the outcome next to the task file.
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../emit/atomic-write.js';
+import { writeFileAtomicMkdir } from '../../emit/atomic-write.js';
 import { measureOne } from './measure-one.js';
 import type { SlurmTask } from './slurm.js';
 
@@ -14,7 +14,7 @@ async function main(file: string | undefined): Promise<number> {
   }
   const task = JSON.parse(readFileSync(file, 'utf8')) as SlurmTask;
   const outcome = await measureOne(task.spec, task.job);
-  writeFileAtomic(task.outcomeFile, Buffer.from(JSON.stringify(outcome), 'utf8'));
+  writeFileAtomicMkdir(task.outcomeFile, Buffer.from(JSON.stringify(outcome), 'utf8'));
   if (outcome.error) process.stderr.write(`task-runner: ${task.job.key}: ${outcome.error}\n`);
   return 0;
 }

@@ -1,4 +1,5 @@
 /** What every part of `port` shares while it walks one tree. */
+import { localInScope } from '../../analyze/scopes.js';
 import type { TreeAnalysis } from '../../analyze/analyze-tree.js';
 import { positionOf } from '../../analyze/facts.js';
 import type { FileFacts, Span, VariableDecl } from '../../analyze/model.js';
@@ -92,13 +93,7 @@ export class PortContext {
 
 /** The local named `name` in scope at `at` (innermost), if any. */
 export function localAt(facts: FileFacts, name: string, at: number): VariableDecl | null {
-  let best: VariableDecl | null = null;
-  for (const v of fileTables(facts).locals.get(name) ?? []) {
-    if (v.scope && v.nameSpan.start < at && at >= v.scope.start && at < v.scope.end) {
-      if (best === null || v.scope.start >= best.scope!.start) best = v;
-    }
-  }
-  return best;
+  return localInScope(facts, fileTables(facts).locals.get(name) ?? [], at);
 }
 
 /** Volatile in the base type or in any declarator of the declaration (conservative). */

@@ -3,6 +3,7 @@
  * as edits of the original text, plus the sites left for a human. Pure over the analysis: the
  * caller reads the tree (analyzeTree with keepParsed) and writes whatever it decides to write.
  */
+import { matchLineEndings } from '../line-endings.js';
 import type { TreeAnalysis } from '../../analyze/analyze-tree.js';
 import type { FileFacts, ResolvedCall } from '../../analyze/model.js';
 import { owningLibrary } from '../../analyze/libraries.js';
@@ -89,7 +90,7 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
   for (const work of ctx.touchedFiles()) {
     if (work.proposals.length === 0) continue;
     if (!hasIsolationInclude(work)) addInclude(work);
-    const after = work.code.toString();
+    const after = matchLineEndings(work.text, work.code.toString());
     if (after === work.text) continue;
     work.proposals.sort((a, b) => a.span.start - b.span.start || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
     files.push({ path: work.facts.path, library: work.library, before: work.text, after, proposals: work.proposals });

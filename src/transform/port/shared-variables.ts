@@ -156,6 +156,23 @@ function globalUseRequests(ctx: PortContext): ShareRequest[] {
   return out;
 }
 
+const byDeclarationStart = new WeakMap<FileFacts, Map<number, VariableDecl[]>>();
+
+/** The variables one declaration declares (indexed once per file: a filter per request is quadratic). */
+function declarationsAt(facts: FileFacts, start: number): VariableDecl[] {
+  let index = byDeclarationStart.get(facts);
+  if (!index) {
+    index = new Map();
+    for (const v of [...facts.globals, ...facts.locals]) {
+      const list = index.get(v.span.start);
+      if (list) list.push(v);
+      else index.set(v.span.start, [v]);
+    }
+    byDeclarationStart.set(facts, index);
+  }
+  return index.get(start) ?? [];
+}
+
 /** Adds the whitelist attribute for every request (grouped per declaration). */
 export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): void {
   const byDeclaration = new Map<string, ShareRequest[]>();
@@ -171,7 +188,7 @@ export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): 
     const work = ctx.file(reqs[0]!.file);
     const facts = work.facts;
     const declStart = reqs[0]!.variable.span.start;
-    const siblings = [...facts.globals, ...facts.locals].filter((v) => v.span.start === declStart);
+    const siblings = declarationsAt(facts, declStart);
     const shared = (v: VariableDecl): boolean => v.attributes.some((a) => isWhitelist(a) || sharedSection(a));
     const wanted = new Map<string, string>();
     for (const r of reqs) if (!shared(r.variable) && !wanted.has(r.variable.name)) wanted.set(r.variable.name, r.reason);
