@@ -62,7 +62,8 @@ export function unseenGates(parsed: ParsedSource, facts: FileFacts): Diagnostic[
   const { text } = parsed;
   if (!text.includes('flexos_gate')) return [];
   const seen = new Set(facts.gates.map((g) => g.span.start));
-  const skipped = parsed.macroSites.filter((s) => s.kind === 'skipped-branch');
+  // branches left out are reported on their own (annotation-in-skipped-branch; #if 0 is dead code)
+  const skipped = parsed.macroSites.filter((s) => s.kind === 'skipped-branch' || s.kind === 'dead-branch');
   const out: Diagnostic[] = [];
   const report = (offset: number, length: number, code: string, message: string): void => {
     const pos = positionOf(facts, offset);

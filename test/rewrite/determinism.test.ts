@@ -55,7 +55,7 @@ describe('bad input: a clear error with its location, exit 2, nothing written', 
     const root = brokenTree(source);
     const configFile = join(root, 'config.yaml');
     writeFileSync(configFile, config ?? CONFIG);
-    const out = join(root, 'out');
+    const out = `${root}-out`; // outside the tree: an output inside it is refused
     const r = await runCli(['rewrite', root, '-c', configFile, '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);

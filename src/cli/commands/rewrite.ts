@@ -77,6 +77,6 @@ function writeTarget(args: RewriteArgs): WriteTarget {
   if (args.inPlace) return { inPlace: true };
   if (args.out !== undefined && args.out.trim() === '') throw new InputError('-o needs a directory (e.g. -o flexos-out/mydeployment); with no value it would write into the current directory');
   const outDir = resolve(args.out ?? `flexos-out/${basename(args.config, extname(args.config))}`);
-  checkOutputOutsideTree(args.tree, outDir);
+  checkOutputOutsideTree(args.tree, outDir, args.out === undefined ? `the default output ${outDir} (no -o)` : `-o ${outDir}`);
   return { outDir };
 }
