@@ -5,7 +5,7 @@
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
@@ -258,33 +258,129 @@ function largeFile() {
 }
 
 /** Gate round trips measured by rules/common/bench/gatebench.c in one run, beside a direct call and getppid(). */
+
+/** One gatebench build: OUT/gatebench from RULES (this tree's rules/, or an older commit's). */
+function buildGatebench(rulesDir, out, extra) {
+  const build = spawnSync('bash', [join(rulesDir, 'common', 'bench', 'build.sh'), out, 'dss', ...extra], { encoding: 'utf8' });
+  if (build.status !== 0) fail(`gatebench build (${rulesDir}) failed:\n${build.stderr}`);
+  return join(out, 'gatebench');
+}
+
+function parseGatebench(stdout) {
+  const rows = new Map();
+  for (const m of stdout.matchAll(/^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles$/gm)) rows.set(m[1], { ns: Number(m[2]), cycles: Number(m[3]) });
+  return rows;
+}
+
+/** The runtime before issue 11 (entry tables, channels, lockdown): the base of that work. */
+const PRE_HARDENING = '9cb42d0';
+
+/**
+ * Instructions the intel-pku trampoline executes to clear registers, per gate direction and
+ * vector path (0 SSE, 1 AVX, 2 AVX-512): walks the disassembly between the
+ * flexos_intelpku_clear_{entry,exit}_{begin,end} labels, following its cmpl/je/jne/jmp.
+ */
+function clearingInstructions(binary) {
+  const dis = spawnSync('objdump', ['-d', '--no-show-raw-insn', binary], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (dis.status !== 0) return null;
+  const text = dis.stdout;
+  const out = {};
+  for (const dir of ['entry', 'exit']) {
+    const begin = new RegExp(`^([0-9a-f]+) <flexos_intelpku_clear_${dir}_begin>:$`, 'm').exec(text);
+    const end = new RegExp(`^([0-9a-f]+) <flexos_intelpku_clear_${dir}_end>:$`, 'm').exec(text);
+    if (!begin || !end) return null;
+    const lo = parseInt(begin[1], 16), hi = parseInt(end[1], 16);
+    const insns = [...text.matchAll(/^[ \t]+([0-9a-f]+):[ \t]+(\S+)[ \t]*(.*)$/gm)]
+      .map((m) => ({ addr: parseInt(m[1], 16), op: m[2], args: m[3] }))
+      .filter((i) => i.addr >= lo && i.addr < hi);
+    out[dir] = [0, 1, 2].map((vector) => {
+      let k = 0, count = 0, lastCmp = null;
+      while (k < insns.length && count < 1000) {
+        const i = insns[k++];
+        count++;
+        if (i.op.startsWith('cmp')) lastCmp = Number(/\$0x([0-9a-f]+)/.exec(i.args)?.[1] ? parseInt(/\$0x([0-9a-f]+)/.exec(i.args)[1], 16) : NaN);
+        const target = parseInt(/^([0-9a-f]+)/.exec(i.args)?.[1] ?? '', 16);
+        const taken = i.op === 'jmp' || (i.op === 'je' && vector === lastCmp) || (i.op === 'jne' && vector !== lastCmp);
+        if (i.op.startsWith('j') && taken) {
+          if (target >= hi) break;
+          k = insns.findIndex((x) => x.addr === target);
+          if (k < 0) break;
+        }
+      }
+      return count;
+    });
+  }
+  return out;
+}
+
+/**
+ * Gate round trips measured by rules/common/bench/gatebench.c, beside a direct call, getppid()
+ * and a raw two-process ping-pong; the vmept gate also against the runtime before issue 11,
+ * the two builds run alternately (3 runs each, best kept) so that both see the same machine.
+ */
 function gates() {
-  const out = join(ROOT, '.cache', 'gatebench');
-  const build = spawnSync('bash', [join(ROOT, 'rules', 'common', 'bench', 'build.sh'), out, 'dss'], { encoding: 'utf8' });
-  if (build.status !== 0) fail(`gatebench build failed:\n${build.stderr}`);
-  const run = spawnSync(join(out, 'gatebench'), [], { encoding: 'utf8' });
-  if (run.status !== 0) fail(`gatebench failed (exit ${run.status}):\n${run.stderr}`);
-  const lines = run.stdout.trim().split('\n');
+  const pku = cpuHasPkuHere();
+  const cur = buildGatebench(join(ROOT, 'rules'), join(ROOT, '.cache', 'gatebench'), pku ? ['pku'] : []);
+  let old = null;
+  const oldRules = join(ROOT, '.cache', 'gatebench-pre-hardening');
+  const ar = spawnSync('bash', ['-c', `rm -rf "${oldRules}" && mkdir -p "${oldRules}" && git -C "${ROOT}" archive ${PRE_HARDENING} rules | tar -x -C "${oldRules}"`], { encoding: 'utf8' });
+  if (ar.status === 0) old = buildGatebench(join(oldRules, 'rules'), join(oldRules, 'out'), []);
+  else console.log(`bench: no pre-hardening runtime (git archive ${PRE_HARDENING} failed: ${ar.stderr.trim()}); that row is left out`);
+  const best = (acc, rows) => {
+    for (const [k, v] of rows) if (!acc.has(k) || v.ns < acc.get(k).ns) acc.set(k, v);
+  };
+  const now = new Map(), before = new Map();
+  let header = '';
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(cur, [], { encoding: 'utf8' });
+    if (r.status !== 0) fail(`gatebench failed (exit ${r.status}):\n${r.stderr}`);
+    header = r.stdout.split('\n')[0];
+    best(now, parseGatebench(r.stdout));
+    if (old) {
+      const o = spawnSync(old, [], { encoding: 'utf8' });
+      if (o.status === 0) best(before, parseGatebench(o.stdout));
+    }
+  }
   const rows = [];
   report.gates = [];
-  for (const line of lines.slice(1)) {
-    const m = /^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles/.exec(line);
-    if (!m) continue;
-    const [, what, ns, cycles] = m;
+  for (const [what, { ns, cycles }] of now) {
     let anchor = '';
     if (what === 'direct-call' || what === 'nop-gate') anchor = 'function call 2 cycles';
-    if (what === 'vmept-gate') anchor = `EPT RPC ${EPT_GATE_CYCLES} cycles (${Number(cycles) <= EPT_GATE_CYCLES ? '✓ below' : '✗ above'})`;
+    if (what === 'vmept-gate') anchor = `EPT RPC ${EPT_GATE_CYCLES} cycles (${cycles <= EPT_GATE_CYCLES ? '✓ below' : '✗ above'})`;
+    if (what === 'intelpku-gate') anchor = 'MPK 62 (shared stacks) / 108 (private + DSS) cycles';
     if (what === 'getppid-syscall') anchor = 'Linux syscall 146 (no KPTI) / 470 (KPTI)';
     if (what.startsWith('heap-conversion')) anchor = `heap conversion ${{ '1': 66, '2': 140, '3': 218 }[what.slice(-1)]} cycles`;
     if (what === 'dss-alias-3') anchor = 'DSS 2 cycles';
-    rows.push([what, `${Number(ns).toFixed(1)} ns`, Number(cycles).toFixed(1), anchor]);
-    report.gates.push({ what, ns: Number(ns), cycles: Number(cycles) });
+    rows.push([what, `${ns.toFixed(1)} ns`, cycles.toFixed(1), anchor]);
+    report.gates.push({ what, ns, cycles });
   }
-  console.log(`\nGate round trips, one run (${lines[0]})\n`);
+  console.log(`\nGate round trips, best of 3 runs (${header})\n`);
   console.log(table(['operation', 'time', 'cycles', 'SPEC §9 anchor'], rows));
-  console.log(`
+  const vm = now.get('vmept-gate'), raw = now.get('raw-pingpong'), pre = before.get('vmept-gate');
+  const checks = [];
+  if (vm && pre) checks.push(['vmept gate with checks ÷ before issue 11', `${vm.ns.toFixed(0)} / ${pre.ns.toFixed(0)} ns`, (vm.ns / pre.ns).toFixed(2), '≤ 1.3', vm.ns / pre.ns <= 1.3 ? '✓' : '✗']);
+  if (vm && raw) checks.push(['vmept gate with checks ÷ raw ping-pong', `${vm.ns.toFixed(0)} / ${raw.ns.toFixed(0)} ns`, (vm.ns / raw.ns).toFixed(2), '≤ 1.5', vm.ns / raw.ns <= 1.5 ? '✓' : '✗']);
+  report.gateTargets = checks.map(([what, , ratio, target, met]) => ({ what, ratio: Number(ratio), target, met: met === '✓' }));
+  console.log(`\nHardened vmept gate against its targets (issue 11; same run)\n`);
+  console.log(table(['ratio', 'times', 'value', 'target', ''], checks));
+  const clear = clearingInstructions(cur);
+  if (clear) {
+    report.registerClearing = clear;
+    console.log(`\nintel-pku register clearing, instructions executed per gate (disassembly of the trampoline)\n`);
+    console.log(table(['direction', 'SSE only', 'AVX', 'AVX-512'], ['entry', 'exit'].map((d) => [d, ...clear[d].map(String)])));
+  }
+  if (!pku) console.log(`
 intel-pku gates need a CPU with PKU; this one has none, and timings from the QEMU TCG guest say
 nothing about hardware, so the MPK row is left out here (correctness is tested in the guest).`);
+}
+
+function cpuHasPkuHere() {
+  try {
+    const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '';
+    return /\bpku\b/.test(flags) && /\bospke\b/.test(flags);
+  } catch {
+    return false;
+  }
 }
 
 async function side() {

@@ -29,7 +29,7 @@ function placeOf(parsed: ParsedSource, offset: number, length: number): Place {
   if (leaf.type === 'preproc_arg') {
     // the placeholder header's own definitions, and a gate's name inside a string of a body, are no uses
     const name = leaf.parent?.childForFieldName('name')?.text ?? '';
-    if (/^flexos_\w*gate/.test(name)) return 'text';
+    if (/^flexos_(?:[a-z]+_)?gate(?:_r)?$/.test(name)) return 'text';
     const body = leaf.text;
     const at = offset - leaf.startIndex;
     for (const m of body.matchAll(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g)) {

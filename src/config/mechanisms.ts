@@ -19,6 +19,11 @@ export interface MechanismSpec {
   sources: string[];
   cflags: string[];
   ldflags: string[];
+  /** A C program (absolute path) run on the linked binary as `check BINARY [--allow SYM]…`; a non-zero status fails the build. */
+  binaryCheck: string | null;
+  binaryCheckAllow: string[];
+  /** The `struct flexos_mechanism` hook table its runtime defines; null: no runtime. */
+  hooks: string | null;
   /** Hardware/kernel features the runtime needs (e.g. `pku`). */
   needs: string[];
   dir: string;
@@ -54,7 +59,9 @@ export function loadMechanisms(rulesDir = RULES_DIR): Map<string, MechanismSpec>
     if (!data || typeof data.driver !== 'string' || typeof data.gate !== 'string' || typeof data.strength !== 'number') {
       throw new InputError(`${file}: a mechanism needs 'driver', 'gate' and a numeric 'strength'`);
     }
-    const { driver, gate, strength, always, headers, sources, cflags, ldflags, needs, description, ...extra } = data;
+    const { driver, gate, strength, always, headers, sources, cflags, ldflags, needs, description, hooks, binary_check, binary_check_allow, ...extra } = data;
+    if (binary_check !== undefined && typeof binary_check !== 'string') throw new InputError(`${file}: 'binary_check' must be a path`);
+    if (hooks !== undefined && (typeof hooks !== 'string' || !/^[A-Za-z_]\w*$/.test(hooks))) throw new InputError(`${file}: 'hooks' must be the C name of the runtime's struct flexos_mechanism`);
     void description;
     specs.set(driver as string, {
       driver: driver as string,
@@ -66,6 +73,9 @@ export function loadMechanisms(rulesDir = RULES_DIR): Map<string, MechanismSpec>
       cflags: list(cflags, file, 'cflags'),
       ldflags: list(ldflags, file, 'ldflags'),
       needs: list(needs, file, 'needs'),
+      hooks: typeof hooks === 'string' ? hooks : null,
+      binaryCheck: typeof binary_check === 'string' ? join(dir, binary_check) : null,
+      binaryCheckAllow: list(binary_check_allow, file, 'binary_check_allow'),
       dir,
       extra,
     });

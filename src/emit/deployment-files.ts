@@ -4,6 +4,9 @@ import type { TreeAnalysis } from '../analyze/analyze-tree.js';
 import { hardeningFlags } from '../config/index.js';
 import type { CommonRuntimeSpec, MechanismSpec } from '../config/mechanisms.js';
 import type { Deployment } from '../transform/deployment.js';
+import type { EntryTable } from '../transform/entries.js';
+import { entriesHeader, entriesSource } from './entry-files.js';
+import { mechanismIdDefines, mechanismMacroName, mechanismsSource } from './mechanism-files.js';
 import { InputError } from '../diagnostics/input-error.js';
 import { outputLibraryDir, outputPath } from './output-layout.js';
 
@@ -20,10 +23,10 @@ function mechanismsUsed(d: Deployment, all: ReadonlyMap<string, MechanismSpec>):
 }
 
 export function mechanismMacro(m: MechanismSpec): string {
-  return `FLEXOS_MECH_${m.driver.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
+  return mechanismMacroName(m.driver);
 }
 
-export function isolationHeader(d: Deployment, mechanisms: MechanismSpec[]): string {
+export function isolationHeader(d: Deployment, mechanisms: MechanismSpec[], all: readonly MechanismSpec[]): string {
   const sharing = d.sharing.toUpperCase().replace(/-/g, '_');
   const includes = mechanisms.flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`));
   return `/* <flexos/isolation.h> for ${basename(d.configFile)}: ${GENERATED}. */
@@ -33,9 +36,11 @@ export function isolationHeader(d: Deployment, mechanisms: MechanismSpec[]): str
 #define FLEXOS_NUM_COMPARTMENTS ${d.compartments.length}
 #define FLEXOS_DEFAULT_COMPARTMENT ${d.defaultId}
 #define FLEXOS_SHARING_${sharing} 1
+${mechanismIdDefines(all)}
 
 #include <flexos/runtime.h>
 ${includes.join('\n')}
+#include <flexos/entries.h>
 
 /* A whitelisted local under sharing: heap: a shared-heap block holding the initial value. */
 static inline void *flexos_heap_local(unsigned long size, const void *init)
@@ -97,6 +102,8 @@ export interface BuildPlan {
   cflags: string[];
   ldflags: string[];
   libraryCflags: Map<string, string[]>;
+  /** Checks run on the linked program (flexos/tools/<name>.c with its --allow symbols). */
+  binaryChecks: { tool: string; allow: string[] }[];
 }
 
 /** Library names become make variables, directories and linker-script patterns. */
@@ -143,10 +150,11 @@ export function buildPlan(analysis: TreeAnalysis, d: Deployment, mechanisms: Mec
   return {
     sources,
     includeDirs,
-    runtimeSources: [...runtimeSources, 'flexos/deployment.c'],
+    runtimeSources: [...runtimeSources, 'flexos/deployment.c', 'flexos/entries.c', 'flexos/mechanisms.c'],
     cflags: [...new Set([...common.cflags, ...mechanisms.flatMap((m) => m.cflags)])],
     ldflags: [...ldflags],
     libraryCflags,
+    binaryChecks: mechanisms.flatMap((m) => (m.binaryCheck ? [{ tool: basename(m.binaryCheck, '.c'), allow: m.binaryCheckAllow }] : [])),
   };
 }
 
@@ -190,22 +198,32 @@ BUILD ?= build
 .DEFAULT_GOAL := all
 all: $(BUILD)/app
 
-$(BUILD)/app: ${all.join(' ')} $(OBJS_runtime) flexos/flexos_extra.ld
-\t$(CC) $(CFLAGS) -o $@ ${all.join(' ')} $(OBJS_runtime) $(LDFLAGS)
-
+$(BUILD)/app: ${all.join(' ')} $(OBJS_runtime) flexos/flexos_extra.ld${plan.binaryChecks.map((c) => ` $(BUILD)/flexos/${c.tool}`).join('')}
+\t$(CC) $(CFLAGS) -o $@.tmp ${all.join(' ')} $(OBJS_runtime) $(LDFLAGS)
+${plan.binaryChecks.map((c) => `\t$(BUILD)/flexos/${c.tool} $@.tmp${c.allow.map((a) => ` --allow ${a}`).join('')} || { rm -f $@.tmp; exit 1; }
+`).join('')}\tmv $@.tmp $@
+${plan.binaryChecks.map((c) => `
+$(BUILD)/flexos/${c.tool}: flexos/tools/${c.tool}.c
+\t@mkdir -p $(dir $@)
+\t$(CC) -O2 -o $@ $<
+`).join('')}
 clean:
 \trm -rf $(BUILD)
 `);
   return parts.join('\n\n');
 }
 
-export function generateDeploymentFiles(analysis: TreeAnalysis, d: Deployment, all: ReadonlyMap<string, MechanismSpec>, common: CommonRuntimeSpec): GeneratedFiles {
+export function generateDeploymentFiles(analysis: TreeAnalysis, d: Deployment, all: ReadonlyMap<string, MechanismSpec>, common: CommonRuntimeSpec, entries: EntryTable): GeneratedFiles {
   const mechanisms = mechanismsUsed(d, all);
   const files: GeneratedFiles = new Map();
   for (const h of [...common.headers, ...mechanisms.flatMap((m) => m.headers)]) files.set(`flexos/include/flexos/${basename(h)}`, readFileSync(h, 'latin1'));
   for (const s of [...common.sources, ...mechanisms.flatMap((m) => m.sources)]) files.set(`flexos/runtime/${basename(s)}`, readFileSync(s, 'latin1'));
-  files.set('flexos/include/flexos/isolation.h', isolationHeader(d, mechanisms));
+  for (const m of mechanisms) if (m.binaryCheck) files.set(`flexos/tools/${basename(m.binaryCheck)}`, readFileSync(m.binaryCheck, 'latin1'));
+  files.set('flexos/include/flexos/isolation.h', isolationHeader(d, mechanisms, [...all.values()]));
+  files.set('flexos/mechanisms.c', mechanismsSource(mechanisms));
   files.set('flexos/deployment.c', deploymentSource(d));
+  files.set('flexos/include/flexos/entries.h', entriesHeader(entries, d.compartments.length));
+  files.set('flexos/entries.c', entriesSource(entries, d.compartments.length));
   files.set('flexos/flexos_extra.ld', linkerScript(d, common));
   const plan = buildPlan(analysis, d, mechanisms, common);
   files.set('flexos/Makefile', makefile(plan, d));

@@ -5,13 +5,16 @@ import { removeWithLeadingSpace } from './shared-data.js';
 import { resolveLibraryName } from '../analyze/library-names.js';
 import type { TreeIndex } from '../analyze/index.js';
 import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
+import { pointerMask, type EntryTable } from './entries.js';
+
+export const CALLBACK_IMPL_SUFFIX = '__flexos_impl';
 
 /**
  * `__attribute__((libX_callback)) T cb(P)`: library X calls cb through a pointer. When X sits in
  * another compartment, the original becomes cb__flexos_impl and cb becomes a wrapper in
  * .text_shared that gates from X's compartment into cb's (SPEC §4).
  */
-export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: CallbackAnnotation, index: TreeIndex, d: Deployment, view: string, forms: TargetForms = USERSPACE_FORMS): void {
+export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: CallbackAnnotation, index: TreeIndex, d: Deployment, view: string, forms: TargetForms = USERSPACE_FORMS, entries?: EntryTable): void {
   removeWithLeadingSpace(edits, note.attribute.span.start, note.attribute.span.end);
   const library = resolveLibraryName(index, note.library)?.library;
   if (!library) {
@@ -31,15 +34,25 @@ export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: Callbac
     return;
   }
   const impl = forms.callbackImpl(fn.name);
+  const mech = gateMechanism(d, caller, callee);
+  const isStatic = fn.linkage === 'static';
+  if (mech !== 'nop' && entries !== undefined) {
+    const conflict = entries.add({ name: impl, compartment: callee, arity: fn.params.length, pointerArgs: pointerMask(fn.params), viaAlias: isStatic }, caller);
+    if (conflict) {
+      edits.report('gate-entry-conflict', 'error', fn.nameSpan, conflict);
+      return;
+    }
+  }
   edits.code.overwrite(fn.nameSpan.start, fn.nameSpan.end, impl);
   // the view has attributes blanked, so this is the bare specifier text
   const prefix = view.slice(fn.span.start, fn.nameSpan.start).replace(/\s+/g, ' ').trim();
   const signature = view.slice(fn.nameSpan.end, fn.body.start).replace(/\s+/g, ' ').trim();
-  const mech = gateMechanism(d, caller, callee);
   const args = fn.params.map((p) => p.name).join(', ');
   const call = fn.returnsVoid
     ? `flexos_${mech}_gate(${caller}, ${callee}, ${impl}${args ? ', ' + args : ''});`
-    : `${fn.returnType} flexos_ret; flexos_${mech}_gate_r(${caller}, ${callee}, flexos_ret, ${impl}${args ? ', ' + args : ''}); return flexos_ret;`;
+    : `${fn.returnType} __flexos_ret; flexos_${mech}_gate_r(${caller}, ${callee}, __flexos_ret, ${impl}${args ? ', ' + args : ''}); return __flexos_ret;`;
   const wrapper = `\n\n/* flexos: ${library.name} calls ${fn.name} through a pointer; the wrapper gates into compartment ${callee}. */\n__attribute__((section(".text_shared"))) ${prefix} ${fn.name}${signature}\n{\n\t${call}\n}`;
-  edits.code.appendLeft(fn.span.end, wrapper);
+  // a static implementation is reached by the entry table through a hidden alias
+  const alias = isStatic && mech !== 'nop' && entries !== undefined ? `\nFLEXOS_ENTRY_ALIAS(${impl});` : '';
+  edits.code.appendLeft(fn.span.end, wrapper + alias);
 }

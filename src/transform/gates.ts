@@ -4,6 +4,7 @@ import { resolveLibraryName } from '../analyze/library-names.js';
 import { gateMechanism, type Deployment } from './deployment.js';
 import type { FileEdits } from './edits.js';
 import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
+import { pointerMask, type Entry, type EntryTable } from './entries.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
 
@@ -26,7 +27,7 @@ function definingLibraries(index: TreeIndex, name: string): string[] {
  * rewritten is an error (a domain no library or configuration entry stands for, too many
  * arguments, a struct by value); FlexOS's inconsistencies are warnings with the fix.
  */
-export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, forms: TargetForms = USERSPACE_FORMS): void {
+export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, forms: TargetForms = USERSPACE_FORMS, entries?: EntryTable): void {
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   const form = site.kind === 'gate' ? 'flexos_gate(library, function, arguments…)' : 'flexos_gate_r(library, return variable, function, arguments…)';
   const leading = site.kind === 'gate' ? 2 : 3;
@@ -52,7 +53,8 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
     const known = index.libraries.map((l) => l.name).concat([...index.aliases.keys()]).sort();
     const to = d.defaultId;
     edits.report('gate-unknown-library', 'warning', site.librarySpan, `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; it is rewritten into the default compartment ${d.compartments[to]!.name} (as kraft does) — fix the name (known: ${known.join(', ')}) or add the library under the configuration's libraries:`);
-    writeGate(edits, site, d, to);
+    const entry = { name: site.callee, compartment: to, arity: site.args.length, pointerArgs: 0, viaAlias: false };
+    if (enter(edits, site, d, to, entries, () => entry)) writeGate(edits, site, d, to);
     return;
   }
   const library = named.library;
@@ -99,7 +101,41 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
       return;
     }
   }
-  writeGate(edits, site, d, d.compartmentOf.get(library.name) ?? d.defaultId);
+  const to = d.compartmentOf.get(library.name) ?? d.defaultId;
+  const entry = (): Omit<Entry, 'callers'> | string => {
+    // an out-of-line function the generated table can point to (issue 11)
+    if (!def && !library.absent && (definingLibraries(index, site.callee).length > 0 || index.rootInlines(site.callee).length > 0))
+      return `'${site.callee}' has no out-of-line definition (a static inline or a macro): a gate into compartment ${to} enters a function of its entry table — gate an exported function that calls it`;
+    const params = def ? def.def.params.filter((p) => p.type.trim() !== 'void') : null;
+    // not in the tree (kraft fetches the library): an extern function, arity from the call
+    return { name: site.callee, compartment: to, arity: params ? params.length : site.args.length, pointerArgs: params ? pointerMask(params) : 0, viaAlias: false };
+  };
+  if (enter(edits, site, d, to, entries, entry)) writeGate(edits, site, d, to);
+}
+
+/**
+ * Records the callee in `to`'s entry table when the gate crosses an isolating boundary; false
+ * (with an error) when it cannot be an entry.
+ */
+function enter(edits: FileEdits, site: GateSite, d: Deployment, to: number, entries: EntryTable | undefined, entry: () => Omit<Entry, 'callers'> | string): boolean {
+  // the Unikraft target has no entry tables: FlexOS's gates call the function itself
+  if (entries === undefined) return true;
+  const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
+  if (gateMechanism(d, from, to) === 'nop') return true;
+  const e = entry();
+  if (typeof e === 'string') {
+    // FlexOS gates static inlines and macros (uk_mutex_lock, uk_pr_err): the userspace runtimes
+    // enter only out-of-line functions of their tables, so such a gate cannot be authenticated
+    // there; it is kept as a direct call, said loudly, and the Unikraft target gates it for real
+    edits.report('gate-entry-not-function', 'warning', site.calleeSpan, `${e}; the userspace target writes it as a direct call (flexos_nop_gate), which runs in the caller's compartment — use --target unikraft for FlexOS's gate of it`);
+    const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
+    edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_nop_${site.kind}`);
+    edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
+    return false;
+  }
+  const problem = entries.add(e, from);
+  if (problem) edits.report('gate-entry-conflict', 'error', site.calleeSpan, problem);
+  return problem === null;
 }
 
 /** The mechanism's gate between the caller's compartment and `to`. */

@@ -97,7 +97,10 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
   }
   for (const c of converted) convertDeclaration(edits, parsed, c, sharing);
   for (const c of converted) rewriteUses(edits, parsed, c, locals);
-  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted, forms);
+  // every exit path releases the variable: heap frees the block (zeroed by the allocator), dss
+  // zeroes the shadow slot so that nothing stays readable once the frame is gone (issue 11)
+  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted, (name) => forms.sharedFree(name));
+  if (sharing === 'dss' && forms.clearDssOnExit) insertFrees(edits, parsed, fn, converted, (name) => `__builtin_memset(${name}, 0, sizeof(*${name}));`);
   return converted.length;
 }
 
@@ -110,7 +113,8 @@ function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted
   const initArg = init ? `&(__typeof__(*${name}))` : '0';
   if (sharing === 'dss') {
     // the private slot the shadow mirrors: the same declarator under another name, no initializer
-    const slot = `flexos_dss_${name}`;
+    // reserved-namespace names (C11 7.1.3): no user identifier can clash with them
+    const slot = `__flexos_slot_${name}`;
     const slotDecl =
       parsed.view.slice(v.span.start, v.nameSpan.start).replace(/\s+/g, ' ').trimStart() + slot + parsed.view.slice(v.nameSpan.end, v.declaratorSpan.end) + '; ';
     edits.code.prependLeft(v.span.start, slotDecl);
@@ -201,8 +205,8 @@ function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionD
   return true;
 }
 
-/** Frees before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
-function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[], forms: TargetForms): void {
+/** Releases (frees, or clears) before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
+function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[], release: (name: string) => string): void {
   if (converted.length === 0) return;
   const body = nodeAt(parsed.tree.rootNode, fn.body, 'compound_statement');
   if (!body) return;
@@ -211,7 +215,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
   const live = (at: number): Converted[] =>
     converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
-  const frees = (list: Converted[]): string => list.map((c) => guarded(c, forms.sharedFree(c.v.name))).join(' ');
+  const frees = (list: Converted[]): string => list.map((c) => guarded(c, release(c.v.name))).join(' ');
   for (const j of all) {
     const at = j.node.startIndex;
     let exited: Converted[] = [];
@@ -230,8 +234,8 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     const close = c.scope.endIndex - 1;
     const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
     const indent = edits.text.slice(lineStart, close);
-    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, c.guard ? `#if ${c.guard}\n${indent}\t${forms.sharedFree(c.v.name)}\n#endif\n` : `${indent}\t${forms.sharedFree(c.v.name)}\n`);
-    else edits.code.appendLeft(close, ` ${guarded(c, forms.sharedFree(c.v.name))} `);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, c.guard ? `#if ${c.guard}\n${indent}\t${release(c.v.name)}\n#endif\n` : `${indent}\t${release(c.v.name)}\n`);
+    else edits.code.appendLeft(close, ` ${guarded(c, release(c.v.name))} `);
   }
 }
 
@@ -246,8 +250,8 @@ function wrapJump(edits: FileEdits, j: Jump, free: string, fn: FunctionDef): voi
   const value = j.kind === 'return' ? n.namedChildren.find((c) => c.type !== 'comment') : undefined;
   if (j.kind === 'return' && value) {
     // evaluate the value (it may read the variables) before freeing them
-    edits.code.overwrite(n.startIndex, keywordEnd, `{ ${fn.returnType} flexos_ret =`);
-    edits.code.appendLeft(n.endIndex, ` ${free} return flexos_ret; }`);
+    edits.code.overwrite(n.startIndex, keywordEnd, `{ ${fn.returnType} __flexos_ret =`);
+    edits.code.appendLeft(n.endIndex, ` ${free} return __flexos_ret; }`);
     return;
   }
   edits.code.prependRight(n.startIndex, `{ ${free} `);

@@ -5,6 +5,8 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { rewriteCallback } from './callbacks.js';
 import type { Deployment } from './deployment.js';
 import { FileEdits } from './edits.js';
+import { EntryTable, pointerMask } from './entries.js';
+import type { FileFacts } from '../analyze/model.js';
 import { matchLineEndings } from './line-endings.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
@@ -21,23 +23,26 @@ export interface RewrittenFile {
 export interface TreeRewrite {
   files: RewrittenFile[];
   diagnostics: Diagnostic[];
+  /** What other compartments may enter, per compartment (flexos/entries.h, entries.c). */
+  entries: EntryTable;
 }
 
 /** Every annotated file of the tree, rewritten for one deployment and target. Pure: no I/O. */
 export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, forms: TargetForms = USERSPACE_FORMS): TreeRewrite {
   const files: RewrittenFile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const entries = new EntryTable();
   const isolated = deployment.compartments.length > 1 && deployment.compartments.some((c) => c.mechanism.strength > 0);
   for (const facts of analysis.index.files) {
     const parsed = analysis.parsed.get(facts.path);
     if (!parsed) continue;
     const edits = new FileEdits(facts, parsed.text);
-    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment, forms);
+    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment, forms, forms.entryTables ? entries : undefined);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc, forms);
     for (const note of facts.callbacks) {
       const fn = facts.functions.find((f) => f.name === note.function && (note.onPrototype === true || f.attributes.includes(note.attribute)));
-      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, forms);
+      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, forms, forms.entryTables ? entries : undefined);
       else edits.report('callback-not-defined-here', 'error', note.attribute.span, `callback attribute on a prototype of '${note.function}', which this file does not define; put the attribute on the definition of '${note.function}'`);
     }
     // locals grouped by function once: filtering all of a file's locals per function is quadratic
@@ -57,9 +62,31 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
     const output = matchLineEndings(parsed.text, edits.code.toString());
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
   }
+  for (const facts of analysis.index.files) enterRewrittenGates(facts, analysis, deployment, entries);
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
   diagnostics.sort(compareDiagnostics);
-  return { files, diagnostics };
+  return { files, diagnostics, entries };
+}
+
+/**
+ * Gates a previous rewrite produced (`flexos_<m>_gate[_r](from, to, [ret,] f, a…)` with an
+ * isolating <m>) enter the table exactly as the annotated gates they came from did, so that
+ * rewriting a rewritten tree regenerates the same entry tables (idempotence).
+ */
+function enterRewrittenGates(facts: FileFacts, analysis: TreeAnalysis, d: Deployment, entries: EntryTable): void {
+  const infixes = new Set(d.compartments.map((c) => c.mechanism.gate).filter((g) => g !== 'nop'));
+  for (const call of facts.calls) {
+    const m = /^flexos_(\w+?)_gate(_r)?$/.exec(call.callee);
+    if (!m || !infixes.has(m[1]!)) continue;
+    const [from, to] = [Number(call.args[0]?.text), Number(call.args[1]?.text)];
+    const callee = call.args[m[2] ? 3 : 2]?.text ?? '';
+    if (!Number.isInteger(from) || !Number.isInteger(to) || !/^[A-Za-z_]\w*$/.test(callee)) continue;
+    // a static callee (callback implementation) is defined beside its wrapper
+    const def = facts.functions.find((f) => f.name === callee) ?? analysis.index.definitions(callee).find((x) => d.compartmentOf.get(x.library ?? '') === to)?.def ?? analysis.index.definitions(callee)[0]?.def;
+    // no definition in the tree (kraft fetches the library): arity from the call, as the first rewrite did
+    const arity = def ? def.params.length : call.args.length - (m[2] ? 4 : 3);
+    entries.add({ name: callee, compartment: to, arity, pointerArgs: def ? pointerMask(def.params) : 0, viaAlias: def?.linkage === 'static' }, from);
+  }
 }
 
 /** `#include <header>` right after the file's `#include <flexos/isolation.h>` (else at the top). */

@@ -29,6 +29,12 @@ export interface TargetForms {
    * which FlexOS's trees rely on) run it in the callee's only owner, with a warning.
    */
   unknownGateLibrary: 'error' | 'callee-owner';
+  /**
+   * Hardened userspace runtimes (issue 11): gates enter generated entry tables, and a DSS
+   * shadow slot is cleared on every exit of its scope. FlexOS's flexos-core has neither.
+   */
+  entryTables: boolean;
+  clearDssOnExit: boolean;
 }
 
 const USERSPACE_ALLOCATORS: Record<AllocKind, string> = {
@@ -49,6 +55,8 @@ export const USERSPACE_FORMS: TargetForms = {
   callbackImpl: (name) => `${name}__flexos_impl`,
   alwaysWrapCallbacks: false,
   unknownGateLibrary: 'error',
+  entryTables: true,
+  clearDssOnExit: true,
 };
 
 /** FlexOS's flexos-core: `flexos_shared_alloc` is the shared heap's struct uk_alloc. */
@@ -61,4 +69,6 @@ export const UNIKRAFT_FORMS: TargetForms = {
   alwaysWrapCallbacks: true,
   // lib-flexos-example gates into 'appisolatedexample', an old name of the app
   unknownGateLibrary: 'callee-owner',
+  entryTables: false,
+  clearDssOnExit: false,
 };

@@ -27,18 +27,21 @@ describe('rewrite of a two-library tree', () => {
   test('heap strategy frees on the early return, the break and the block ends', () => {
     const a = rewriteInMemory(TINY, join(TINY, 'heap-vmept.yaml')).sources.get('liba/a.c')!;
     expect(a).toContain('int (*v) = flexos_heap_local(sizeof(*v), &(__typeof__(*v)){n});');
-    expect(a).toContain('{ int flexos_ret = -1; flexos_shared_free(v); return flexos_ret; }');
+    expect(a).toContain('{ int __flexos_ret = -1; flexos_shared_free(v); return __flexos_ret; }');
     expect(a).toContain('{ flexos_shared_free(w); break; }');
     expect(a).toContain('\t\tflexos_shared_free(w);\n\t}');
-    expect(a).toContain('{ int flexos_ret = r + (*v); flexos_shared_free(v); return flexos_ret; }');
+    expect(a).toContain('{ int __flexos_ret = r + (*v); flexos_shared_free(v); return __flexos_ret; }');
     // the variable is freed exactly once on each path: 1 early return + 1 final return + block end
     expect(a.match(/flexos_shared_free\(v\)/g)).toHaveLength(3);
   });
 
   test('dss strategy keeps a private slot and uses its shadow', () => {
     const a = rewriteInMemory(TINY, join(TINY, 'dss-vmept.yaml')).sources.get('liba/a.c')!;
-    expect(a).toContain('int flexos_dss_v; int (*v) = flexos_dss_local(&flexos_dss_v, sizeof(*v), &(__typeof__(*v)){n});');
+    expect(a).toContain('int __flexos_slot_v; int (*v) = flexos_dss_local(&__flexos_slot_v, sizeof(*v), &(__typeof__(*v)){n});');
     expect(a).not.toContain('flexos_shared_free');
+    // the shadow slot is zeroed on every exit path, so nothing stays readable (issue 11)
+    expect(a).toContain('{ int __flexos_ret = -1; __builtin_memset(v, 0, sizeof(*v)); return __flexos_ret; }');
+    expect(a).toContain('{ int __flexos_ret = r + (*v); __builtin_memset(v, 0, sizeof(*v)); return __flexos_ret; }');
   });
 
   test('whitelisted global goes to .data_shared, written before the type', () => {
@@ -51,12 +54,24 @@ describe('rewrite of a two-library tree', () => {
     const a = rewriteInMemory(TINY, join(TINY, 'heap-vmept.yaml')).sources.get('liba/a.c')!;
     expect(a).toContain('static int a_cb__flexos_impl(int x)');
     expect(a).toContain('__attribute__((section(".text_shared"))) static int a_cb(int x)');
-    expect(a).toContain('flexos_vmept_gate_r(1, 0, flexos_ret, a_cb__flexos_impl, x);');
+    expect(a).toContain('flexos_vmept_gate_r(1, 0, __flexos_ret, a_cb__flexos_impl, x);');
   });
 
   test('untouched bytes survive: the unannotated library is copied byte for byte', () => {
     const r = rewriteInMemory(TINY, join(TINY, 'heap-vmept.yaml'));
     expect(r.sources.get('libb/b.c')).toBe(readFileSync(join(TINY, 'libb/b.c'), 'latin1'));
     expect(r.changed).toEqual(['liba/a.c']);
+  });
+});
+
+const NAMES = 'test/rewrite/fixtures/names';
+describe('generated names never clash with user identifiers (issue 11)', () => {
+  // a_local(1) = 111, a_local(-5) = 105, b_call(a_cb, 4) = 10
+  test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: a whitelisted local named `local` and a user `flexos_ret` build and compute the result', async (config) => {
+    const out = tempDir(`flexos-names-${config}-`);
+    const built = await rewriteAndBuild(NAMES, join(NAMES, `${config}.yaml`), out);
+    const run = runNative(built.binary);
+    expect(run.exitCode).toBe(0);
+    expect(checksumOf(run.stdout)).toBe('0x00000000000000e2');
   });
 });

@@ -15,6 +15,9 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { entriesHeader, entriesSource } from '../../src/emit/entry-files.js';
+import { EntryTable } from '../../src/transform/entries.js';
+import { mechanismIdDefines, mechanismsSource } from '../../src/emit/mechanism-files.js';
 
 const run = promisify(execFile);
 
@@ -36,6 +39,9 @@ export interface Mechanism {
   ldflags: string[];
   needs: string[];
   always: boolean;
+  hooks: string | null;
+  binaryCheck: string | null;
+  binaryCheckAllow: string[];
 }
 
 export interface CompartmentSpec {
@@ -96,6 +102,9 @@ export function loadMechanisms(): Map<string, Mechanism> {
       ldflags: list('ldflags'),
       needs: list('needs'),
       always: y.always === true,
+      hooks: typeof y.hooks === 'string' ? y.hooks : null,
+      binaryCheck: typeof y.binary_check === 'string' ? join(RULES, dir, y.binary_check) : null,
+      binaryCheckAllow: list('binary_check_allow'),
     });
   }
   return out;
@@ -148,6 +157,65 @@ async function gcc(args: string[], cwd: string): Promise<void> {
   }
 }
 
+/**
+ * Which parameters are pointers, per function, from the prototypes in a fixture's headers
+ * (`long b_copy(char *dst, const char *src, long n);`): what the rewriter knows from the analysis.
+ */
+function pointerMasksOf(fixture: string): Map<string, number> {
+  const masks = new Map<string, number>();
+  for (const rel of listFiles(fixture).filter((f) => f.endsWith('.h'))) {
+    for (const m of readFileSync(join(fixture, rel), 'utf8').matchAll(/^[\w\s*]*?\b(\w+)\(([^()]*)\);/gm)) {
+      const params = m[2]!.trim() === 'void' ? [] : splitArgs(m[2]!);
+      masks.set(m[1]!, params.reduce((mask, p, i) => (p.includes('*') || p.includes('[') ? mask | (1 << i) : mask), 0));
+    }
+  }
+  return masks;
+}
+
+/** Splits a C argument list at its top-level commas (fixture gate calls only). */
+function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    if (ch === ')' || ch === ']' || ch === '}') depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/**
+ * The entry table the rewriter would generate for an already rewritten fixture: every
+ * isolating gate `flexos_<m>_gate[_r](from, to, [ret,] f, a…)` makes f an entry of `to` with
+ * the call's argument count (pointer arguments are not known here: mask 0); a fixture marks a
+ * static callee with FLEXOS_ENTRY_ALIAS(f) as the rewriter does.
+ */
+export function collectEntries(text: string, entries: EntryTable, where: string): void {
+  const gate = /\bflexos_(\w+?)_gate(_r)?\(/g;
+  const defines = new Map([...text.matchAll(/^#define (\w+) (\d+)$/gm)].map((m) => [m[1]!, m[2]!])); // `#define B 1`
+  for (let m; (m = gate.exec(text)); ) {
+    if (m[1] === 'nop') continue;
+    let depth = 1;
+    let i = gate.lastIndex;
+    for (; i < text.length && depth > 0; i++) {
+      if (text[i] === '(') depth++;
+      if (text[i] === ')') depth--;
+    }
+    const args = splitArgs(text.slice(gate.lastIndex, i - 1));
+    const [from, to] = [Number(defines.get(args[0]!) ?? args[0]), Number(defines.get(args[1]!) ?? args[1])];
+    const rest = args.slice(m[2] ? 3 : 2);
+    const name = rest[0]!;
+    const viaAlias = new RegExp(`FLEXOS_ENTRY_ALIAS\\(${name}\\)`).test(text);
+    const conflict = entries.add({ name, compartment: to, arity: rest.length - 1, pointerArgs: entries.pointerMaskHint(name), viaAlias }, from);
+    if (conflict) throw new Error(`${where}: ${conflict}`);
+  }
+}
+
 /** Builds the deployment and returns the path of the linked program. */
 export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
   const mechs = loadMechanisms();
@@ -185,8 +253,10 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
       `#define FLEXOS_NUM_COMPARTMENTS ${spec.compartments.length}`,
       `#define FLEXOS_DEFAULT_COMPARTMENT ${spec.defaultCompartment ?? 0}`,
       `#define FLEXOS_SHARING_${sharingMacro} 1`,
+      mechanismIdDefines([...mechs.values()]),
       '#include <flexos/runtime.h>',
       ...[...new Set(isolated)].flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
+      '#include <flexos/entries.h>',
       '#endif',
       '',
     ].join('\n'),
@@ -221,6 +291,7 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
     return (ma.strength >= mb.strength ? ma : mb).gate;
   };
   const objects: { src: string; obj: string }[] = [];
+  const entries = new EntryTable(pointerMasksOf(fixture));
   for (const rel of listFiles(fixture)) {
     const text = readFileSync(join(fixture, rel), 'utf8')
       .replace(/@id:(\w+)@/g, (_m, lib: string) => {
@@ -229,12 +300,16 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
         return String(c);
       })
       .replace(/@g:(\w+):(\w+)@/g, (_m, a: string, b: string) => gateInfix(a, b));
+    collectEntries(text, entries, `${spec.tag}: ${rel}`);
     const dest = join(out, 'src', rel);
     mkdirSync(dirname(dest), { recursive: true });
     writeFileSync(dest, text);
     if (rel.endsWith('.c')) objects.push({ src: dest, obj: join(out, 'build', rel.replace(/\.c$/, '.o')) });
   }
-  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c')])
+  writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, spec.compartments.length));
+  writeFileSync(join(out, 'entries.c'), entriesSource(entries, spec.compartments.length));
+  writeFileSync(join(out, 'mechanisms.c'), mechanismsSource(used));
+  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c'), join(out, 'entries.c'), join(out, 'mechanisms.c')])
     objects.push({ src: s, obj: join(out, 'build', 'flexos', basename(s).replace(/\.c$/, '.o')) });
 
   const cflags = ['-O2', '-Wall', '-Werror', '-I', join(out, 'include'), ...used.flatMap((m) => m.cflags), ...(spec.extraCflags ?? [])];
@@ -248,6 +323,18 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
     ['-o', app, ...objects.map((o) => o.obj), `-Wl,-T,${join(out, 'flexos_extra.ld')}`, ...ldflags, ...(spec.static ? ['-static'] : [])],
     out,
   );
+  // the mechanisms' checks of the linked program (intel-pku: no stray wrpkru/xrstor)
+  for (const m of used) {
+    if (!m.binaryCheck) continue;
+    const tool = join(out, 'build', 'flexos', basename(m.binaryCheck, '.c'));
+    await gcc(['-O2', '-o', tool, m.binaryCheck], out);
+    try {
+      await run(tool, [app, ...m.binaryCheckAllow.flatMap((a) => ['--allow', a])]);
+    } catch (e) {
+      rmSync(app, { force: true });
+      throw new Error(`${spec.tag}: ${basename(m.binaryCheck)} failed the build:\n${(e as { stdout?: string }).stdout ?? String(e)}`);
+    }
+  }
   return app;
 }
 
@@ -286,11 +373,16 @@ export async function compileSnippet(
     [
       '#define FLEXOS_NUM_COMPARTMENTS 3',
       `#define FLEXOS_SHARING_${sharingMacro} 1`,
+      mechanismIdDefines([...mechs.values()]),
       '#include <flexos/runtime.h>',
       ...[...mechs.values()].filter((m) => !m.always).flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
+      '#include <flexos/entries.h>',
       '',
     ].join('\n'),
   );
+  const entries = new EntryTable(new Map());
+  collectEntries(code, entries, tag);
+  writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, 3));
   writeFileSync(join(dir, 'snippet.c'), code);
   try {
     const r = await run('gcc', [...flags, '-I', join(dir, 'include'), 'snippet.c'], { cwd: dir });

@@ -68,11 +68,11 @@ describe.each(['dynamic', 'static'])('a %s link', (kind) => {
     expect(where('c_calls')).toBe('.bss_comp2');
     expect(where('shared_total')).toBe('.data_shared');
     expect(where('a_square')).toBe('.text_shared');
-    expect(where('flexos_comp_rt')).not.toMatch(/comp|shared/);
+    expect(where('flexos_comp_rt_page')).not.toMatch(/comp|shared/);
     expect(where('flexos_compartments')).not.toMatch(/comp\d|shared/);
-    expect(contents(app, '.data_comp0')).toContain('calls fixture');
-    expect(contents(app, '.data_comp1')).toContain('b_sum6(%d');
-    expect(contents(app, '.data_comp2')).toContain('c_negate -> ');
+    expect(contents(app, '.rodata_comp0')).toContain('calls fixture');
+    expect(contents(app, '.rodata_comp1')).toContain('b_sum6(%d');
+    expect(contents(app, '.rodata_comp2')).toContain('c_negate -> ');
     expect(contents(app, '.data_shared')).toContain('banana');
     expect(contents(app, '.rodata')).not.toContain('calls fixture');
   });
@@ -81,7 +81,7 @@ describe.each(['dynamic', 'static'])('a %s link', (kind) => {
     const app = apps.get(kind)!;
     const secs = sections(app);
     const syms = symbols(app);
-    const names = ['data_shared', ...[0, 1, 2, 3].flatMap((n) => [`data_comp${n}`, `bss_comp${n}`])];
+    const names = ['data_shared', ...[0, 1, 2, 3].flatMap((n) => [`data_comp${n}`, `bss_comp${n}`, `rodata_comp${n}`])];
     for (const n of names) {
       const start = syms.get(`__flexos_${n}_start`);
       const end = syms.get(`__flexos_${n}_end`);

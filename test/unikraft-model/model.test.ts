@@ -155,7 +155,10 @@ describe('rewrite of a FlexOS-style deployment', () => {
     expect(r.stderr).toMatch(/lib\/app\/main\.c:29:28: note: libtlsf is not in the tree .* not checked .*\[gate-unchecked\]/);
     expect(r.code).toBe(0);
     const main = readFileSync(join(out, 'lib', 'app', 'main.c'), 'latin1');
-    expect(main).toContain('flexos_intelpku_gate(0, 1, uk_mutex_lock, &app_lock);');
+    // uk_mutex_lock is a static inline: the userspace runtimes enter only out-of-line functions of
+    // their entry tables (issue 11), so it stays a direct call there, with a warning
+    expect(r.stderr).toMatch(/main\.c:22:22: warning: 'uk_mutex_lock' has no out-of-line definition.*\[gate-entry-not-function\]/);
+    expect(main).toContain('flexos_nop_gate(0, 1, uk_mutex_lock, &app_lock);');
     expect(main).toContain('flexos_nop_gate_r(0, 0, h, uk_mix_counted, h, 9);');
     expect(main).toContain('flexos_nop_gate_r(0, 0, t, ukplat_monotonic_clock);');
     expect(main).toContain('flexos_nop_gate_r(0, 0, p, tlsf_malloc, 16);');

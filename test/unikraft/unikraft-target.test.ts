@@ -84,7 +84,7 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
     const pku = file(rewriteForUnikraft(TREE, config('pku3-heap')), 'apps/demo/main.c');
     expect(pku).toContain('flexos_intelpku_gate_r(0, 1, ret, store_put, heap_buf, 8);');
     expect(pku).toContain('flexos_intelpku_gate(0, 2, vfs_log, shared_msg);');
-    expect(pku).toContain('flexos_intelpku_gate_r(1, 0, flexos_ret, _twice, value)');
+    expect(pku).toContain('flexos_intelpku_gate_r(1, 0, __flexos_ret, _twice, value)');
     const fcalls = file(rewriteForUnikraft(TREE, config('fcalls2')), 'apps/demo/main.c');
     expect(fcalls).not.toMatch(/flexos_(intelpku|vmept)_gate/);
     expect(fcalls).toContain('flexos_nop_gate_r(0, 1, ret, store_put, heap_buf, 8);');
@@ -94,12 +94,12 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
 
   test('stack strategies: dss mirrors at STACK_SIZE, heap frees on every exit, shared stacks strip the attribute', () => {
     const dss = rewriteForUnikraft(TREE, config('kraft'));
-    expect(file(dss, 'apps/demo/main.c')).toContain('char (*stack_buf)[8] = flexos_dss_local(&flexos_dss_stack_buf,');
+    expect(file(dss, 'apps/demo/main.c')).toContain('char (*stack_buf)[8] = flexos_dss_local(&__flexos_slot_stack_buf,');
     expect(file(dss, 'unikraft/lib/flexos-core/include/flexos/rewrite-locals.h')).toContain('(uintptr_t)slot + STACK_SIZE');
     expect(file(dss, 'apps/demo/flexos.config')).toContain('CONFIG_LIBFLEXOS_ENABLE_DSS=y');
     const heap = file(rewriteForUnikraft(TREE, config('pku3-heap')), 'apps/demo/main.c');
     // the early `return ret;` and the final `return counter;` both free both blocks, newest first
-    expect(heap.match(/uk_free\(flexos_shared_alloc, counter\); uk_free\(flexos_shared_alloc, stack_buf\); return flexos_ret;/g)).toHaveLength(2);
+    expect(heap.match(/uk_free\(flexos_shared_alloc, counter\); uk_free\(flexos_shared_alloc, stack_buf\); return __flexos_ret;/g)).toHaveLength(2);
     const shared = rewriteForUnikraft(TREE, config('pku2-shared'));
     const main = file(shared, 'apps/demo/main.c');
     expect(main).toContain('char stack_buf[8] = { 1, 2, 3 };');
@@ -252,11 +252,11 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     writeFileSync(vfs, original + '\nint vfs_flags(int fd)\n{\n\tint ret = fd;\n#if defined(FIONBIO)\n\tint tmp __attribute__((flexos_whitelist));\n\tflexos_gate(libvfscore, vfs_log, (const char *)&tmp);\n#endif\n\tif (ret < 0)\n\t\treturn -1;\n\treturn ret;\n}\n');
     const dss = rewriteForUnikraft(join(dir, 'unikraft'), config('kraft', dir));
     expect(dss.errors).toEqual([]);
-    expect(file(dss, 'unikraft/lib/vfscore/main.c')).toContain('#if defined(FIONBIO)\n\tint flexos_dss_tmp; int (*tmp) = flexos_dss_local(&flexos_dss_tmp, sizeof(*tmp), 0);');
+    expect(file(dss, 'unikraft/lib/vfscore/main.c')).toContain('#if defined(FIONBIO)\n\tint __flexos_slot_tmp; int (*tmp) = flexos_dss_local(&__flexos_slot_tmp, sizeof(*tmp), 0);');
     const heap = rewriteForUnikraft(join(dir, 'unikraft'), config('pku3-heap', dir));
     expect(heap.errors).toEqual([]);
     const text = file(heap, 'unikraft/lib/vfscore/main.c');
-    expect(text).toContain('{ int flexos_ret = -1; \n#if (defined(FIONBIO))\nuk_free(flexos_shared_alloc, tmp);\n#endif\n return flexos_ret; }');
+    expect(text).toContain('{ int __flexos_ret = -1; \n#if (defined(FIONBIO))\nuk_free(flexos_shared_alloc, tmp);\n#endif\n return __flexos_ret; }');
     expect(text).toContain('#if (defined(FIONBIO))\n\tuk_free(flexos_shared_alloc, tmp);\n#endif\n}');
     writeFileSync(vfs, original + '\nint vfs_flags(int fd)\n{\n#if defined(FIONBIO)\n\tint other;\n#else\n\tint tmp __attribute__((flexos_whitelist));\n\tflexos_gate(libvfscore, vfs_log, (const char *)&tmp);\n#endif\n\treturn fd;\n}\n');
     const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('pku3-heap', dir), '-o', tempDir('flexos-uk-bad-')]);

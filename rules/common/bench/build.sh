@@ -31,11 +31,17 @@ cat > "$out/include/flexos/isolation.h" <<H
 #define FLEXOS_ISOLATION_H
 #define FLEXOS_NUM_COMPARTMENTS 3
 #define FLEXOS_SHARING_${macro} 1
+#define FLEXOS_MECH_IDS 1
+#define FLEXOS_MECH_FCALLS 0
+#define FLEXOS_MECH_INTELPKU 1
+#define FLEXOS_MECH_VMEPT 2
 #include <flexos/runtime.h>
 #include <flexos/vmept.h>
 #include <flexos/intelpku.h>
+#include <flexos/entries.h>
 #endif
 H
+echo 'enum { __flexos_entry_bench_inc = 0 };' > "$out/include/flexos/entries.h"
 # the linker fragment: 3 compartments, no library patterns (the bench keeps no private data)
 awk -v n=3 '
   /^\{\{#libraries\}\}$/ { skip = 1; next }

@@ -1,6 +1,7 @@
 /*
  * gatebench — cost of one gate round trip under each runtime, measured in the same run:
- * a direct call, flexos_nop_gate_r, flexos_vmept_gate_r (RPC to another process),
+ * a direct call, flexos_nop_gate_r, flexos_vmept_gate_r (RPC to another process), a raw
+ * two-process ping-pong over shared memory (the floor for any RPC, no checks),
  * flexos_intelpku_gate_r (only in a build with GATEBENCH_PKU, which needs a CPU with PKU), a
  * getppid() system call; plus what sharing 1/2/3 stack buffers costs per call under the heap
  * strategy (shared malloc + free each) and under DSS (the alias pointer).
@@ -16,6 +17,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <x86intrin.h>
 
 #include <flexos/isolation.h>
@@ -36,6 +40,81 @@ __attribute__((noinline)) int bench_inc(int x)
 {
 	__asm__ volatile("");
 	return x + 1;
+}
+
+/* What the rewrite would generate: bench_inc is entry 0 of compartments 1 and 2, entered from
+ * compartment 0 (flexos/entries.h, written by build.sh, has __flexos_entry_bench_inc = 0). */
+static const struct flexos_entry bench_entries[] = {
+	{ (uint64_t)(uintptr_t)bench_inc, "bench_inc", 0x1, 1, 0 },
+};
+const struct flexos_entry_table flexos_entry_tables[FLEXOS_NUM_COMPARTMENTS] = {
+	[1] = { bench_entries, 1 },
+	[2] = { bench_entries, 1 },
+};
+extern const struct flexos_mechanism flexos_mechanism_vmept, flexos_mechanism_intelpku;
+static const struct flexos_mechanism bench_fcalls = { .id = FLEXOS_MECH_FCALLS, .driver = "fcalls" };
+const struct flexos_mechanism *const flexos_mechanisms[] = {
+	&bench_fcalls, &flexos_mechanism_intelpku, &flexos_mechanism_vmept, 0,
+};
+
+/* The floor for an RPC between two processes: a raw ping-pong over one shared cache line
+ * (spin, then futex), forked for the measurement, with no checks at all. */
+struct pingpong {
+	volatile uint32_t turn; /* 1: the child's move, 2: the parent's, 3: stop */
+	uint32_t value;
+} __attribute__((aligned(64)));
+
+static void pp_wait(struct pingpong *p, uint32_t want)
+{
+	for (unsigned i = 0; __atomic_load_n(&p->turn, __ATOMIC_ACQUIRE) != want; i++) {
+		uint32_t t = __atomic_load_n(&p->turn, __ATOMIC_ACQUIRE);
+		if (t == 3 || t == want)
+			return;
+		if (i < 4096)
+			__builtin_ia32_pause();
+		else
+			syscall(SYS_futex, &p->turn, FUTEX_WAIT, t, NULL, NULL, 0);
+	}
+}
+
+static void pp_set(struct pingpong *p, uint32_t v)
+{
+	__atomic_store_n(&p->turn, v, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &p->turn, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static struct pingpong *pingpong_start(void)
+{
+	struct pingpong *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	p->turn = 2;
+	if (fork() == 0) {
+		for (;;) {
+			pp_wait(p, 1);
+			if (p->turn == 3)
+				_exit(0);
+			p->value++;
+			pp_set(p, 2);
+		}
+	}
+	return p;
+}
+
+/* Forked from a constructor, on the process's original stack: under shared-stack, main's stack
+ * is shared memory, which a child forked from main would share too. */
+static struct pingpong *pp;
+__attribute__((constructor(200))) static void pingpong_fork(void)
+{
+	pp = pingpong_start();
+}
+
+static int pingpong(struct pingpong *p, int x)
+{
+	p->value = (uint32_t)x;
+	pp_set(p, 1);
+	pp_wait(p, 2);
+	return (int)p->value;
 }
 
 static volatile long sink;
@@ -108,6 +187,13 @@ int main(int argc, char **argv)
 	expected += 7 * N(2000000);
 	MEASURE("vmept-gate", N(20000), flexos_vmept_gate_r(0, 1, x, bench_inc, x));
 	expected += 7 * N(20000);
+	if (pp) {
+		MEASURE("raw-pingpong", N(20000), x = pingpong(pp, x));
+		expected += 7 * N(20000);
+		pp->turn = 3;
+		syscall(SYS_futex, &pp->turn, FUTEX_WAKE, 1, NULL, NULL, 0);
+		wait(NULL);
+	}
 #ifdef GATEBENCH_PKU
 	MEASURE("intelpku-gate", N(200000), flexos_intelpku_gate_r(0, 2, x, bench_inc, x));
 	expected += 7 * N(200000);

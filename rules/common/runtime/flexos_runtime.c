@@ -19,21 +19,22 @@
 #define FLEXOS_SHARED_HEAP_SIZE (256UL << 20)
 #endif
 
-struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
-struct flexos_comp_rt flexos_rt_boot;
-struct flexos_comp_rt *flexos_rt_cur_stack = &flexos_rt_boot;
+union flexos_comp_rt_page flexos_comp_rt_page __attribute__((aligned(4096)));
+struct flexos_comp_state flexos_rt_boot;
+struct flexos_comp_state *flexos_rt_cur_stack = &flexos_rt_boot;
 int flexos_rt_started;
 int flexos_rt_nhosts = 1;
 int flexos_rt_my_host;
 
-_Static_assert(__builtin_offsetof(struct flexos_comp_rt, pkru) == 0, "asm uses offset 0");
-_Static_assert(__builtin_offsetof(struct flexos_comp_rt, sp) == 8, "asm uses offset 8");
+_Static_assert(__builtin_offsetof(struct flexos_comp_state, pkru) == 0, "asm uses offset 0");
+_Static_assert(__builtin_offsetof(struct flexos_comp_state, sp) == 8, "asm uses offset 8");
 
 static int initialised;
 static int shm_fd = -1;      /* memfd behind everything shared between processes (vmept) */
 static off_t shm_size;
 
 extern int __real_main(int, char **, char **) __attribute__((weak));
+extern char __executable_start[], _end[]; /* the default linker script defines them */
 
 void flexos_rt_die(const char *fmt, ...)
 {
@@ -51,6 +52,39 @@ int flexos_rt_any_mech(int mech)
 {
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
 		if (flexos_compartments[c].mech == mech)
+			return 1;
+	return 0;
+}
+
+/* The runtime of mechanism `id`, NULL when the deployment does not link it. */
+static const struct flexos_mechanism *mechanism(int id)
+{
+	for (const struct flexos_mechanism *const *m = flexos_mechanisms; *m; m++)
+		if ((*m)->id == id)
+			return *m;
+	return NULL;
+}
+
+/* The mechanism that separates the compartments sharing this process (intel-pku), once it is
+ * set up; NULL when none does. */
+static const struct flexos_mechanism *switcher(void)
+{
+	for (const struct flexos_mechanism *const *m = flexos_mechanisms; *m; m++)
+		if ((*m)->shares_process && (*m)->active && (*m)->active())
+			return *m;
+	return NULL;
+}
+
+/* Has a runtime that isolates (any hook): needs --wrap=main and the lockdown. */
+static int isolating(const struct flexos_mechanism *m)
+{
+	return m && (m->require || m->start || m->setup || m->call || m->run_main);
+}
+
+static int any_isolating(void)
+{
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
+		if (isolating(mechanism(flexos_compartments[c].mech)))
 			return 1;
 	return 0;
 }
@@ -81,23 +115,15 @@ static void check_table(void)
 		const struct flexos_compartment *k = &flexos_compartments[c];
 		if (!k->name || k->id != c)
 			flexos_rt_die("deployment.c: compartment %d is missing from the table", c);
-		if (k->mech < FLEXOS_MECH_FCALLS || k->mech > FLEXOS_MECH_VMEPT)
-			flexos_rt_die("deployment.c: compartment %d (%s): unknown mechanism %d", c,
-				      k->name, k->mech);
-#ifndef FLEXOS_HAVE_INTELPKU
-		if (k->mech == FLEXOS_MECH_INTELPKU)
-			flexos_rt_die("compartment %d (%s) uses intel-pku but flexos/isolation.h does "
-				      "not include flexos/intelpku.h", c, k->name);
-#endif
-#ifndef FLEXOS_HAVE_VMEPT
-		if (k->mech == FLEXOS_MECH_VMEPT)
-			flexos_rt_die("compartment %d (%s) uses vmept but flexos/isolation.h does "
-				      "not include flexos/vmept.h", c, k->name);
-#endif
+		if (!mechanism(k->mech))
+			flexos_rt_die("deployment.c: compartment %d (%s): mechanism %d is not part of "
+				      "this build (flexos/mechanisms.c)", c, k->name, k->mech);
 		if (FLEXOS_PAGE_DOWN(k->data_start) != (uintptr_t)k->data_start ||
 		    FLEXOS_PAGE_DOWN(k->bss_start) != (uintptr_t)k->bss_start ||
 		    FLEXOS_PAGE_DOWN(k->data_end) != (uintptr_t)k->data_end ||
-		    FLEXOS_PAGE_DOWN(k->bss_end) != (uintptr_t)k->bss_end)
+		    FLEXOS_PAGE_DOWN(k->bss_end) != (uintptr_t)k->bss_end ||
+		    FLEXOS_PAGE_DOWN(k->rodata_start) != (uintptr_t)k->rodata_start ||
+		    FLEXOS_PAGE_DOWN(k->rodata_end) != (uintptr_t)k->rodata_end)
 			flexos_rt_die("compartment %d (%s): sections not page aligned; link with "
 				      "-Wl,-T,flexos_extra.ld", c, k->name);
 	}
@@ -136,6 +162,7 @@ static void make_stacks(void)
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		flexos_rt_die("mmap(compartment stacks): %s", strerror(errno));
+	flexos_rt_fence(base, base + per * FLEXOS_NUM_COMPARTMENTS);
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
 		char *lo = base + per * c + FLEXOS_PAGE_SIZE;
 #ifdef FLEXOS_SHARING_SHARED_STACK
@@ -165,12 +192,18 @@ void flexos_rt_init(void)
 	if (sysconf(_SC_PAGESIZE) != (long)FLEXOS_PAGE_SIZE)
 		flexos_rt_die("page size %ld is not supported (4096 expected)", sysconf(_SC_PAGESIZE));
 	check_table();
-	if ((flexos_rt_any_mech(FLEXOS_MECH_INTELPKU) || flexos_rt_any_mech(FLEXOS_MECH_VMEPT)) &&
-	    !__real_main)
+	flexos_rt_fence(__executable_start, _end); /* every compartment's sections, the tables */
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) { /* the linker left them writable */
+		const struct flexos_compartment *k = &flexos_compartments[c];
+		if (k->rodata_end > k->rodata_start &&
+		    mprotect(k->rodata_start, (size_t)(k->rodata_end - k->rodata_start), PROT_READ) != 0)
+			flexos_rt_die("mprotect(.rodata_comp%d, read-only): %s", c, strerror(errno));
+	}
+	if (any_isolating() && !__real_main)
 		flexos_rt_die("this deployment isolates compartments: link with -Wl,--wrap=main");
 
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
-		int own = flexos_compartments[c].mech == FLEXOS_MECH_VMEPT &&
+		int own = mechanism(flexos_compartments[c].mech)->own_process &&
 			  c != FLEXOS_DEFAULT_COMPARTMENT;
 		flexos_comp_rt[c].host = own ? flexos_rt_nhosts++ : 0;
 	}
@@ -202,34 +235,83 @@ __attribute__((constructor(101))) static void flexos_rt_constructor(void)
 	flexos_rt_init();
 }
 
-static void protect_range(char *lo, char *hi)
+static void drop_range(char *lo, char *hi)
 {
-	if (hi > lo && mprotect(lo, (size_t)(hi - lo), PROT_NONE) != 0)
-		flexos_rt_die("mprotect(%p, PROT_NONE): %s", (void *)lo, strerror(errno));
+	if (hi > lo && munmap(lo, (size_t)(hi - lo)) != 0)
+		flexos_rt_die("munmap(%p): %s", (void *)lo, strerror(errno));
 }
 
-void flexos_rt_protect_compartment(int c)
+void flexos_rt_drop_compartment(int c)
 {
 	const struct flexos_compartment *k = &flexos_compartments[c];
-	protect_range(k->data_start, k->data_end);
-	protect_range(k->bss_start, k->bss_end);
+	drop_range(k->data_start, k->data_end);
+	drop_range(k->bss_start, k->bss_end);
+	drop_range(k->rodata_start, k->rodata_end);
 #ifndef FLEXOS_SHARING_SHARED_STACK
-	protect_range(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi);
+	drop_range(flexos_comp_rt[c].stack_lo, flexos_comp_rt[c].stack_hi);
 #endif
 }
 
-uint64_t flexos_rt_local_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
+/* Is [p, p+1) inside memory private to compartment c in this process (data, bss, stack)? */
+static int in_private(int c, uint64_t p)
+{
+	const struct flexos_compartment *k = &flexos_compartments[c];
+	char *q = (char *)(uintptr_t)p;
+	return (q >= k->data_start && q < k->data_end) || (q >= k->bss_start && q < k->bss_end) ||
+	       (q >= k->rodata_start && q < k->rodata_end) ||
+	       (q >= flexos_comp_rt[c].stack_lo && q < flexos_comp_rt[c].stack_hi);
+}
+
+uint64_t flexos_rt_entry(int from, int to, uint64_t id, uint64_t args[6])
+{
+	const char *caller = from >= 0 && from < FLEXOS_NUM_COMPARTMENTS ? flexos_compartments[from].name : "?";
+	if (to < 0 || to >= FLEXOS_NUM_COMPARTMENTS)
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d: no such "
+			      "compartment", from, caller, to);
+	const char *callee = flexos_compartments[to].name;
+	if (from < 0 || from >= FLEXOS_NUM_COMPARTMENTS)
+		flexos_rt_die("refused call into compartment %d (%s) from compartment %d: no such "
+			      "compartment", to, callee, from);
+	const struct flexos_entry_table *t = &flexos_entry_tables[to];
+	uint32_t index = (uint32_t)id, nargs = (uint32_t)(id >> 32);
+	if (index >= t->count)
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): entry "
+			      "%u is not in its table of %u entries", from, caller, to, callee, index,
+			      t->count);
+	const struct flexos_entry *e = &t->entries[index];
+	if (!(e->callers >> from & 1))
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): %s has "
+			      "no gate from %s", from, caller, to, callee, e->name, caller);
+	if (nargs != e->arity)
+		flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): %s "
+			      "takes %u arguments, the call passed %u", from, caller, to, callee,
+			      e->name, e->arity, nargs);
+	for (unsigned i = e->arity; i < 6; i++)
+		args[i] = 0; /* nothing but the declared arguments reaches the callee */
+#ifdef FLEXOS_CHECK_POINTER_ARGS
+	for (unsigned i = 0; i < e->arity; i++)
+		if ((e->pointer_args >> i & 1) && in_private(to, args[i]))
+			flexos_rt_die("refused call from compartment %d (%s) into compartment %d (%s): "
+				      "argument %u of %s points into %s's private memory (%p)", from,
+				      caller, to, callee, i + 1, e->name, callee,
+				      (void *)(uintptr_t)args[i]);
+#else
+	(void)in_private;
+#endif
+	return e->fn;
+}
+
+uint64_t flexos_rt_local_call(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
 			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
-	if (flexos_comp_rt[to].host != flexos_rt_my_host)
+	if (to < 0 || to >= FLEXOS_NUM_COMPARTMENTS || flexos_comp_rt[to].host != flexos_rt_my_host)
 		flexos_rt_die("call into compartment %d, which does not run in this process", to);
-	if (from == to)
-		return ((flexos_fn6_t)fn)(a1, a2, a3, a4, a5, a6);
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_intelpku_active)
-		return flexos_intelpku_call(from, to, fn, a1, a2, a3, a4, a5, a6);
-#endif
-	return ((flexos_fn6_t)fn)(a1, a2, a3, a4, a5, a6);
+	uint64_t a[6] = { a1, a2, a3, a4, a5, a6 };
+	const struct flexos_mechanism *m = switcher();
+	if (m && m->call)
+		return m->call(from, to, id, a);
+	uint64_t fn = flexos_rt_entry(from, to, id, a);
+	return ((flexos_fn6_t)fn)(a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* flexos_rt_switch_call(a1..a6 in rdi rsi rdx rcx r8 r9; fn, from, to on the stack) */
@@ -271,31 +353,29 @@ int __wrap_main(int argc, char **argv, char **envp)
 {
 	flexos_rt_init();
 	void *entry_frame = __builtin_frame_address(0);
-	(void)entry_frame;
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU))
-		flexos_intelpku_require();
-#endif
-#ifdef FLEXOS_HAVE_VMEPT
-	if (flexos_rt_nhosts > 1)
-		flexos_vmept_start(entry_frame); /* returns in the main process only */
-#endif
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_rt_any_mech(FLEXOS_MECH_INTELPKU))
-		flexos_intelpku_setup();
-#endif
+	const struct flexos_mechanism *const *m;
+	if (any_isolating())
+		flexos_rt_heap_seal();
+	for (m = flexos_mechanisms; *m; m++)
+		if ((*m)->require && flexos_rt_any_mech((*m)->id))
+			(*m)->require();
+	for (m = flexos_mechanisms; *m; m++)
+		if ((*m)->start && flexos_rt_any_mech((*m)->id))
+			(*m)->start(entry_frame); /* returns in the main process only */
+	int shared = 0;
+	for (m = flexos_mechanisms; *m; m++)
+		if (flexos_rt_any_mech((*m)->id)) {
+			if ((*m)->setup)
+				(*m)->setup();
+			shared |= (*m)->shares_process;
+		}
+	if (any_isolating())
+		flexos_rt_lockdown(shared);
 	flexos_rt_started = 1;
-	struct flexos_comp_rt *def = &flexos_comp_rt[FLEXOS_DEFAULT_COMPARTMENT];
-	uint64_t rc;
-#ifdef FLEXOS_HAVE_INTELPKU
-	if (flexos_intelpku_active)
-		rc = flexos_intelpku_trampoline((uint64_t)argc, (uint64_t)(uintptr_t)argv,
-						(uint64_t)(uintptr_t)envp, 0, 0, 0,
-						FLEXOS_FN(__real_main), &flexos_rt_boot, def);
-	else
-#endif
-		rc = flexos_rt_switch_call((uint64_t)argc, (uint64_t)(uintptr_t)argv,
-					   (uint64_t)(uintptr_t)envp, 0, 0, 0,
-					   FLEXOS_FN(__real_main), &flexos_rt_boot, def);
-	return (int)rc;
+	const struct flexos_mechanism *sw = switcher();
+	if (sw && sw->run_main)
+		return sw->run_main(argc, argv, envp, (void *)__real_main);
+	return (int)flexos_rt_switch_call((uint64_t)argc, (uint64_t)(uintptr_t)argv,
+					  (uint64_t)(uintptr_t)envp, 0, 0, 0, FLEXOS_FN(__real_main),
+					  &flexos_rt_boot, &flexos_comp_rt[FLEXOS_DEFAULT_COMPARTMENT]);
 }

@@ -2,8 +2,18 @@
  * The shared heap: flexos_shared_malloc & co. over one region that every compartment can
  * reach (key 0 under intel-pku; a MAP_SHARED memfd mapping, identical in every process, under
  * vmept). All allocator state lives at the start of the region itself, so every process of a
- * vmept deployment sees the same free lists. A spinlock in the region serialises threads and
- * processes.
+ * vmept deployment sees the same free lists.
+ *
+ * Every compartment can write that state, so nothing read from the region is believed
+ * (issue 11): the region's bounds are kept in this process's read-only memory; every free-list
+ * link, the bump pointer and every block header are checked against them (inside the block
+ * area, 16-byte aligned, magic and size class consistent) before use, and a forged one ends the
+ * program with a report instead of handing out memory outside the heap. Freed blocks are
+ * zeroed, so no compartment reads what another freed. The lock is a futex holding the owner's
+ * pid: waiters sleep instead of spinning, a dead owner's lock is taken over, and a lock held by
+ * a live process for longer than FLEXOS_HEAP_LOCK_TIMEOUT_MS (env, default 5000) — or by this
+ * very process when it wants it (a compartment holding it across a gate) — is reported and
+ * ends the program.
  *
  * Blocks carry a 16-byte header right before the user pointer. Small requests (up to 32 KiB)
  * come from size classes (16-byte steps to 128, then four classes per power of two) with LIFO
@@ -12,7 +22,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <flexos/isolation.h>
 
@@ -21,6 +38,7 @@
 #define HDR_SIZE 16u
 #define MAGIC_BLOCK 0xf1e05b10u
 #define MAGIC_ALIGNED 0xf1e05a1du
+#define MAGIC_FREE 0xf1e0f4eeu
 #define SMALL_MAX 32768u
 #define NUM_CLASSES 48
 #define LARGE_CLASS 0xffffffffu
@@ -31,11 +49,16 @@ struct hdr {
 	uint64_t extra; /* LARGE_CLASS: block size in bytes; MAGIC_ALIGNED: offset back to block */
 };
 
+/* A free block keeps a header (magic MAGIC_FREE, its class) so a forged link is caught. */
 struct free_block {
+	uint32_t magic;
+	uint32_t cls;
 	struct free_block *next;
 };
 
 struct large_free {
+	uint32_t magic;
+	uint32_t cls;
 	struct large_free *next;
 	uint64_t size;
 };
@@ -50,6 +73,31 @@ struct heap_state {
 };
 
 static struct heap_state *heap;
+
+/* This process's view of the region, read-only after start-up (flexos_rt_heap_seal). */
+static union {
+	struct {
+		char *base, *blocks, *limit; /* [blocks, limit): where blocks may be */
+		long lock_timeout_ms;
+	} v;
+	char page[4096];
+} bounds __attribute__((aligned(4096)));
+
+static void forged(const char *what, const void *p)
+{
+	flexos_rt_die("shared heap: %s (%p) is outside the heap or not a block: its metadata was "
+		      "overwritten by a compartment; stopping", what, p);
+}
+
+/* A block address read from the region: inside the block area and 16-byte aligned. */
+static void *checked(void *p, size_t bytes, const char *what)
+{
+	char *q = p;
+	if (q < bounds.v.blocks || q >= bounds.v.limit || ((uintptr_t)q & 15) ||
+	    (size_t)(bounds.v.limit - q) < bytes)
+		forged(what, p);
+	return p;
+}
 
 /* Class sizes include the header. */
 static uint32_t class_size(unsigned c)
@@ -71,26 +119,83 @@ static unsigned class_of(size_t total)
 	return c;
 }
 
+static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t)
+{
+	return syscall(SYS_futex, word, op, val, t, NULL, 0);
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+#define LOCK_WAITERS 0x80000000u
+
 static void lock(void)
 {
-	while (__atomic_exchange_n(&heap->lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&heap->lock, __ATOMIC_RELAXED))
-			__builtin_ia32_pause();
+	uint32_t me = (uint32_t)getpid(), w = 0;
+	if (__atomic_compare_exchange_n(&heap->lock, &w, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	long start = now_ms();
+	for (;;) {
+		w = __atomic_load_n(&heap->lock, __ATOMIC_RELAXED);
+		uint32_t owner = w & ~LOCK_WAITERS;
+		if (owner == 0) {
+			if (__atomic_compare_exchange_n(&heap->lock, &w, me | (w & LOCK_WAITERS), 0,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				return;
+			continue;
+		}
+		if (owner == me)
+			flexos_rt_die("shared heap: the lock is already held by this process (a "
+				      "compartment kept it across a gate); stopping");
+		if (kill((pid_t)owner, 0) != 0 && errno == ESRCH) {
+			/* the owner died holding it: take it over (the state is checked on use) */
+			if (__atomic_compare_exchange_n(&heap->lock, &w, me, 0, __ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				return;
+			continue;
+		}
+		if (now_ms() - start > bounds.v.lock_timeout_ms)
+			flexos_rt_die("shared heap: process %u has held the lock for more than %ld ms; "
+				      "stopping (FLEXOS_HEAP_LOCK_TIMEOUT_MS)", owner,
+				      bounds.v.lock_timeout_ms);
+		if (!(w & LOCK_WAITERS) &&
+		    !__atomic_compare_exchange_n(&heap->lock, &w, w | LOCK_WAITERS, 0, __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+			continue;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		futex(&heap->lock, FUTEX_WAIT, w | LOCK_WAITERS, &ts);
+	}
 }
 
 static void unlock(void)
 {
-	__atomic_store_n(&heap->lock, 0, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&heap->lock, 0, __ATOMIC_RELEASE) & LOCK_WAITERS)
+		futex(&heap->lock, FUTEX_WAKE, 1, NULL);
 }
 
 void flexos_rt_heap_init(void *base, size_t size)
 {
 	heap = base;
+	bounds.v.base = base;
+	bounds.v.blocks = (char *)base + ((sizeof(struct heap_state) + 63) & ~(size_t)63);
+	bounds.v.limit = (char *)base + size;
+	const char *t = getenv("FLEXOS_HEAP_LOCK_TIMEOUT_MS");
+	bounds.v.lock_timeout_ms = t && *t ? strtol(t, NULL, 0) : 5000;
 	if (heap->ready)
 		return;
-	heap->bump = (char *)base + ((sizeof(struct heap_state) + 63) & ~(size_t)63);
-	heap->limit = (char *)base + size;
+	heap->bump = bounds.v.blocks;
+	heap->limit = bounds.v.limit;
 	heap->ready = 1;
+}
+
+void flexos_rt_heap_seal(void)
+{
+	if (mprotect(&bounds, sizeof(bounds), PROT_READ) != 0)
+		flexos_rt_die("shared heap: mprotect(bounds, read-only): %s", strerror(errno));
 }
 
 static void ensure_heap(void)
@@ -102,7 +207,9 @@ static void ensure_heap(void)
 /* Carves `bytes` (a multiple of 16) from the untouched part of the region; lock held. */
 static char *carve(size_t bytes)
 {
-	if ((size_t)(heap->limit - heap->bump) < bytes)
+	if (heap->bump < bounds.v.blocks || heap->bump > bounds.v.limit || ((uintptr_t)heap->bump & 15))
+		forged("the bump pointer", heap->bump);
+	if ((size_t)(bounds.v.limit - heap->bump) < bytes)
 		return NULL;
 	char *p = heap->bump;
 	heap->bump += bytes;
@@ -117,6 +224,9 @@ static char *alloc_block(size_t total, uint32_t *cls_out, uint64_t *size_out)
 		lock();
 		struct free_block *f = heap->free_small[c];
 		if (f) {
+			checked(f, class_size(c), "a free-list link");
+			if (((struct hdr *)f)->magic != MAGIC_FREE || ((struct hdr *)f)->cls != c)
+				forged("a free block", f);
 			heap->free_small[c] = f->next;
 			block = (char *)f;
 		} else {
@@ -132,6 +242,10 @@ static char *alloc_block(size_t total, uint32_t *cls_out, uint64_t *size_out)
 	struct large_free **pp = &heap->free_large;
 	block = NULL;
 	for (; *pp; pp = &(*pp)->next) {
+		checked(*pp, sizeof(struct large_free), "a large free-list link");
+		if ((*pp)->magic != MAGIC_FREE || (*pp)->size % 4096 ||
+		    (size_t)(bounds.v.limit - (char *)*pp) < (*pp)->size)
+			forged("a large free block", *pp);
 		if ((*pp)->size >= bytes && (*pp)->size / 2 <= bytes) {
 			block = (char *)*pp;
 			bytes = (*pp)->size;
@@ -150,6 +264,8 @@ static char *alloc_block(size_t total, uint32_t *cls_out, uint64_t *size_out)
 				while (c + 1 < NUM_CLASSES && class_size(c + 1) <= pad && class_size(c + 1) <= SMALL_MAX)
 					c++;
 				struct free_block *f = (struct free_block *)gap;
+				f->magic = MAGIC_FREE;
+				f->cls = c;
 				f->next = heap->free_small[c];
 				heap->free_small[c] = f;
 				gap += class_size(c);
@@ -194,10 +310,17 @@ void *flexos_shared_malloc(size_t size)
 static struct hdr *header_of(void *p, const char *who)
 {
 	struct hdr *h = (struct hdr *)((char *)p - HDR_SIZE);
-	if (h->magic == MAGIC_ALIGNED)
+	checked(h, HDR_SIZE, who);
+	if (h->magic == MAGIC_ALIGNED) {
+		if (h->extra > (uint64_t)((char *)h - bounds.v.blocks) || (h->extra & 15))
+			forged(who, p);
 		h = (struct hdr *)((char *)h - h->extra);
+	}
 	if (h->magic != MAGIC_BLOCK)
 		flexos_rt_die("%s(%p): not a block of the shared heap", who, p);
+	if ((h->cls == LARGE_CLASS && (h->extra % 4096 || (size_t)(bounds.v.limit - (char *)h) < h->extra)) ||
+	    (h->cls != LARGE_CLASS && (h->cls >= NUM_CLASSES || (size_t)(bounds.v.limit - (char *)h) < class_size(h->cls))))
+		forged(who, p);
 	return h;
 }
 
@@ -206,18 +329,23 @@ void flexos_shared_free(void *p)
 	if (!p)
 		return;
 	struct hdr *h = header_of(p, "flexos_shared_free");
-	h->magic = 0;
+	size_t bytes = h->cls == LARGE_CLASS ? (size_t)h->extra : class_size(h->cls);
+	uint32_t cls = h->cls;
+	memset(h, 0, bytes); /* nothing of it stays for the next owner to read */
 	lock();
-	if (h->cls == LARGE_CLASS) {
+	if (cls == LARGE_CLASS) {
 		struct large_free *l = (struct large_free *)h;
-		l->size = h->extra;
+		l->magic = MAGIC_FREE;
+		l->cls = LARGE_CLASS;
+		l->size = bytes;
 		l->next = heap->free_large;
 		heap->free_large = l;
 	} else {
-		unsigned c = h->cls;
 		struct free_block *f = (struct free_block *)h;
-		f->next = heap->free_small[c];
-		heap->free_small[c] = f;
+		f->magic = MAGIC_FREE;
+		f->cls = cls;
+		f->next = heap->free_small[cls];
+		heap->free_small[cls] = f;
 	}
 	unlock();
 }

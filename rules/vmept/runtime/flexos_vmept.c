@@ -1,13 +1,26 @@
 /*
- * vmept runtime: processes, mailboxes and the RPC loop.
+ * vmept runtime: processes, private channels and the RPC loop.
  *
  * Each process of the deployment (host 0 = the main process, which runs the default
- * compartment and every non-vmept compartment; host h ≥ 1 = one vmept compartment) has one
- * mailbox in shared memory. Execution is synchronous: exactly one process runs at a time, the
- * others wait on their mailbox, so a one-slot mailbox suffices. A message is a CALL (callee
- * compartment, function, six arguments, host to answer), a RETURN (value) or, to the main
- * process only, an EXIT (a compartment process called exit()). Waiting spins briefly, then
- * sleeps on a futex; the main process wakes up every 20 ms to notice a child that died.
+ * compartment and every non-vmept compartment; host h >= 1 = one vmept compartment) shares one
+ * channel with every other process: a page of its own, mapped only in those two processes, with
+ * one slot per direction. A message is a CALL (entry id, caller and callee compartment, six
+ * arguments), a RETURN (the value, and the sequence number of the CALL it answers) or, to the
+ * main process only, an EXIT (a compartment process called exit()). Every message carries the
+ * next sequence number of its direction.
+ *
+ * What a compromised compartment cannot do through this: name another caller (the receiver
+ * knows which process wrote a slot, and a CALL's caller compartment must run in that process),
+ * call something that is not an entry of the callee with the entry's arity over an edge of the
+ * deployment (flexos_rt_entry), answer a call it did not receive (a RETURN counts only from the
+ * process called, with that call's sequence number), reach a channel between two other
+ * processes (not mapped in it). Whatever breaks the protocol is fatal and names both sides.
+ *
+ * Execution is synchronous: one process runs at a time. Waiting spins briefly, then sleeps on
+ * the process's doorbell (a futex word in a page every process maps: a bell only wakes, it
+ * carries nothing). The main process wakes every 20 ms to notice a child that died; a caller
+ * that waits longer than FLEXOS_VMEPT_TIMEOUT_MS (env, default 30000; 0 = forever) for the
+ * return of its call ends the program with a report.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,36 +41,77 @@
 #include <flexos/isolation.h>
 #include <flexos/internal.h>
 
-/* Waiting: up to FLEXOS_VMEPT_SPIN rounds (a pause each, ~13 ns here; from round
- * FLEXOS_VMEPT_PURE_SPIN on, or at once when the awaited process shares our CPU, a sched_yield
- * every 16), then a futex sleep. */
+/* Waiting: up to FLEXOS_VMEPT_SPIN rounds of `pause` (none when the process may use one CPU
+ * only), then a futex sleep. No sched_yield and no early sleep when the partner last ran on
+ * this CPU: measured on a loaded 2-CPU machine, both cost a scheduler round trip per gate
+ * (5-30 us instead of ~0.5 us). */
 #ifndef FLEXOS_VMEPT_SPIN
 #define FLEXOS_VMEPT_SPIN 4096
 #endif
-#define FLEXOS_VMEPT_PURE_SPIN 512
+#define FLEXOS_VMEPT_TIMEOUT_DEFAULT_MS 30000
 
-enum { MB_EMPTY = 0, MB_FULL = 1, MB_SLEEPING = 2 };
+#define MAX_HOSTS (FLEXOS_NUM_COMPARTMENTS + 1)
+enum { SLOT_EMPTY = 0, SLOT_FULL = 1 };
+enum { BELL_AWAKE = 0, BELL_SLEEPING = 1 };
 enum { MSG_CALL = 1, MSG_RETURN = 2, MSG_EXIT = 3 };
 
-struct mailbox {
-	uint32_t state; /* futex word */
-	uint8_t kind;
-	uint8_t to;     /* CALL: callee compartment */
-	uint8_t reply;  /* CALL: host to answer */
-	uint8_t pad;
-	uint64_t fn;
-	uint64_t a[6]; /* CALL: arguments; RETURN: a[0] = value; EXIT: a[0] = status */
-	int32_t cpu __attribute__((aligned(64))); /* written by the owner: the CPU it last ran on */
+struct slot {
+	uint32_t state; /* SLOT_FULL: written by the sender once the rest is in place */
+	uint32_t kind;
+	uint64_t seq;   /* 1, 2, … per direction */
+	uint64_t ack;   /* RETURN: seq of the CALL it answers */
+	uint64_t id;    /* CALL: entry index | arity << 32 */
+	int32_t from;   /* CALL: caller compartment (must run in the sending process) */
+	int32_t to;     /* CALL: callee compartment (must run in the receiving process) */
+	uint64_t a[6];  /* CALL: arguments; RETURN: a[0] = value; EXIT: a[0] = status */
 } __attribute__((aligned(128)));
 
-static struct mailbox *mailboxes; /* flexos_rt_nhosts of them, in the shared heap */
-static pid_t children[FLEXOS_NUM_COMPARTMENTS + 1]; /* by host */
+struct channel {
+	struct slot dir[2]; /* dir[0]: lower host -> higher host, dir[1]: the other way */
+} __attribute__((aligned(4096)));
+
+struct bell {
+	uint32_t word; /* futex */
+} __attribute__((aligned(64)));
+
+static struct channel *chan[MAX_HOSTS][MAX_HOSTS]; /* [a][b] == [b][a]; NULL: not mapped here */
+static struct bell *bells;                         /* one per host, in a page every process maps */
+static uint64_t send_seq[MAX_HOSTS], recv_seq[MAX_HOSTS];
+static pid_t children[MAX_HOSTS]; /* by host */
 static pid_t main_pid;
 static unsigned spin_limit;
+static long timeout_ms = FLEXOS_VMEPT_TIMEOUT_DEFAULT_MS;
 
 static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *timeout)
 {
 	return syscall(SYS_futex, word, op, val, timeout, NULL, 0);
+}
+
+static struct slot *outgoing(int peer)
+{
+	return &chan[flexos_rt_my_host][peer]->dir[flexos_rt_my_host < peer ? 0 : 1];
+}
+
+static struct slot *incoming(int peer)
+{
+	return &chan[flexos_rt_my_host][peer]->dir[flexos_rt_my_host < peer ? 1 : 0];
+}
+
+static const char *name_of_host(int h)
+{
+	if (h == 0)
+		return flexos_compartments[FLEXOS_DEFAULT_COMPARTMENT].name;
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
+		if (flexos_comp_rt[c].host == h)
+			return flexos_compartments[c].name;
+	return "?";
+}
+
+static const char *entry_name(int to, uint64_t id)
+{
+	if (to < 0 || to >= FLEXOS_NUM_COMPARTMENTS || (uint32_t)id >= flexos_entry_tables[to].count)
+		return "?";
+	return flexos_entry_tables[to].entries[(uint32_t)id].name;
 }
 
 /* Keeps stdout in program order across processes: whatever a process buffered goes out before
@@ -72,28 +126,29 @@ static inline void flush_stdout(void)
 #endif
 }
 
-static void post(int host, int kind, int to, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3,
-		 uint64_t a4, uint64_t a5, uint64_t a6)
+static void post(int peer, uint32_t kind, uint64_t ack, uint64_t id, int from, int to,
+		 uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
-	struct mailbox *m = &mailboxes[host];
-	m->kind = (uint8_t)kind;
-	m->to = (uint8_t)to;
-	m->reply = (uint8_t)flexos_rt_my_host;
-	m->fn = fn;
-	m->a[0] = a1;
-	m->a[1] = a2;
-	m->a[2] = a3;
-	m->a[3] = a4;
-	m->a[4] = a5;
-	m->a[5] = a6;
-	if (__atomic_exchange_n(&m->state, MB_FULL, __ATOMIC_ACQ_REL) == MB_SLEEPING)
-		futex(&m->state, FUTEX_WAKE, 1, NULL);
+	struct slot *s = outgoing(peer);
+	s->kind = kind;
+	s->seq = ++send_seq[peer];
+	s->ack = ack;
+	s->id = id;
+	s->from = from;
+	s->to = to;
+	s->a[0] = a1;
+	s->a[1] = a2;
+	s->a[2] = a3;
+	s->a[3] = a4;
+	s->a[4] = a5;
+	s->a[5] = a6;
+	__atomic_store_n(&s->state, SLOT_FULL, __ATOMIC_RELEASE);
+	if (__atomic_exchange_n(&bells[peer].word, BELL_AWAKE, __ATOMIC_ACQ_REL) != BELL_AWAKE)
+		futex(&bells[peer].word, FUTEX_WAKE, 1, NULL);
 }
 
-static void kill_children(void)
+static void reap_all(void)
 {
-	if (getpid() != main_pid)
-		return;
 	for (int h = 1; h < flexos_rt_nhosts; h++) {
 		if (children[h] > 0) {
 			kill(children[h], SIGKILL);
@@ -103,25 +158,23 @@ static void kill_children(void)
 	}
 }
 
-static const char *name_of_host(int h)
-{
-	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
-		if (flexos_comp_rt[c].host == h)
-			return flexos_compartments[c].name;
-	return "?";
-}
-
-/* The main process ends the way the dead compartment process ended. */
+/* The main process ends the program the way a compartment process ended: never with a silent
+ * 0 (a compartment process exiting with 0 ends it with 70). */
 static void child_ended(int h, int status)
 {
 	children[h] = 0;
-	if (WIFEXITED(status))
-		exit(WEXITSTATUS(status));
-	int sig = WTERMSIG(status);
 	fflush(stdout);
+	if (WIFEXITED(status)) {
+		int s = WEXITSTATUS(status);
+		fprintf(stderr, "flexos: compartment %s (process %d) exited with status %d%s\n",
+			name_of_host(h), h, s, s ? "" : "; ending the program with status 70");
+		reap_all();
+		_exit(s ? s : 70);
+	}
+	int sig = WTERMSIG(status);
 	fprintf(stderr, "flexos: compartment %s (process %d) died of signal %d\n", name_of_host(h),
 		h, sig);
-	kill_children();
+	reap_all();
 	signal(sig, SIG_DFL);
 	sigset_t set;
 	sigemptyset(&set);
@@ -146,98 +199,156 @@ static void check_children(void)
 	}
 }
 
-/* Waits until this process's mailbox is full, copies the message out and empties it.
- * `partner` is the process expected to write next: when it last ran on our CPU, spinning only
- * delays it, so we yield to it at once. */
-static void receive(struct mailbox *out, int partner)
+/* atexit in the main process: a child that already ended is reported, the others killed. */
+static void end_children(void)
 {
-	struct mailbox *m = &mailboxes[flexos_rt_my_host];
-	const int32_t *partner_cpu = &mailboxes[partner].cpu;
-	int32_t cpu = sched_getcpu();
-	__atomic_store_n(&m->cpu, cpu, __ATOMIC_RELAXED);
-	for (unsigned i = 0;; i++) {
-		uint32_t s = __atomic_load_n(&m->state, __ATOMIC_ACQUIRE);
-		if (s == MB_FULL)
-			break;
-		if (i < spin_limit) {
-			int shared_cpu = __atomic_load_n(partner_cpu, __ATOMIC_RELAXED) == cpu;
-			if ((i & 15) == 15 && (i >= FLEXOS_VMEPT_PURE_SPIN || shared_cpu))
-				sched_yield();
-			else
-				__builtin_ia32_pause();
-			continue;
-		}
-		if (s == MB_EMPTY &&
-		    !__atomic_compare_exchange_n(&m->state, &s, MB_SLEEPING, 0, __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE))
-			continue;
-		if (flexos_rt_my_host == 0) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			if (futex(&m->state, FUTEX_WAIT, MB_SLEEPING, &ts) != 0 && errno == ETIMEDOUT)
-				check_children();
-		} else {
-			futex(&m->state, FUTEX_WAIT, MB_SLEEPING, NULL);
-		}
-	}
-	*out = *m;
-	__atomic_store_n(&m->state, MB_EMPTY, __ATOMIC_RELEASE);
-	__atomic_store_n(&m->cpu, sched_getcpu(), __ATOMIC_RELAXED);
+	if (getpid() != main_pid)
+		return;
+	check_children();
+	reap_all();
 }
 
-/* Serves calls into this process until a RETURN arrives (want_return) — forever otherwise.
- * `cur` is the compartment that is waiting here (the caller of the pending gate), `partner`
- * the process it waits for. */
-static uint64_t serve(int cur, int want_return, int partner)
+static long now_ms(void)
 {
-	struct mailbox msg;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* Takes the next message addressed to this process from any peer (trying `partner` first) and
+ * returns that peer. When `deadline` (ms, CLOCK_MONOTONIC) is not 0 and passes, returns -1. */
+static int receive(struct slot *out, int partner, long deadline)
+{
+	struct bell *me = &bells[flexos_rt_my_host];
+	int n = flexos_rt_nhosts;
+	for (unsigned i = 0;; i++) {
+		for (int k = 0; k < n; k++) {
+			int p = k == 0 ? partner : (k <= partner ? k - 1 : k);
+			if (p == flexos_rt_my_host || !chan[flexos_rt_my_host][p])
+				continue;
+			struct slot *s = incoming(p);
+			if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SLOT_FULL)
+				continue;
+			*out = *s; /* copied before it is checked: the sender may still scribble */
+			__atomic_store_n(&s->state, SLOT_EMPTY, __ATOMIC_RELEASE);
+			return p;
+		}
+		if (i < spin_limit) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		uint32_t w = BELL_AWAKE;
+		if (!__atomic_compare_exchange_n(&me->word, &w, BELL_SLEEPING, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE) &&
+		    w != BELL_SLEEPING) {
+			__atomic_store_n(&me->word, BELL_AWAKE, __ATOMIC_RELEASE); /* scribbled on */
+			sched_yield();
+		}
+		/* a message posted before the bell was set is seen by the next round's scan */
+		int pending = 0;
+		for (int p = 0; p < n && !pending; p++)
+			pending = p != flexos_rt_my_host && chan[flexos_rt_my_host][p] &&
+				  __atomic_load_n(&incoming(p)->state, __ATOMIC_ACQUIRE) == SLOT_FULL;
+		if (!pending) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			long r = futex(&me->word, FUTEX_WAIT, BELL_SLEEPING, &ts);
+			if (r != 0 && errno == ETIMEDOUT && flexos_rt_my_host == 0)
+				check_children();
+		}
+		__atomic_store_n(&me->word, BELL_AWAKE, __ATOMIC_RELEASE);
+		if (deadline && now_ms() > deadline)
+			return -1;
+	}
+}
+
+static void protocol_error(int peer, const char *what, uint64_t v)
+{
+	flexos_rt_die("vmept: compartment %s (process %d) broke the protocol with compartment %s "
+		      "(process %d): %s (%llu)", name_of_host(peer), peer,
+		      name_of_host(flexos_rt_my_host), flexos_rt_my_host, what, (unsigned long long)v);
+}
+
+static void handle_call(int peer, const struct slot *m)
+{
+	if (m->from < 0 || m->from >= FLEXOS_NUM_COMPARTMENTS || flexos_comp_rt[m->from].host != peer)
+		protocol_error(peer, "a CALL in the name of a compartment that does not run there, "
+				     "compartment", (uint64_t)(int64_t)m->from);
+	if (m->to < 0 || m->to >= FLEXOS_NUM_COMPARTMENTS ||
+	    flexos_comp_rt[m->to].host != flexos_rt_my_host)
+		protocol_error(peer, "a CALL into a compartment that does not run here, compartment",
+			       (uint64_t)(int64_t)m->to);
+	uint64_t r = flexos_rt_local_call(m->from, m->to, m->id, m->a[0], m->a[1], m->a[2],
+					  m->a[3], m->a[4], m->a[5]);
+	flush_stdout();
+	post(peer, MSG_RETURN, m->seq, 0, 0, 0, r, 0, 0, 0, 0, 0);
+}
+
+/* Serves calls into this process until the RETURN of call `want_seq` arrives from `want` —
+ * forever when want < 0. `to`/`id` name the pending call for a timeout report. */
+static uint64_t serve(int want, uint64_t want_seq, int to, uint64_t id)
+{
+	struct slot msg;
+	int partner = want >= 0 ? want : 0;
 	for (;;) {
-		receive(&msg, partner);
+		long deadline = want >= 0 && timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+		int p = receive(&msg, partner, deadline);
+		if (p < 0)
+			flexos_rt_die("vmept: compartment %s (process %d) waited more than %ld ms for "
+				      "compartment %s (process %d) to return from %s; giving up "
+				      "(FLEXOS_VMEPT_TIMEOUT_MS)", name_of_host(flexos_rt_my_host),
+				      flexos_rt_my_host, timeout_ms, name_of_host(want), want,
+				      entry_name(to, id));
+		if (msg.seq != recv_seq[p] + 1)
+			protocol_error(p, "a message out of sequence, number", msg.seq);
+		recv_seq[p] = msg.seq;
 		switch (msg.kind) {
 		case MSG_RETURN:
-			if (!want_return)
-				flexos_rt_die("vmept: unexpected return message in process %d",
-					      flexos_rt_my_host);
+			if (p != want || msg.ack != want_seq)
+				protocol_error(p, "a RETURN for a call it was not asked, answering call",
+					       msg.ack);
 			return msg.a[0];
-		case MSG_CALL: {
-			uint64_t r = flexos_rt_local_call(cur, msg.to, msg.fn, msg.a[0], msg.a[1],
-							  msg.a[2], msg.a[3], msg.a[4], msg.a[5]);
-			flush_stdout();
-			post(msg.reply, MSG_RETURN, 0, 0, r, 0, 0, 0, 0, 0);
-			if (!want_return)
-				partner = msg.reply; /* the likely next caller */
+		case MSG_CALL:
+			handle_call(p, &msg);
+			if (want < 0)
+				partner = p; /* the likely next caller */
 			break;
-		}
 		case MSG_EXIT:
-			if (msg.reply < FLEXOS_NUM_COMPARTMENTS + 1 && children[msg.reply] > 0) {
-				waitpid(children[msg.reply], NULL, 0); /* let it finish its own exit */
-				children[msg.reply] = 0;
+			if (flexos_rt_my_host != 0 || p == 0)
+				protocol_error(p, "an EXIT to a compartment process, status", msg.a[0]);
+			if (children[p] > 0) {
+				int status;
+				if (waitpid(children[p], &status, 0) == children[p]) /* let it finish */
+					child_ended(p, status);
 			}
-			exit((int)msg.a[0]);
+			child_ended(p, (int)(msg.a[0] & 0xff) << 8);
+			break;
 		default:
-			flexos_rt_die("vmept: bad message kind %d", msg.kind);
+			protocol_error(p, "a message of unknown kind", msg.kind);
 		}
 	}
 }
 
-uint64_t flexos_vmept_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3,
+uint64_t flexos_vmept_call(int from, int to, uint64_t id, uint64_t a1, uint64_t a2, uint64_t a3,
 			   uint64_t a4, uint64_t a5, uint64_t a6)
 {
+	if (to < 0 || to >= FLEXOS_NUM_COMPARTMENTS)
+		flexos_rt_die("vmept gate into compartment %d: no such compartment", to);
 	int h = flexos_comp_rt[to].host;
 	if (h == flexos_rt_my_host)
-		return flexos_rt_local_call(from, to, fn, a1, a2, a3, a4, a5, a6);
-	if (!mailboxes)
+		return flexos_rt_local_call(from, to, id, a1, a2, a3, a4, a5, a6);
+	if (!bells)
 		flexos_rt_die("vmept gate before start-up: link with -Wl,--wrap=main");
 	flush_stdout();
-	post(h, MSG_CALL, to, fn, a1, a2, a3, a4, a5, a6);
-	return serve(from, 1, h);
+	post(h, MSG_CALL, 0, id, from, to, a1, a2, a3, a4, a5, a6);
+	return serve(h, send_seq[h], to, id);
 }
 
-/* A compartment process that calls exit() ends the whole program with that status. */
+/* A compartment process that calls exit() ends the whole program (status 70 for 0). */
 static void child_on_exit(int status, void *arg)
 {
 	(void)arg;
 	fflush(stdout);
-	post(0, MSG_EXIT, 0, 0, (uint64_t)(unsigned)status, 0, 0, 0, 0, 0);
+	post(0, MSG_EXIT, 0, 0, 0, 0, (uint64_t)(unsigned)status, 0, 0, 0, 0, 0);
 }
 
 /* The part of the original (libc) stack below main's entry frame: PROT_NONE in the children
@@ -273,12 +384,26 @@ static void protect_original_stack(void *entry_frame)
 	}
 }
 
+/* Unmaps the channels this process is not part of. */
+static void drop_channels(void)
+{
+	for (int a = 0; a < flexos_rt_nhosts; a++)
+		for (int b = a + 1; b < flexos_rt_nhosts; b++) {
+			if (a == flexos_rt_my_host || b == flexos_rt_my_host || !chan[a][b])
+				continue;
+			if (munmap(chan[a][b], sizeof(struct channel)) != 0)
+				flexos_rt_die("vmept: munmap(channel): %s", strerror(errno));
+			chan[a][b] = chan[b][a] = NULL;
+		}
+}
+
 static uint64_t child_serve(uint64_t comp, uint64_t entry_frame, uint64_t a3, uint64_t a4,
 			    uint64_t a5, uint64_t a6)
 {
-	(void)a3, (void)a4, (void)a5, (void)a6;
+	(void)comp, (void)a3, (void)a4, (void)a5, (void)a6;
 	protect_original_stack((void *)(uintptr_t)entry_frame);
-	serve((int)comp, 0, 0);
+	flexos_rt_lockdown(0);
+	serve(-1, 0, 0, 0);
 	return 0;
 }
 
@@ -289,7 +414,8 @@ static void child_main(int comp, void *entry_frame)
 		_exit(0);
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
 		if (c != comp)
-			flexos_rt_protect_compartment(c);
+			flexos_rt_drop_compartment(c);
+	drop_channels();
 	on_exit(child_on_exit, NULL);
 	flexos_rt_switch_call((uint64_t)comp, (uint64_t)(uintptr_t)entry_frame, 0, 0, 0, 0,
 			      FLEXOS_FN(child_serve), &flexos_rt_boot, &flexos_comp_rt[comp]);
@@ -307,12 +433,33 @@ static unsigned default_spin(void)
 	return FLEXOS_VMEPT_SPIN;
 }
 
+/* One memfd: the bells page, then a page per pair of hosts, mapped MAP_SHARED before fork. */
+static void make_channels(void)
+{
+	int n = flexos_rt_nhosts;
+	size_t pairs = (size_t)n * (size_t)(n - 1) / 2;
+	size_t len = FLEXOS_PAGE_SIZE + pairs * sizeof(struct channel);
+	int fd = memfd_create("flexos-channels", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)len) != 0)
+		flexos_rt_die("vmept: channel memory: %s", strerror(errno));
+	char *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED)
+		flexos_rt_die("vmept: mmap(channels): %s", strerror(errno));
+	close(fd);
+	flexos_rt_fence(base, base + len);
+	bells = (struct bell *)base;
+	struct channel *c = (struct channel *)(base + FLEXOS_PAGE_SIZE);
+	for (int a = 0; a < n; a++)
+		for (int b = a + 1; b < n; b++, c++)
+			chan[a][b] = chan[b][a] = c;
+}
+
 void flexos_vmept_start(void *entry_frame)
 {
-	mailboxes = flexos_shared_memalign(128, sizeof(struct mailbox) * (size_t)flexos_rt_nhosts);
-	if (!mailboxes)
-		flexos_rt_die("vmept: no shared memory for the mailboxes");
-	memset(mailboxes, 0, sizeof(struct mailbox) * (size_t)flexos_rt_nhosts);
+	const char *t = getenv("FLEXOS_VMEPT_TIMEOUT_MS");
+	if (t && *t)
+		timeout_ms = strtol(t, NULL, 0);
+	make_channels();
 	spin_limit = default_spin();
 	main_pid = getpid();
 	fflush(NULL); /* nothing buffered may be inherited, or it would be written twice */
@@ -327,8 +474,16 @@ void flexos_vmept_start(void *entry_frame)
 			child_main(c, entry_frame);
 		children[h] = pid;
 	}
-	atexit(kill_children);
+	atexit(end_children);
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
 		if (flexos_comp_rt[c].host != 0)
-			flexos_rt_protect_compartment(c);
+			flexos_rt_drop_compartment(c);
+	drop_channels();
 }
+
+const struct flexos_mechanism flexos_mechanism_vmept = {
+	.id = FLEXOS_MECH_VMEPT,
+	.driver = "vmept",
+	.own_process = 1,
+	.start = flexos_vmept_start,
+};

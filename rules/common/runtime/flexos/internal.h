@@ -12,13 +12,25 @@
  * creates the shared memory, the shared heap and the compartment stacks. */
 void flexos_rt_init(void) FLEXOS_HIDDEN;
 void flexos_rt_heap_init(void *base, size_t size) FLEXOS_HIDDEN;
+/* Makes the heap's bounds (this process's copy) read-only: start of __wrap_main. */
+void flexos_rt_heap_seal(void) FLEXOS_HIDDEN;
 
 /* 1 if some compartment of the deployment uses `mech`. */
 int flexos_rt_any_mech(int mech) FLEXOS_HIDDEN;
 
-/* Makes compartment c's private data, bss and (unless stacks are shared) stack PROT_NONE in
- * the calling process. */
-void flexos_rt_protect_compartment(int c) FLEXOS_HIDDEN;
+/* Unmaps compartment c's private data, bss and (unless stacks are shared) stack in the calling
+ * process: what another compartment's process holds is not there at all (not a PROT_NONE copy
+ * that mprotect could bring back). */
+void flexos_rt_drop_compartment(int c) FLEXOS_HIDDEN;
+
+/* The runtime's own ranges and every compartment's sections and stacks: after start-up, the
+ * seccomp filter refuses mprotect/mmap/munmap/mremap/madvise/pkey_mprotect touching them. */
+void flexos_rt_fence(const void *lo, const void *hi) FLEXOS_HIDDEN;
+/* Last step of start-up in every process: PR_SET_DUMPABLE 0, the seccomp filter (no ptrace,
+ * process_vm_*, pidfd_getfd, pkey_mprotect, memory-map changes over fenced ranges) and, where
+ * the kernel has Landlock, no opening of /proc/<pid> files other than this process's own (none
+ * at all when `deny_own_proc`: several compartments share this process). */
+void flexos_rt_lockdown(int deny_own_proc) FLEXOS_HIDDEN;
 
 /* Number of processes of the deployment and the index of the calling one (0 = main). */
 extern int flexos_rt_nhosts FLEXOS_HIDDEN;

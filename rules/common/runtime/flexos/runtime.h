@@ -23,10 +23,35 @@
 #error "flexos/runtime.h: define exactly one of FLEXOS_SHARING_{SHARED_STACK,DSS,HEAP}"
 #endif
 
-/* ---- mechanisms, in strength order (a gate uses the stronger side) ------------------------- */
-#define FLEXOS_MECH_FCALLS   0
-#define FLEXOS_MECH_INTELPKU 1
-#define FLEXOS_MECH_VMEPT    2
+/* ---- mechanisms ------------------------------------------------------------------------------
+ * isolation.h defines FLEXOS_MECH_<DRIVER> for every rules/<m>/mechanism.yaml (its strength) and
+ * FLEXOS_MECH_IDS, and
+ * the generated mechanisms.c lists the deployment's mechanisms with their runtime hooks; the
+ * common start-up walks that list and names no mechanism. */
+#ifndef FLEXOS_MECH_IDS
+#error "flexos/runtime.h: isolation.h must define the FLEXOS_MECH_* ids (it is generated)"
+#endif
+
+struct flexos_comp_state;
+struct flexos_mechanism {
+	int id;                /* FLEXOS_MECH_* */
+	const char *driver;    /* kraft.yaml name */
+	int own_process;       /* every compartment but the default one runs in a process of its own */
+	int shares_process;    /* several compartments share the main process, separated by it */
+	/* __wrap_main, in this order, each over every mechanism used: */
+	void (*require)(void);            /* exit 77 with one line when this machine cannot run it */
+	void (*start)(void *entry_frame); /* e.g. fork; returns in the main process only */
+	void (*setup)(void);              /* main process, after every start */
+	int (*active)(void);              /* set up and switching in this process */
+	/* a call into one of its compartments living in this process, on behalf of compartment
+	 * `from` of another process (the vmept server relays it) */
+	uint64_t (*call)(int from, int to, uint64_t id, uint64_t a[6]);
+	/* runs main as the default compartment (that compartment's mechanism's; NULL: a plain
+	 * switch to its stack) */
+	int (*run_main)(int argc, char **argv, char **envp, void *main_fn);
+};
+/* NULL-terminated; generated per deployment (flexos/mechanisms.c). */
+extern const struct flexos_mechanism *const flexos_mechanisms[];
 
 #define FLEXOS_MAX_COMPARTMENTS 16
 _Static_assert(FLEXOS_NUM_COMPARTMENTS >= 1 && FLEXOS_NUM_COMPARTMENTS <= FLEXOS_MAX_COMPARTMENTS,
@@ -65,7 +90,9 @@ _Static_assert(FLEXOS_STACK_SIZE % 4096 == 0 && FLEXOS_STACK_SIZE >= 65536,
 	extern char __flexos_data_comp##n##_start[] FLEXOS_HIDDEN;                               \
 	extern char __flexos_data_comp##n##_end[] FLEXOS_HIDDEN;                                 \
 	extern char __flexos_bss_comp##n##_start[] FLEXOS_HIDDEN;                                \
-	extern char __flexos_bss_comp##n##_end[] FLEXOS_HIDDEN;
+	extern char __flexos_bss_comp##n##_end[] FLEXOS_HIDDEN;                                 \
+	extern char __flexos_rodata_comp##n##_start[] FLEXOS_HIDDEN;                             \
+	extern char __flexos_rodata_comp##n##_end[] FLEXOS_HIDDEN;
 FLEXOS_DECLARE_COMPARTMENT_SECTIONS(0)
 FLEXOS_DECLARE_COMPARTMENT_SECTIONS(1)
 FLEXOS_DECLARE_COMPARTMENT_SECTIONS(2)
@@ -90,8 +117,9 @@ struct flexos_compartment {
 	int id;
 	const char *name;
 	int mech; /* FLEXOS_MECH_* */
-	char *data_start, *data_end; /* .data_comp<id>: private data and read-only data */
+	char *data_start, *data_end; /* .data_comp<id>: private data */
 	char *bss_start, *bss_end;   /* .bss_comp<id> */
+	char *rodata_start, *rodata_end; /* .rodata_comp<id>: private read-only data (made so) */
 };
 
 extern const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMENTS];
@@ -100,7 +128,8 @@ extern const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMEN
 	const struct flexos_compartment flexos_compartments[FLEXOS_NUM_COMPARTMENTS] = {
 #define FLEXOS_COMPARTMENT(id, name, mech)                                                       \
 	[id] = { id, name, mech, __flexos_data_comp##id##_start, __flexos_data_comp##id##_end,   \
-		 __flexos_bss_comp##id##_start, __flexos_bss_comp##id##_end },
+		 __flexos_bss_comp##id##_start, __flexos_bss_comp##id##_end,                     \
+		 __flexos_rodata_comp##id##_start, __flexos_rodata_comp##id##_end },
 #define FLEXOS_COMPARTMENTS_END };
 
 /* ---- shared data ---------------------------------------------------------------------------- */
@@ -120,7 +149,7 @@ void *flexos_shared_palloc(size_t npages);
 void flexos_shared_pfree(void *p, size_t npages);
 
 /* ---- per-compartment runtime state (runtime memory: key 0, per process) ------------------- */
-struct flexos_comp_rt {
+struct flexos_comp_state {
 	uint64_t pkru;      /* offset 0: PKRU while this compartment runs (intel-pku) */
 	void *sp;           /* offset 8: where the next entry into this compartment starts its frame */
 	char *stack_lo;     /* private stack [stack_lo, stack_hi); shadow above it under DSS */
@@ -128,7 +157,13 @@ struct flexos_comp_rt {
 	int host;           /* process that runs this compartment (0 = the main process) */
 } __attribute__((aligned(64)));
 
-extern struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
+/* Page aligned and padded, so that a mechanism can make the table read-only after set-up. */
+union flexos_comp_rt_page {
+	struct flexos_comp_state c[FLEXOS_NUM_COMPARTMENTS];
+	char page[(sizeof(struct flexos_comp_state) * FLEXOS_NUM_COMPARTMENTS + 4095) / 4096 * 4096];
+};
+extern union flexos_comp_rt_page flexos_comp_rt_page;
+#define flexos_comp_rt (flexos_comp_rt_page.c)
 
 /* ---- gate argument marshalling (integer/pointer class, at most 6) ------------------------- */
 typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
@@ -161,6 +196,40 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
 #define FLEXOS_PACK(...) FLEXOS_CAT(FLEXOS_PACK_, FLEXOS_NARGS(__VA_ARGS__))(__VA_ARGS__)
 #define FLEXOS_FN(f) ((uint64_t)(uintptr_t)(f))
 
+/* ---- entry tables (generated per deployment: flexos/entries.h and entries.c) -------------- */
+/* A gate names its callee by an index into the callee compartment's table of entries: the
+ * functions other compartments have gates to (gated callees, callback implementations). The
+ * callee side checks the index, the argument count and that the caller's compartment has a gate
+ * to that entry, and refuses anything else (flexos_rt_entry). The tables are const (.rodata, or
+ * RELRO in a PIE): read-only once the program runs. */
+struct flexos_entry {
+	uint64_t fn;          /* the function */
+	const char *name;     /* for reports */
+	uint32_t callers;     /* bit c: compartment c has a gate to this entry */
+	uint8_t arity;        /* number of arguments */
+	uint8_t pointer_args; /* bit i: argument i is a pointer (range-checked, FLEXOS_CHECK_POINTER_ARGS) */
+};
+struct flexos_entry_table {
+	const struct flexos_entry *entries;
+	uint32_t count;
+};
+extern const struct flexos_entry_table flexos_entry_tables[FLEXOS_NUM_COMPARTMENTS];
+/* The index of `f` in its compartment's table (an enum constant of flexos/entries.h): a gate to
+ * a function the deployment does not know fails to compile. */
+#define FLEXOS_ENTRY(f) FLEXOS_CAT(__flexos_entry_, f)
+/* What a gate sends: entry index | argument count << 32. */
+#define FLEXOS_CALL_ID(f, ...)                                                                   \
+	((uint64_t)FLEXOS_ENTRY(f) | ((uint64_t)FLEXOS_NARGS(__VA_ARGS__) << 32))
+/* `FLEXOS_ENTRY_ALIAS(f);` after a static function that other compartments enter (a callback
+ * implementation): gives the generated table a hidden global name for it. */
+#define FLEXOS_ENTRY_ALIAS(f)                                                                    \
+	extern __typeof__(f) __flexos_ref_##f __attribute__((alias(#f), visibility("hidden")))
+/* The callee side of a gate: checks call `id` from compartment `from` into `to` (index in
+ * range, argument count, caller→callee edge, pointer arguments when FLEXOS_CHECK_POINTER_ARGS),
+ * zeroes the argument slots beyond the entry's arity, and returns the function. Refusal is
+ * fatal: "flexos: refused call from compartment <a> into <b>: …", status 70. */
+uint64_t flexos_rt_entry(int from, int to, uint64_t id, uint64_t args[6]);
+
 /* Type-checks `f(args)` (and `ret = f(args)`) exactly like a direct call, evaluates nothing. */
 #define FLEXOS_TYPECHECK_CALL(f, ...) ((void)sizeof((f)(__VA_ARGS__), 0))
 #define FLEXOS_TYPECHECK_CALL_R(ret, f, ...) ((void)sizeof((ret) = (f)(__VA_ARGS__)))
@@ -177,23 +246,23 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
 		(ret) = __flexos_v;                                                              \
 	} while (0)
 
-/* Calls fn(a…) in compartment `to` of this process, switching protection and stack as the
+/* Calls entry `id` (FLEXOS_CALL_ID) in compartment `to` of this process, switching protection and stack as the
  * mechanisms of this deployment require (used by the vmept server and by cross-mechanism
  * calls; a plain call when no switch is needed). */
-uint64_t flexos_rt_local_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t a2,
+uint64_t flexos_rt_local_call(int from, int to, uint64_t id, uint64_t a1, uint64_t a2,
 			      uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6);
 
 /* Runs fn(a…) on the stack of `to` (from to->sp), then comes back; no protection change.
  * The stack pointer of the stack it leaves is saved in flexos_rt_cur_stack->sp for the
  * duration of the call (nested entries into that stack start below it) and restored after. */
 uint64_t flexos_rt_switch_call(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
-			       uint64_t a6, uint64_t fn, struct flexos_comp_rt *from,
-			       struct flexos_comp_rt *to);
+			       uint64_t a6, uint64_t fn, struct flexos_comp_state *from,
+			       struct flexos_comp_state *to);
 
 /* The compartment whose stack the thread is on (the boot pseudo-compartment before main). */
-extern struct flexos_comp_rt *flexos_rt_cur_stack FLEXOS_HIDDEN;
+extern struct flexos_comp_state *flexos_rt_cur_stack FLEXOS_HIDDEN;
 /* The pseudo-compartment of the process's original stack (libc start-up, constructors). */
-extern struct flexos_comp_rt flexos_rt_boot FLEXOS_HIDDEN;
+extern struct flexos_comp_state flexos_rt_boot FLEXOS_HIDDEN;
 
 /* Prints "flexos: <message>" to stderr and exits with status 70 (fatal runtime error). */
 void flexos_rt_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
