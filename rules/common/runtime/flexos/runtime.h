@@ -133,9 +133,13 @@ extern struct flexos_comp_rt flexos_comp_rt[FLEXOS_NUM_COMPARTMENTS];
 /* ---- gate argument marshalling (integer/pointer class, at most 6) ------------------------- */
 typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
+/* The argument's value is read through `(void)0, (a)`: an rvalue of a's type, so a bit-field
+ * (which __auto_type and & refuse) is read as its value; arrays and functions decay. Its low
+ * bytes are what the callee's parameter type reads: the conversion a direct call makes, for
+ * every integer and pointer parameter type. */
 #define FLEXOS_ARG(a)                                                                            \
 	(__extension__({                                                                         \
-		__auto_type __flexos_arg = (a);                                                  \
+		__typeof__((void)0, (a)) __flexos_arg = (a);                                    \
 		_Static_assert(sizeof(__flexos_arg) <= 8 &&                                      \
 				       __builtin_classify_type(__flexos_arg) != 8 &&             \
 				       __builtin_classify_type(__flexos_arg) != 9,               \
@@ -165,11 +169,13 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
 #define FLEXOS_TYPECHECK_CALL(f, ...) ((void)sizeof((f)(__VA_ARGS__), 0))
 #define FLEXOS_TYPECHECK_CALL_R(ret, f, ...) ((void)sizeof((ret) = (f)(__VA_ARGS__)))
 
-/* Stores the callee's raw return register into `ret`, keeping only its sizeof(ret) low bytes
- * (what the ABI defines for narrower return types such as int, char and _Bool). */
-#define FLEXOS_SET_RET(ret, raw)                                                                 \
+/* Stores the callee's raw return register into `ret`: the low bytes the callee's result type
+ * defines (`call` is the unevaluated call expression, which gives that type) are read as that
+ * type, then assigned, so `ret` gets the conversion a direct `ret = f(…)` makes (an int8_t -1
+ * into an int64_t stays -1). */
+#define FLEXOS_SET_RET(ret, call, raw)                                                          \
 	do {                                                                                     \
-		__typeof__((void)0, (ret)) __flexos_v; /* unqualified (volatile ret) */          \
+		__typeof__(call) __flexos_v;                                                    \
 		uint64_t __flexos_raw = (raw);                                                   \
 		_Static_assert(sizeof(__flexos_v) <= 8,                                          \
 			       "flexos gate: return value must be integer or pointer class");    \

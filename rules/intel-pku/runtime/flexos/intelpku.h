@@ -64,8 +64,8 @@ flexos_intelpku_inline_call(int from, int to, uint64_t fn, uint64_t a1, uint64_t
 #define flexos_intelpku_gate_r(from, to, ret, f, ...)                                            \
 	do {                                                                                     \
 		FLEXOS_TYPECHECK_CALL_R(ret, f, __VA_ARGS__);                                    \
-		FLEXOS_SET_RET(ret, FLEXOS_INTELPKU_CALL((from), (to), FLEXOS_FN(f),             \
-							 FLEXOS_PACK(__VA_ARGS__)));             \
+		FLEXOS_SET_RET(ret, (f)(__VA_ARGS__), FLEXOS_INTELPKU_CALL((from), (to), FLEXOS_FN(f), \
+							 FLEXOS_PACK(__VA_ARGS__)));            \
 	} while (0)
 
 /* 1 once keys are set in this process (the main process of a deployment using intel-pku). */
