@@ -6,6 +6,10 @@
  *   initializer  T x = f(a);      → T x; flexos_gate_r(libX, x, f, a);
  *   return       return f(a);     → T flexos_ret; flexos_gate_r(libX, flexos_ret, f, a); return flexos_ret;
  *   hoist        … g(f(a)) …      → T flexos_tmp1; flexos_gate_r(libX, flexos_tmp1, f, a); … g(flexos_tmp1) …
+ *   expression   … (x, f(a)) …    → … (x, ({ T flexos_tmp1; flexos_gate_r(libX, flexos_tmp1, f, a); flexos_tmp1; })) …
+ * The expression form (a GNU statement expression, evaluated exactly where the call was, so
+ * every sequencing of the original — comma, &&, ?:, loop conditions, side effects around it —
+ * is kept) is the fallback where moving the call would change evaluation order.
  */
 import type { FunctionDef, ResolvedCall } from '../../analyze/model.js';
 import type { ParsedSource, SyntaxNode } from '../../parse/parser.js';
@@ -98,12 +102,24 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
     caller,
     literals: argNodes.map(stripCasts).filter((a) => a.type === 'string_literal' || a.type === 'concatenated_string'),
   };
-  const form = directForm(ctx, work, node, statement, callee, caller);
+  let form = directForm(ctx, work, node, statement, callee, caller);
+  if ('reason' in form && IN_PLACE_REASONS.has(form.reason)) form = expressionForm(ctx, work, node, callee, caller) ?? form;
   if ('reason' in form) return form;
   if ((form.form === 'hoist' || form.form === 'return') && /\n[ \t]*#/.test(work.text.slice(args.startIndex, args.endIndex))) {
     return { reason: 'preprocessor', message: `the arguments of ${site.callee}() contain preprocessor directives and would have to move; port it by hand` };
   }
   return { ...base, ...form };
+}
+
+/** Refusals to move a call that the expression form answers: it does not move the call. */
+const IN_PLACE_REASONS = new Set(['loop-condition', 'conditional', 'comma', 'unsequenced', 'not-in-block', 'multi-declarator', 'const-initializer', 'preprocessor']);
+
+/** The call replaced in place by a statement expression holding the gate, or null when its type cannot be written. */
+function expressionForm(ctx: PortContext, work: FileWork, call: SyntaxNode, callee: FunctionDef, caller: FunctionDef): FormChoice | null {
+  if (callee.returnsVoid) return { form: 'expression', value: call };
+  const calleeType = returnTypeOf(ctx.analysis.parsed.get(definitionFile(ctx, callee)) ?? null, callee);
+  if (calleeType === null) return null;
+  return { form: 'expression', value: call, temp: work.freshName(caller, 'flexos_tmp', true), tempType: calleeType };
 }
 
 type FormChoice = Pick<GatePlan, 'form' | 'value' | 'lhs' | 'declarator' | 'variable' | 'temp' | 'tempType' | 'inBlock'>;
@@ -321,6 +337,19 @@ export function applyGate(plan: GatePlan): void {
         code.overwrite(call.endIndex, statement.endIndex, `; return ${temp}; }`);
       }
       work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'return', inFunction: plan.caller.name });
+      return;
+    }
+    case 'expression': {
+      const temp = plan.temp;
+      if (temp === undefined) {
+        code.overwrite(call.startIndex, cut, `({ ${head()}`);
+        code.overwrite(close, call.endIndex, '); })');
+        work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name });
+        return;
+      }
+      code.overwrite(call.startIndex, cut, `({ ${declaration(plan.tempType!, temp)} ${head(temp)}`);
+      code.overwrite(close, call.endIndex, `); ${temp}; })`);
+      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name });
       return;
     }
     case 'hoist': {
