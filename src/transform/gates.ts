@@ -1,6 +1,7 @@
 import type { TreeIndex } from '../analyze/index.js';
 import type { GateSite, Library } from '../analyze/model.js';
 import { gateMechanism, type Deployment } from './deployment.js';
+import { byValueShape, rewriteByValueGate } from './byvalue.js';
 import type { FileEdits } from './edits.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
@@ -14,10 +15,6 @@ export function namedLibrary(index: TreeIndex, written: string): { library: Libr
     if (lib.shortName.replace(/-/g, '') === bare || lib.name === `lib${bare}`) return { library: lib, sloppy: true };
   }
   return { library: null, sloppy: false };
-}
-
-function isStructByValue(type: string): boolean {
-  return /^(const\s+|volatile\s+)*(struct|union)\b/.test(type.trim()) && !type.includes('*');
 }
 
 /** flexos_gate[_r](libX, …) → flexos_<m>_gate[_r](from, to, …), after the checks of SPEC §7 that make a gate unbuildable. */
@@ -42,18 +39,14 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
     edits.report('gate-too-many-arguments', 'error', site.span, `gate passes ${site.args.length} arguments; at most ${MAX_GATE_ARGUMENTS} fit in registers — pass a pointer to a shared struct instead`);
     return;
   }
-  const byValue = def.def.params.find((p) => isStructByValue(p.type));
-  if (byValue) {
-    edits.report('gate-struct-by-value', 'error', site.span, `'${site.callee}' takes '${byValue.type}' by value; a gate passes only integers and pointers — pass a pointer to shared data`);
-    return;
-  }
-  if (isStructByValue(def.def.returnType)) {
-    edits.report('gate-struct-by-value', 'error', site.span, `'${site.callee}' returns '${def.def.returnType}' by value; a gate returns only integers and pointers — return through a shared out-parameter`);
-    return;
-  }
   const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
   const to = d.compartmentOf.get(library.name)!;
   const mech = gateMechanism(d, from, to);
+  const byValue = byValueShape(def.def);
+  if (mech !== 'nop' && (byValue.params.length > 0 || byValue.result)) {
+    rewriteByValueGate(edits, site, def.def, from, to, mech);
+    return;
+  }
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);

@@ -14,6 +14,7 @@
 import type { FunctionDef, ResolvedCall } from '../../analyze/model.js';
 import type { ParsedSource, SyntaxNode } from '../../parse/parser.js';
 import { declaratorShape } from '../../analyze/declarators.js';
+import { isStructByValue } from '../byvalue.js';
 import type { PortContext } from './context.js';
 import { hoistRefusal, sideEffect, type Refusal } from './evaluation-order.js';
 import type { FileWork } from './file-work.js';
@@ -105,6 +106,9 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
   let form = directForm(ctx, work, node, statement, callee, caller);
   if ('reason' in form && IN_PLACE_REASONS.has(form.reason)) form = expressionForm(ctx, work, node, callee, caller) ?? form;
   if ('reason' in form) return form;
+  if (form.form !== 'statement' && form.form !== 'assignment' && ctx.typedefs.classify(callee.returnType) === 'struct' && !ctx.typedefs.isAssignable(callee.returnType)) {
+    return { reason: 'struct-by-value', message: `${site.callee}() returns '${callee.returnType}', which has a const member: its value cannot be assigned to the temporary a gate needs; port it by hand` };
+  }
   if ((form.form === 'hoist' || form.form === 'return') && /\n[ \t]*#/.test(work.text.slice(args.startIndex, args.endIndex))) {
     return { reason: 'preprocessor', message: `the arguments of ${site.callee}() contain preprocessor directives and would have to move; port it by hand` };
   }
@@ -213,11 +217,12 @@ function signatureRefusal(ctx: PortContext, callee: FunctionDef, passed: number)
   if (count > MAX_GATE_ARGUMENTS) return { reason: 'too-many-arguments', message: `${name}() takes ${count} arguments; a gate passes at most ${MAX_GATE_ARGUMENTS} — pack them into a shared struct and pass its address` };
   for (const p of callee.params) {
     const cls = ctx.typedefs.classify(p.type);
-    if (cls === 'struct') return { reason: 'struct-by-value', message: `${name}() takes '${p.type}' by value; a gate passes register values only — pass a pointer to shared memory instead` };
+    // spelled `struct S`/`union U`, the rewrite marshals it through shared memory (src/transform/byvalue.ts); through a typedef it cannot see the struct
+    if (cls === 'struct' && !isStructByValue(p.type)) return { reason: 'struct-by-value', message: `${name}() takes '${p.type}', a struct through a typedef, by value; write the parameter as 'struct …' so the rewrite can marshal it, or pass a pointer to shared memory` };
     if (cls === 'float' || cls === 'wide') return { reason: 'non-register-value', message: `${name}() takes '${p.type}', which a gate cannot pass (integer and pointer values only); port it by hand` };
   }
-  if (ctx.typedefs.classify(callee.returnType) === 'struct') {
-    return { reason: 'struct-by-value', message: `${name}() returns '${callee.returnType}' by value; a gate returns one register value — return it through a pointer to shared memory instead` };
+  if (ctx.typedefs.classify(callee.returnType) === 'struct' && !isStructByValue(callee.returnType)) {
+    return { reason: 'struct-by-value', message: `${name}() returns '${callee.returnType}', a struct through a typedef, by value; write the return type as 'struct …' so the rewrite can marshal it, or return through a pointer to shared memory` };
   }
   return null;
 }
