@@ -107,7 +107,8 @@ function rewriteUses(edits: FileEdits, parsed: ParsedSource, c: Converted, local
     if (node.startIndex < v.declaratorSpan.end || node.text !== v.name) continue;
     if (shadows.some((o) => o.scope && node.startIndex > o.nameSpan.start && node.startIndex < o.scope.end && node.startIndex >= o.scope.start)) continue;
     if (v.initializerSpan && node.startIndex >= v.initializerSpan.start && node.endIndex <= v.initializerSpan.end) continue;
-    edits.code.overwrite(node.startIndex, node.endIndex, `(*${v.name})`);
+    // contentOnly: an initializer wrapped around this use (`T *q = &v;` with q converted too) ends here
+    edits.code.overwrite(node.startIndex, node.endIndex, `(*${v.name})`, { contentOnly: true });
   }
 }
 

@@ -134,6 +134,8 @@ export interface DifferentialOptions {
   timeoutMs?: number;
   /** Program text instead of running csmith (fixtures, reduction). */
   program?: string;
+  /** Fixed library index for some names (see SplitOptions). */
+  placement?: ReadonlyMap<string, number>;
   /** Keep the work directory (default: removed when everything passed). */
   keep?: boolean;
 }
@@ -169,7 +171,7 @@ export function differentialSeed(o: DifferentialOptions): { outcome: SeedOutcome
   const allowed = strict.warnings;
 
   // 2. the split program without flexos
-  const split = splitCsmithProgram(program, { libraries, seed: o.seed });
+  const split = splitCsmithProgram(program, { libraries, seed: o.seed, ...(o.placement ? { placement: o.placement } : {}) });
   const tree = join(o.workDir, 'split');
   for (const [path, content] of split.files) {
     mkdirSync(join(tree, path, '..'), { recursive: true });

@@ -18,6 +18,8 @@ export interface SplitOptions {
   libraries: number;
   /** Seeds the assignment of globals and functions to libraries. */
   seed: number;
+  /** Fixed library index for some names (regression fixtures place what their bug needs). */
+  placement?: ReadonlyMap<string, number>;
 }
 
 export interface SplitProgram {
@@ -49,7 +51,11 @@ export function splitCsmithProgram(text: string, options: SplitOptions, macros: 
   if (parsed.errors.length > 0) throw new Error(`the csmith program does not parse (first error at offset ${parsed.errors[0]!.start})`);
   const libraries = Array.from({ length: options.libraries }, (_, i) => `libcs${i}`);
   const random = generator(options.seed);
-  const pick = (): string => libraries[Math.floor(random() * libraries.length)]!;
+  const pick = (name: string): string => {
+    const fixed = options.placement?.get(name);
+    const r = random(); // drawn even when fixed, so the other names keep their places
+    return libraries[fixed ?? Math.floor(r * libraries.length)]!;
+  };
 
   const header: string[] = [];
   const externs: string[] = [];
@@ -69,7 +75,7 @@ export function splitCsmithProgram(text: string, options: SplitOptions, macros: 
         break;
       case 'function_definition': {
         const name = functionName(node);
-        const lib = name === 'main' ? libraries[0]! : pick();
+        const lib = name === 'main' ? libraries[0]! : pick(name);
         placement.set(name, lib);
         bodies.get(lib)!.push(withoutStatic(node, text, node.startIndex, node.endIndex));
         break;
@@ -88,7 +94,7 @@ export function splitCsmithProgram(text: string, options: SplitOptions, macros: 
         if (declarators.length !== 1) throw new Error(`csmith declared several globals together at offset ${node.startIndex}; the splitter expects one per declaration`);
         const d = declarators[0]!;
         const name = declaredName(d);
-        const lib = pick();
+        const lib = pick(name);
         placement.set(name, lib);
         bodies.get(lib)!.push(withoutStatic(node, text, node.startIndex, node.endIndex));
         const declaratorEnd = d.type === 'init_declarator' ? d.childForFieldName('declarator')!.endIndex : d.endIndex;

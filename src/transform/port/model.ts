@@ -53,7 +53,8 @@ export type ManualReason =
   | 'unparsed'
   | 'preprocessor'
   | 'shared-heap'
-  | 'inline-type';
+  | 'inline-type'
+  | 'address-escapes';
 
 export interface ManualSite {
   file: string;

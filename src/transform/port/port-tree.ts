@@ -13,6 +13,7 @@ import { reportMacroBodies, reportMacroExpansions } from './macro-calls.js';
 import type { PortResult, PortedFile } from './model.js';
 import { applyShareRequests, callbackCalls, shareRequests } from './shared-variables.js';
 import { shareCrossingHeap, type HeapCrossing } from './heap.js';
+import { transitiveShareRequests } from './transitive-sharing.js';
 import { nodeAt } from './syntax.js';
 
 export interface PortOptions {
@@ -47,7 +48,8 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
     }
   }
 
-  applyShareRequests(ctx, shareRequests(ctx));
+  const requests = shareRequests(ctx);
+  applyShareRequests(ctx, [...requests, ...transitiveShareRequests(ctx, requests)]);
   addCallbacks(ctx);
   for (const g of analysis.gates) {
     const facts = ctx.index.file(g.file);

@@ -189,7 +189,14 @@ typedef uint64_t (*flexos_fn6_t)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_
  * was); a generated stub in the callee's compartment unpacks it and writes a struct result to
  * `res`, which FLEXOS_BYVAL_R copies into `ret`. The caller frees both after the gate. */
 void *flexos_byval_result(size_t size);
-#define FLEXOS_BYVAL_ARG(p, a) ((p) = flexos_byval_result(sizeof *(p)), *(p) = (a), (p))
+/* (copied as bytes: a struct with a const member can be initialised but not assigned) */
+#define FLEXOS_BYVAL_ARG(p, a)                                                                   \
+	(__extension__({                                                                         \
+		__typeof__((void)0, (a)) __flexos_byval_v = (a);                                 \
+		(p) = flexos_byval_result(sizeof *(p));                                          \
+		__builtin_memcpy((p), &__flexos_byval_v, sizeof *(p));                           \
+		(p);                                                                             \
+	}))
 #define FLEXOS_BYVAL_R(gate, from, to, ret, res, stub, ...)                                      \
 	do {                                                                                     \
 		gate(from, to, stub, __VA_ARGS__ __VA_OPT__(, ) res);                            \
