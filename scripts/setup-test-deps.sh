@@ -2,6 +2,7 @@
 # Install what the QEMU TCG lane (src/harness/qemu.ts) needs on a Debian 12 machine, as root.
 #
 #  - apt packages: qemu-system-x86 busybox-static gcc libc6-dev make cpio gzip (only if missing)
+#  - the csmith lane's packages (scripts/setup-csmith.sh: csmith, libcsmith-dev, cvise)
 #  - a Debian kernel: the concrete linux-image-<abi>-amd64 that the linux-image-amd64 metapackage
 #    depends on is fetched with `apt-get download` (NOT installed) and unpacked with `dpkg -x`
 #    under <project>/.cache/qemu/; its vmlinuz is copied to <project>/.cache/qemu/vmlinuz.
@@ -59,6 +60,9 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
 fi
 command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 not on PATH after install"
 [ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
+
+# ---- 1b. csmith lane (test/csmith): csmith, libcsmith-dev, cvise; its tests skip, saying why, without them
+bash "$ROOT/scripts/setup-csmith.sh" || say "csmith lane unavailable (scripts/setup-csmith.sh failed); its tests will be skipped"
 
 # ---- 2. guest kernel ---------------------------------------------------------------------------
 mkdir -p "$CACHE"
