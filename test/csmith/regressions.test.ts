@@ -26,6 +26,7 @@ interface Fixture {
   program: string;
   libraries: number;
   placement: Map<string, number>;
+  seed: number;
 }
 
 function fixture(file: string): Fixture {
@@ -34,12 +35,15 @@ function fixture(file: string): Fixture {
   if (!header) throw new Error(`${FIXTURES}/${file}: the first line must be /* split: libraries=N name=index ... */`);
   const placement = new Map<string, number>();
   let libraries = 2;
+  let seed = 1;
   for (const word of header[1]!.trim().split(/\s+/)) {
-    const [k, v] = word.split('=');
-    if (k === 'libraries') libraries = Number(v);
-    else placement.set(k!, Number(v));
+    const m = /^(\w+)=(\d+)$/.exec(word);
+    if (!m) continue;
+    if (m[1] === 'libraries') libraries = Number(m[2]);
+    else if (m[1] === 'seed') seed = Number(m[2]);
+    else placement.set(m[1]!, Number(m[2]));
   }
-  return { name: file.replace(/\.c$/, ''), program, libraries, placement };
+  return { name: file.replace(/\.c$/, ''), program, libraries, placement, seed };
 }
 
 const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.c')).sort().map(fixture);
@@ -52,7 +56,7 @@ describeIf(`csmith-lane regressions: split, port, rewrite, run, same checksum${S
   beforeAll(async () => {
     const pending: { job: GuestJob; outcome: MechanismOutcome; expected: string }[] = [];
     for (const f of fixtures) {
-      const r = differentialSeed({ seed: 1, program: f.program, libraries: f.libraries, placement: f.placement, mechanisms: MECHANISMS, workDir: join(work, f.name), keep: true });
+      const r = differentialSeed({ seed: f.seed, program: f.program, libraries: f.libraries, placement: f.placement, mechanisms: MECHANISMS, workDir: join(work, f.name), keep: true });
       outcomes.set(f.name, r.outcome);
       for (const g of r.guestJobs) pending.push({ ...g, expected: r.outcome.expected! });
     }

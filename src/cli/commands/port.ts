@@ -21,6 +21,7 @@ export interface PortArgs {
   patch?: string;
   json?: boolean;
   macros?: string[];
+  inPlaceGates?: boolean;
 }
 
 /** What tests replace: the all-or-nothing writer and the colour decision. */
@@ -37,6 +38,7 @@ export function portBuilder(y: Argv): Argv<PortArgs> {
     .option('patch', { type: 'string', describe: 'write the unified diff to this file instead of stdout (apply with git apply -p1 from the tree root)' })
     .option('json', { type: 'boolean', describe: 'print edits per file, the summary and the manual sites as JSON' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
+    .option('in-place-gates', { type: 'boolean', describe: 'gate calls in &&/||/?:, comma operands, loop conditions and unsequenced statements where they stand (a GNU statement expression) instead of listing them for a human' })
     .example('$0 port corpus/vanilla --lib kvs', 'propose the annotations for libkvs as a diff')
     .example('$0 port corpus/vanilla --write', 'annotate every library in place') as Argv<PortArgs>;
 }
@@ -48,7 +50,7 @@ export function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {})
   progress.done();
   if (analysis.libraries.length === 0) throw new InputError(`${args.tree}: no library found (no Makefile.uk with an addlib line); pass the root of a Unikraft-style tree`);
   const libraries = args.lib && args.lib.length > 0 ? chooseLibraries(analysis.libraries, args.lib) : undefined;
-  const result = portTree(analysis, libraries ? { libraries } : {});
+  const result = portTree(analysis, { ...(libraries ? { libraries } : {}), inPlaceGates: args.inPlaceGates ?? false });
   const diffs = result.files.map((f) => fileDiff(f.path, f.before, f.after));
   const summary = summarizePort(result, new Map(diffs.map((d) => [d.path, d])));
   const patch = diffs.map((d) => d.text).join('');

@@ -141,6 +141,8 @@ export interface DifferentialOptions {
   program?: string;
   /** Fixed library index for some names (see SplitOptions). */
   placement?: ReadonlyMap<string, number>;
+  /** port --in-place-gates (default on: the lane measures what the tool can port). */
+  inPlaceGates?: boolean;
   /** Keep the work directory (default: removed when everything passed). */
   keep?: boolean;
 }
@@ -203,7 +205,7 @@ export function differentialSeed(o: DifferentialOptions): { outcome: SeedOutcome
   cpSync(tree, ported, { recursive: true });
   try {
     const analysis = analyzeTree(ported, { macros: loadMacroTable(), keepParsed: true });
-    const result = portTree(analysis);
+    const result = portTree(analysis, { inPlaceGates: o.inPlaceGates ?? true });
     for (const f of result.files) writeFileSync(join(ported, f.path), f.after, 'latin1');
     for (const m of result.manual) outcome.manual[m.reason] = (outcome.manual[m.reason] ?? 0) + 1;
     outcome.gates = result.files.reduce((n, f) => n + f.proposals.filter((p) => p.kind === 'gate' || p.kind === 'gate_r').length, 0);

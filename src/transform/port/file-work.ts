@@ -8,6 +8,8 @@ import type { Proposal } from './model.js';
 export class FileWork {
   code: MagicString;
   readonly proposals: Proposal[] = [];
+  /** Start offsets of statement-level comma expressions already split into statements. */
+  splitCommas = new Set<number>();
   private readonly usedNames = new Map<string, Set<string>>();
 
   constructor(
@@ -52,11 +54,13 @@ export class FileWork {
   attempt(edit: () => void): boolean {
     const backup = this.code.clone();
     const proposals = this.proposals.length;
+    const commas = new Set(this.splitCommas);
     try {
       edit();
       return true;
     } catch {
       this.code = backup;
+      this.splitCommas = commas;
       this.proposals.length = proposals;
       return false;
     }

@@ -9,7 +9,8 @@
  *   expression   … (x, f(a)) …    → … (x, ({ T flexos_tmp1; flexos_gate_r(libX, flexos_tmp1, f, a); flexos_tmp1; })) …
  * The expression form (a GNU statement expression, evaluated exactly where the call was, so
  * every sequencing of the original — comma, &&, ?:, loop conditions, side effects around it —
- * is kept) is the fallback where moving the call would change evaluation order.
+ * is kept) is, with --in-place-gates, the fallback where moving the call would change
+ * evaluation order; without it those calls are manual sites (SPEC §6).
  */
 import type { FunctionDef, ResolvedCall } from '../../analyze/model.js';
 import type { ParsedSource, SyntaxNode } from '../../parse/parser.js';
@@ -49,6 +50,8 @@ export interface GatePlan {
   caller: FunctionDef;
   /** String literal arguments to wrap in FLEXOS_SHARED_LITERAL. */
   literals: SyntaxNode[];
+  /** statement/assignment: the call is an operand of this statement-level comma expression, split into statements. */
+  splitComma?: SyntaxNode;
 }
 
 /** `libkvs` for the library that defines the callee (dashes removed, `lib` prefix kept). */
@@ -104,7 +107,7 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
     literals: argNodes.map(stripCasts).filter((a) => a.type === 'string_literal' || a.type === 'concatenated_string'),
   };
   let form = directForm(ctx, work, node, statement, callee, caller);
-  if ('reason' in form && IN_PLACE_REASONS.has(form.reason)) form = expressionForm(ctx, work, node, callee, caller) ?? form;
+  if ('reason' in form && ctx.inPlaceGates && IN_PLACE_REASONS.has(form.reason)) form = expressionForm(ctx, work, node, callee, caller) ?? form;
   if ('reason' in form) return form;
   if (form.form !== 'statement' && form.form !== 'assignment' && ctx.typedefs.classify(callee.returnType) === 'struct' && !ctx.typedefs.isAssignable(callee.returnType)) {
     return { reason: 'struct-by-value', message: `${site.callee}() returns '${callee.returnType}', which has a const member: its value cannot be assigned to the temporary a gate needs; port it by hand` };
@@ -126,7 +129,7 @@ function expressionForm(ctx: PortContext, work: FileWork, call: SyntaxNode, call
   return { form: 'expression', value: call, temp: work.freshName(caller, 'flexos_tmp', true), tempType: calleeType };
 }
 
-type FormChoice = Pick<GatePlan, 'form' | 'value' | 'lhs' | 'declarator' | 'variable' | 'temp' | 'tempType' | 'inBlock'>;
+type FormChoice = Pick<GatePlan, 'form' | 'value' | 'lhs' | 'declarator' | 'variable' | 'temp' | 'tempType' | 'inBlock' | 'splitComma'>;
 
 function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statement: SyntaxNode, callee: FunctionDef, caller: FunctionDef): FormChoice | Refusal {
   const name = callee.name;
@@ -136,13 +139,17 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
   const parent = value.parent!;
   const valueClass = ctx.typedefs.classify(callee.returnType);
 
-  // f(a);   (void)f(a);
+  // f(a);   (void)f(a);   and the same as an operand of `a, f(b), c;`, which becomes statements
   if (parent.type === 'cast_expression' && isVoidCast(parent)) {
     let outer: SyntaxNode = parent;
     while (outer.parent?.type === 'parenthesized_expression') outer = outer.parent;
     if (outer.parent?.type === 'expression_statement') return { form: 'statement', value: outer };
+    const comma = statementComma(outer);
+    if (comma) return { form: 'statement', value: outer, splitComma: comma };
   }
   if (parent.type === 'expression_statement') return { form: 'statement', value };
+  const comma = statementComma(value);
+  if (comma) return { form: 'statement', value, splitComma: comma };
 
   // return f(a);   (in a void function: `return f(a);` with f void, a GNU C idiom)
   if (parent.type === 'return_statement' && caller.returnsVoid) {
@@ -153,12 +160,13 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
     return { reason: 'non-register-value', message: `${name}() returns '${callee.returnType}', which a gate cannot return (integer and pointer values only); port it by hand` };
   }
 
-  // x = f(a);
-  if (parent.type === 'assignment_expression' && operatorOf(parent) === '=' && same(parent.childForFieldName('right'), value) && parent.parent?.type === 'expression_statement') {
+  // x = f(a);   (also as an operand of a statement-level comma expression)
+  const assignmentComma = parent.type === 'assignment_expression' ? statementComma(parent) : null;
+  if (parent.type === 'assignment_expression' && operatorOf(parent) === '=' && same(parent.childForFieldName('right'), value) && (parent.parent?.type === 'expression_statement' || assignmentComma)) {
     const lhs = parent.childForFieldName('left')!;
     const effect = sideEffect(lhs, names, { allowVolatile: true });
     if (effect) return { reason: 'unsequenced', message: `the left operand of '= ${name}(...)' contains ${effect}; port it by hand` };
-    return { form: 'assignment', value, lhs };
+    return { form: 'assignment', value, lhs, ...(assignmentComma ? { splitComma: assignmentComma } : {}) };
   }
 
   // T x = f(a);
@@ -207,6 +215,43 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
   const calleeType = returnTypeOf(ctx.analysis.parsed.get(definitionFile(ctx, callee)) ?? null, callee);
   if (calleeType === null) return { reason: 'unknown-type', message: `the return type of ${name}() could not be read; port it by hand` };
   return { form: 'hoist', value, temp: work.freshName(caller, 'flexos_tmp', true), tempType: calleeType };
+}
+
+/**
+ * The comma expression `node` is a direct operand of, when that comma expression (through
+ * unparenthesised commas only) is a whole expression statement: `a(), x = f(b), c;` splits
+ * into statements without changing what runs when (a comma is a sequence point).
+ */
+function statementComma(node: SyntaxNode): SyntaxNode | null {
+  let top: SyntaxNode | null = null;
+  let n = node;
+  while (n.parent?.type === 'comma_expression') {
+    top = n.parent;
+    n = n.parent;
+  }
+  return top !== null && top.parent?.type === 'expression_statement' ? top : null;
+}
+
+/** `a, b, c;` → `a; b; c;` (braced when the statement is not directly in a block); once per statement. */
+export function splitCommaStatement(work: FileWork, comma: SyntaxNode): void {
+  if (!work.splitCommas.has(comma.startIndex)) {
+    work.splitCommas.add(comma.startIndex);
+    const statement = comma.parent!;
+    const operators: SyntaxNode[] = [];
+    const stack = [comma];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      for (const child of c.children) {
+        if (child.type === ',') operators.push(child);
+        else if (child.type === 'comma_expression') stack.push(child);
+      }
+    }
+    for (const op of operators) work.code.overwrite(op.startIndex, op.endIndex, ';');
+    if (statement.parent?.type !== 'compound_statement' && !canInsertBefore(statement)) {
+      work.code.prependRight(statement.startIndex, '{ ');
+      work.code.appendLeft(statement.endIndex, ' }');
+    }
+  }
 }
 
 /** Why a callee cannot be called through a gate at all, or null. */
@@ -310,6 +355,7 @@ export function applyGate(plan: GatePlan): void {
       code.overwrite(value.startIndex, cut, head());
       dropTail();
       work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'statement', inFunction: plan.caller.name });
+      if (plan.splitComma) splitCommaStatement(work, plan.splitComma);
       return;
     case 'assignment': {
       const lhs = plan.lhs!;
@@ -317,6 +363,7 @@ export function applyGate(plan: GatePlan): void {
       code.overwrite(lhs.endIndex, cut, `, ${callee}${argSep}`);
       dropTail();
       work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'assignment', inFunction: plan.caller.name });
+      if (plan.splitComma) splitCommaStatement(work, plan.splitComma);
       return;
     }
     case 'initializer':

@@ -19,13 +19,19 @@ import { nodeAt } from './syntax.js';
 export interface PortOptions {
   /** Library names (`libkvs`) to port; all libraries of the tree when absent. */
   libraries?: readonly string[];
+  /**
+   * Gate calls whose move would change evaluation order (&&, ?:, comma operands, loop
+   * conditions, unsequenced statements) where they stand, inside a GNU statement expression,
+   * instead of listing them for a human (SPEC §6 lists them by default).
+   */
+  inPlaceGates?: boolean;
 }
 
 const GATED_CLASSES = new Set(['cross-exported', 'cross-unexported', 'ambiguous']);
 
 export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): PortResult {
   const chosen = new Set(options.libraries ?? analysis.libraries.map((l) => l.name));
-  const ctx = new PortContext(analysis, chosen);
+  const ctx = new PortContext(analysis, chosen, options.inPlaceGates ?? false);
 
   const plans: GatePlan[] = [];
   const heap: HeapCrossing[] = [];
