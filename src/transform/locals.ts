@@ -83,7 +83,7 @@ function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted
       parsed.view.slice(v.span.start, v.nameSpan.start).replace(/\s+/g, ' ').trimStart() + slot + parsed.view.slice(v.nameSpan.end, v.declaratorSpan.end) + '; ';
     edits.code.prependLeft(v.span.start, slotDecl);
     edits.code.overwrite(v.nameSpan.start, v.nameSpan.end, self);
-    wrapInitializer(edits, v, init, isList, `flexos_dss_local(&${slot}, sizeof(*${name}), ${initArg}`);
+    wrapInitializer(edits, v, init, isList, `flexos_dss_local(${qualified(v) ? '(void *)' : ''}&${slot}, sizeof(*${name}), ${initArg}`);
   } else {
     edits.code.overwrite(v.nameSpan.start, v.nameSpan.end, self);
     wrapInitializer(edits, v, init, isList, `flexos_heap_local(sizeof(*${name}), ${initArg}`);
@@ -180,7 +180,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
   const live = (at: number): Converted[] =>
     converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
-  const frees = (list: Converted[]): string => list.map((c) => `flexos_shared_free(${c.v.name});`).join(' ');
+  const frees = (list: Converted[]): string => list.map((c) => `flexos_shared_free(${freeArgument(c.v)});`).join(' ');
   for (const j of all) {
     const at = j.node.startIndex;
     let exited: Converted[] = [];
@@ -199,8 +199,8 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     const close = c.scope.endIndex - 1;
     const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
     const indent = edits.text.slice(lineStart, close);
-    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\tflexos_shared_free(${c.v.name});\n`);
-    else edits.code.appendLeft(close, ` flexos_shared_free(${c.v.name}); `);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\tflexos_shared_free(${freeArgument(c.v)});\n`);
+    else edits.code.appendLeft(close, ` flexos_shared_free(${freeArgument(c.v)}); `);
   }
 }
 
@@ -216,4 +216,13 @@ function wrapJump(edits: FileEdits, j: Jump, free: string, fn: FunctionDef): voi
   }
   edits.code.prependRight(n.startIndex, `{ ${free} `);
   edits.code.appendLeft(n.endIndex, ' }');
+}
+
+/** A heap (or DSS) local of const or volatile type goes to free (the DSS helper) through `(void *)`: they take plain pointers. */
+function freeArgument(v: VariableDecl): string {
+  return qualified(v) ? `(void *)${v.name}` : v.name;
+}
+
+function qualified(v: VariableDecl): boolean {
+  return v.isConst || v.isVolatile || /\b(const|volatile)\b/.test(v.type);
 }

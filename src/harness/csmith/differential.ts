@@ -248,6 +248,7 @@ export function differentialSeed(o: DifferentialOptions): { outcome: SeedOutcome
     }
     const binary = join(out, 'build', 'app');
     if (guest) {
+      Object.assign(m, { result: 'skipped', detail: 'built; waits for the QEMU boot (runGuestJobs)' });
       guestJobs.push({ job: { name: `seed${o.seed}-${mechanism}`, binary, timeoutMs: timeoutMs * 4 }, outcome: m });
       continue;
     }
@@ -258,6 +259,7 @@ export function differentialSeed(o: DifferentialOptions): { outcome: SeedOutcome
 }
 
 function judge(m: MechanismOutcome, r: RunOutcome, expected: string): void {
+  Object.assign(m, { result: 'pass', detail: '' });
   if (r.timedOut) Object.assign(m, { result: 'timeout', detail: 'no answer within the timeout' });
   else if (r.exitCode !== 0) Object.assign(m, { result: 'crash', detail: `exit ${r.exitCode}: ${r.output.slice(-300)}` });
   else if (r.checksum !== expected) Object.assign(m, { result: 'wrong-checksum', detail: `checksum ${r.checksum}, expected ${expected}` });
