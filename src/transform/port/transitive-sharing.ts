@@ -117,10 +117,8 @@ function storedValues(ctx: PortContext, s: Store, address: (r: Resolved) => void
       // indices inside `&a[i]` are values, not addresses
       continue;
     }
-    if (n.type === 'call_expression') {
-      for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) stack.push(a);
-      continue;
-    }
+    // what a call returns is stored, not its arguments (those cross by the address rule, if at all)
+    if (n.type === 'call_expression') continue;
     if (n.type === 'identifier') {
       const r = resolve(ctx, s.facts, n.text, n.startIndex);
       if (r) (r.variable.isArray ? address : value)(r);
@@ -156,7 +154,9 @@ function storesOf(ctx: PortContext, facts: FileFacts, root: SyntaxNode): Store[]
       const declared = [...facts.locals, ...facts.globals].find((v) => v.nameSpan.start === base.startIndex);
       resolved = declared ? { file: facts.path, variable: declared } : null;
     } else if (base) resolved = resolve(ctx, facts, base.text, base.startIndex);
-    const opaque = resolved ? null : base ? `'${base.text}' (a parameter, or a name the analysis cannot resolve)` : `'${lhs.text.slice(0, 40)}'`;
+    // `param = …` only changes the parameter (a local); `*param = …`, `param->f = …` store into memory the caller chose
+    const intoMemory = base === null || base.startIndex !== lhs.startIndex || base.endIndex !== lhs.endIndex;
+    const opaque = resolved || !intoMemory ? null : base ? `'${base.text}' (a parameter, or a name the analysis cannot resolve)` : `'${lhs.text.slice(0, 40)}'`;
     out.push({ facts, root: resolved, opaque, rhs });
   }
   return out;
@@ -211,10 +211,7 @@ function evaluatedIdentifiers(node: SyntaxNode): SyntaxNode[] {
       continue;
     }
     if (n.type === 'pointer_expression' && n.child(0)?.type === '&') continue; // addresses: already shared by the address rule
-    if (n.type === 'call_expression') {
-      for (const a of n.childForFieldName('arguments')?.namedChildren ?? []) stack.push(a);
-      continue;
-    }
+    if (n.type === 'call_expression') continue; // its result crosses, not its arguments
     if (n.type === 'field_expression') {
       const arg = n.childForFieldName('argument');
       if (arg) stack.push(arg);
