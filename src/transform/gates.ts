@@ -47,7 +47,22 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
     rewriteByValueGate(edits, site, def.def, from, to, mech);
     return;
   }
+  if (mech !== 'nop') convertBoolArguments(edits, site, def.def.params);
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
+}
+
+/**
+ * An isolating gate passes each argument's low bytes, which is the conversion a direct call
+ * makes to every integer and pointer parameter type except _Bool (256 becomes 1, not 0): those
+ * arguments are converted explicitly.
+ */
+function convertBoolArguments(edits: FileEdits, site: GateSite, params: readonly { type: string }[]): void {
+  site.args.forEach((arg, i) => {
+    const type = params[i]?.type ?? '';
+    if (!/\b(_Bool|bool)\b/.test(type) || /[*[(]/.test(type)) return;
+    edits.code.prependRight(arg.span.start, '(_Bool)(');
+    edits.code.appendLeft(arg.span.end, ')');
+  });
 }
