@@ -104,9 +104,10 @@ export function transitiveShareRequests(ctx: PortContext, initial: ShareRequest[
 
 /** Variables whose address (`&x`, an array name) a store writes, and variables whose value it copies. */
 function storedValues(ctx: PortContext, s: Store, address: (r: Resolved) => void, value: (r: Resolved) => void): void {
-  const stack: SyntaxNode[] = [s.rhs];
+  // `element`: the node is read through (`a[i]`, `*p`, `s.f`), so an array there does not decay to its address
+  const stack: { n: SyntaxNode; element: boolean }[] = [{ n: s.rhs, element: false }];
   while (stack.length > 0) {
-    const n = stack.pop()!;
+    const { n, element } = stack.pop()!;
     if (UNEVALUATED.has(n.type)) continue;
     if (n.type === 'pointer_expression' && n.child(0)?.type === '&') {
       const base = baseIdentifier(n.childForFieldName('argument'));
@@ -121,15 +122,22 @@ function storedValues(ctx: PortContext, s: Store, address: (r: Resolved) => void
     if (n.type === 'call_expression') continue;
     if (n.type === 'identifier') {
       const r = resolve(ctx, s.facts, n.text, n.startIndex);
-      if (r) (r.variable.isArray ? address : value)(r);
+      if (r) (r.variable.isArray && !element ? address : value)(r);
       continue;
     }
-    if (n.type === 'field_expression') {
+    if (n.type === 'subscript_expression') {
       const arg = n.childForFieldName('argument');
-      if (arg) stack.push(arg);
+      const index = n.childForFieldName('index');
+      if (arg) stack.push({ n: arg, element: true });
+      if (index) stack.push({ n: index, element: false });
       continue;
     }
-    for (const c of n.namedChildren) stack.push(c);
+    if (n.type === 'pointer_expression' || n.type === 'field_expression') {
+      const arg = n.childForFieldName('argument');
+      if (arg) stack.push({ n: arg, element: n.type === 'pointer_expression' || element || n.child(1)?.type === '.' });
+      continue;
+    }
+    for (const c of n.namedChildren) stack.push({ n: c, element: false });
   }
 }
 
