@@ -20,8 +20,8 @@ const SKIP = csmith.ok ? '' : ` (skipped: ${csmith.reason})`;
 
 const SMALL = ['--max-funcs', '4', '--max-block-depth', '2', '--max-expr-complexity', '4', '--max-block-size', '3'];
 const SUITES: { name: string; options: string[]; seeds: number[]; mechanisms: Mechanism[] }[] = [
-  { name: 'default options', options: [], seeds: range(1, 6), mechanisms: ['fcalls', 'vmept'] },
-  { name: 'small programs', options: SMALL, seeds: range(100, 24), mechanisms: ['fcalls', 'vmept'] },
+  { name: 'default options', options: [], seeds: range(1, 5), mechanisms: ['fcalls', 'vmept'] },
+  { name: 'small programs', options: SMALL, seeds: range(100, 25), mechanisms: ['fcalls', 'vmept'] },
   { name: 'small, no structs or unions', options: [...SMALL, '--no-structs', '--no-unions'], seeds: range(200, 10), mechanisms: ['fcalls', 'vmept'] },
   { name: 'small, no comma operators, no bit-fields', options: [...SMALL, '--no-comma-operators', '--no-bitfields'], seeds: range(300, 10), mechanisms: ['fcalls', 'vmept'] },
   { name: 'intel-pku (QEMU, one boot)', options: SMALL, seeds: range(400, 6), mechanisms: ['intel-pku'] },
