@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
@@ -63,8 +64,9 @@ function listDir(dir: string): string[] {
   }
 }
 
-export function generateCsmith(seed: number, options: readonly string[] = []): string {
-  const r = spawnSync('csmith', ['--seed', String(seed), ...options], { encoding: 'latin1', maxBuffer: 64 << 20 });
+/** csmith writes platform.info into its working directory: give it one of ours (default: a temp dir). */
+export function generateCsmith(seed: number, options: readonly string[] = [], cwd: string = tmpdir()): string {
+  const r = spawnSync('csmith', ['--seed', String(seed), ...options], { encoding: 'latin1', maxBuffer: 64 << 20, cwd });
   if (r.status !== 0) throw new Error(`csmith --seed ${seed} ${options.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -160,7 +162,7 @@ export function differentialSeed(o: DifferentialOptions): { outcome: SeedOutcome
   const guestJobs: { job: GuestJob; outcome: MechanismOutcome }[] = [];
   rmSync(o.workDir, { recursive: true, force: true });
   mkdirSync(o.workDir, { recursive: true });
-  const program = o.program ?? generateCsmith(o.seed, o.csmithOptions);
+  const program = o.program ?? generateCsmith(o.seed, o.csmithOptions, o.workDir);
   writeFileSync(join(o.workDir, 'original.c'), program, 'latin1');
 
   // 1. the original, as csmith wrote it
