@@ -1,12 +1,18 @@
-// `npm run bench`: analysis throughput and parse-error coverage on real outside code.
-// Usage: node bench/run.js [--only throughput|errors|rewrite|gates] [--runs N] [--json FILE]   (`parse` = throughput)
+// `npm run bench`: the side-by-side table (our figure, its anchor measured in the same run, the
+// ratio; also written to bench/results/latest.{json,md}), the parse-error share on real trees and
+// the explore rows (bench/explore.js).
+// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check|explore|large] [--runs N] [--json FILE] [--large-mb N]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
+import { markdownTable, sideBySide, writeResults } from './side-by-side.js';
+import { checkCost, lspLatency } from './check.js';
+import { exploreBench } from './explore.js';
+import { writeLargeTree } from './large-file.js';
 
 const ANALYZE_TARGET = 80_000; // lines/s on the amalgamation, one core (issue 2, item 8)
 const SHARE_TARGET = 0.02; // function definitions touched by a parse error, with the macro table
@@ -19,8 +25,10 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && !['throughput', 'errors', 'rewrite', 'gates'].includes(only)) fail(`--only takes throughput (or parse), errors, rewrite or gates, not '${onlyArg}'`);
-const runs = Number(option('--runs') ?? 3);
+if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check', 'explore', 'large'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates, check, explore or large, not '${onlyArg}'`);
+const largeMb = Number(option('--large-mb') ?? 10);
+if (!(largeMb > 0)) fail('--large-mb takes a positive number');
+const runs = Number(option('--runs') ?? (only === undefined || only === 'side' ? 1 : 3));
 if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
 const jsonOut = option('--json');
 
@@ -46,9 +54,15 @@ function ensureBuilt() {
   if (r.status !== 0) fail('tsc failed; fix the build or run `npm run build` first');
 }
 
+function ensureBenchDeps() {
+  if (only !== undefined && only !== 'side') return;
+  const r = spawnSync('bash', [join(ROOT, 'scripts', 'setup-bench-deps.sh')], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) console.log('bench: scripts/setup-bench-deps.sh failed: the rows that need spatch are skipped');
+}
+
 function ensureSources() {
   const missing = [];
-  if (only === 'rewrite' || only === 'gates') return;
+  if (only === 'rewrite' || only === 'gates' || only === 'check' || only === 'explore' || only === 'large') return;
   if (!existsSync(SOURCES.amalgamation)) missing.push('sqlite-amalgamation');
   if (only !== 'throughput') {
     for (const name of ['redis', 'sqlite3']) if (!existsSync(join(SOURCES[name], '.flexos-fetched'))) missing.push(name);
@@ -135,6 +149,11 @@ function errors() {
   const rows = [];
   report.errors = [];
   for (const [name, tree] of Object.entries(ERROR_TREES)) {
+    if (tree.optional && !tree.dirs.every((d) => existsSync(d))) {
+      console.log(`bench: skipping ${tree.label}: ${tree.dirs.join(', ')} not found (set ${tree.optional} to its root)`);
+      report.errors.push({ tree: name, label: tree.label, skipped: `${tree.dirs.join(', ')} not found` });
+      continue;
+    }
     process.stdout.write(`bench: parse errors in ${tree.label} ...`);
     const withTable = worker('errors', name);
     const without = worker('errors', name, '--no-macros');
@@ -207,6 +226,37 @@ function rewriteCost() {
   console.log(table(['workload', 'files changed', 'CPU', '× analyze', 'target'], rows));
 }
 
+const LARGE_RATIO_TARGET = 2; // issue 12: rewrite and port of a 10 MB file within 2 × analyze
+
+/** One ~10 MB generated file: rewrite (with its diff and write) and port (with its diff) against analyze. */
+function largeFile() {
+  const dir = join(ROOT, '.cache', 'large-file');
+  const tree = join(dir, 'tree');
+  const config = writeLargeTree(tree, largeMb * 1024 * 1024);
+  const out = join(dir, 'out');
+  const analyze = Array.from({ length: runs }, () => worker('analyze', tree));
+  const analyzeMs = median(analyze.map((r) => r.cpuMs));
+  const rows = [[`analyze (${analyze[0].lines.toLocaleString('en-US')} lines)`, `${fmt(analyzeMs)} ms`, '', mb(Math.max(...analyze.map((r) => r.maxRssKb))), '']];
+  report.large = { megabytes: largeMb, lines: analyze[0].lines, analyzeCpuMs: analyzeMs };
+  for (const [label, args] of [
+    ['rewrite --diff + -o (transaction)', ['rewrite-write', tree, config, out]],
+    ['port (proposals + diff)', ['port-diff', tree]],
+  ]) {
+    const results = Array.from({ length: runs }, () => {
+      rmSync(out, { recursive: true, force: true });
+      return worker(...args);
+    });
+    const ms = median(results.map((r) => r.cpuMs));
+    const ratio = ms / analyzeMs;
+    const rss = Math.max(...results.map((r) => r.maxRssKb));
+    rows.push([label, `${fmt(ms)} ms`, ratio.toFixed(2), mb(rss), `≤ ${LARGE_RATIO_TARGET} ${ratio <= LARGE_RATIO_TARGET ? '✓' : '✗'}`]);
+    report.large[args[0]] = { cpuMs: ms, ratio, peakRssKb: rss };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\nOne generated ${largeMb} MB C file (bench/large-file.js), CPU time, median of ${runs}\n`);
+  console.log(table(['workload', 'CPU', '× analyze', 'peak RSS', 'target'], rows));
+}
+
 /** Gate round trips measured by rules/common/bench/gatebench.c in one run, beside a direct call and getppid(). */
 function gates() {
   const out = join(ROOT, '.cache', 'gatebench');
@@ -237,13 +287,41 @@ intel-pku gates need a CPU with PKU; this one has none, and timings from the QEM
 nothing about hardware, so the MPK row is left out here (correctness is tested in the guest).`);
 }
 
+async function side() {
+  const started = Date.now();
+  const { rows, details } = await sideBySide(worker, { runs });
+  const table = markdownTable(rows);
+  report.side = { rows, details };
+  report.rows = rows;
+  report.machine = `${report.cpus} cores (${report.cpu}), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end, ${Math.round((Date.now() - started) / 1000)} s`;
+  console.log(`\nSide by side, one run (${report.machine})\n`);
+  console.log(table);
+  console.log(`
+analysis: CPU time (user + system) of a fresh worker process per measurement; tree-sitter parse alone
+  = the same files parsed by the bare binding in the same run. Threads: wall time, same tree.
+port: wall time and peak RSS under GNU time, each tool bounded by the same timeout ("> timeout" is
+  the anchor's figure when it ran out). Sites: file:line callee of each gate, from our --json and
+  from spatch's diff; the JSON holds samples of the sites only one of them rewrote.
+gates: best of 7 runs in one process each (rules/common/bench/gatebench.c, bench/pingpong.c).`);
+  const dir = writeResults(report, table);
+  console.log(`\nbench: wrote ${relative(ROOT, dir)}/latest.json and latest.md`);
+}
+
 ensureBuilt();
 ensureSources();
+ensureBenchDeps();
 console.log(`bench: node ${process.version}, ${report.cpus} cores (${report.cpu})`);
-if (only === undefined || only === 'throughput') throughput();
+if (only === undefined || only === 'side') await side();
 if (only === undefined || only === 'errors') errors();
-if (only === undefined || only === 'rewrite') rewriteCost();
-if (only === undefined || only === 'gates') gates();
+if (only === 'throughput') throughput();
+if (only === 'rewrite') rewriteCost();
+if (only === 'gates') gates();
+if (only === undefined || only === 'check') {
+  checkCost({ runs, median, fmt, table, report });
+  await lspLatency({ fmt, table, report });
+}
+if (only === undefined || only === 'explore') await exploreBench({ runs, report, table });
+if (only === undefined || only === 'large') largeFile();
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nbench: wrote ${jsonOut}`);

@@ -1,13 +1,18 @@
 // One bench measurement in a fresh process, so peak RSS belongs to that workload alone.
 // Usage: node bench/worker.js <kind> <path> [--no-macros]
-//   analyze <dir>     analyzeTree end to end (read, parse view, tree-sitter, facts, resolve)
+//   analyze <dir> [--threads=N]  analyzeTree end to end (read, parse view, tree-sitter, facts, resolve)
 //   view-parse <file> parseSource only: parse view + tree-sitter
 //   ts-parse <file>   tree-sitter parse of the raw text alone
+//   ts-parse-tree <dir>  tree-sitter parse alone of every .c/.h file of a tree
 //   errors <name>     function error share of ERROR_TREES[name]
 //   rewrite <dir> <config>  analyze + rewrite + generated deployment files, in memory
 //   port <dir>        analyze + port proposals, in memory
+//   rewrite-write <dir> <config> <out>  what `flexos rewrite --diff` and `-o out` do: rewrite, diff of every changed file, transactional write
+//   port-diff <dir>   what `flexos port` does: analyze, proposals, diff of every proposed file
 // Prints one JSON line: { kind, lines, ms, maxRssKb, ... }.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listTree } from '../dist/analyze/libraries.js';
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { analyzeTree } from '../dist/analyze/analyze-tree.js';
@@ -15,7 +20,8 @@ import { emptyMacroTable, loadMacroTable } from '../dist/parse/macro-table.js';
 import { parseSource } from '../dist/parse/parser.js';
 import { ERROR_TREES, errorShare } from './lib.js';
 import { portTree } from '../dist/transform/port/port-tree.js';
-import { rewriteForDeployment } from '../dist/emit/deployment-rewrite.js';
+import { rewriteForDeployment, writeDeployment } from '../dist/emit/deployment-rewrite.js';
+import { fileDiff } from '../dist/emit/diff.js';
 
 const [kind, target, ...flags] = process.argv.slice(2);
 const macros = flags.includes('--no-macros') ? emptyMacroTable() : loadMacroTable();
@@ -27,10 +33,10 @@ function lineCount(text) {
 }
 
 /** Wall time and CPU time (user + system) of fn: on a shared machine CPU time is the steadier. */
-function timed(fn) {
+async function timed(fn) {
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const value = fn();
+  const value = await fn();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const c = process.cpuUsage(c0);
   return { value, ms, cpuMs: (c.user + c.system) / 1000 };
@@ -39,19 +45,21 @@ function timed(fn) {
 let result;
 switch (kind) {
   case 'analyze': {
-    const { value, ms, cpuMs } = timed(() => analyzeTree(target, { macros }));
+    const threadsFlag = flags.find((f) => f.startsWith('--threads='));
+    const threads = threadsFlag ? Number(threadsFlag.slice('--threads='.length)) : 1;
+    const { value, ms, cpuMs } = await timed(() => analyzeTree(target, { macros, threads }));
     result = { lines: value.totalLines, files: value.index.files.length, ms, cpuMs };
     break;
   }
   case 'rewrite': {
     // everything `flexos rewrite` does but the writes: analyze, transform, generate the deployment
     const config = flags.find((f) => !f.startsWith('--'));
-    const { value, ms, cpuMs } = timed(() => rewriteForDeployment(target, config));
+    const { value, ms, cpuMs } = await timed(() => rewriteForDeployment(target, config));
     result = { lines: value.analysis.totalLines, files: value.analysis.index.files.length, changed: value.rewrite.files.filter((f) => f.changed).length, ms, cpuMs };
     break;
   }
   case 'port': {
-    const { value, ms, cpuMs } = timed(() => {
+    const { value, ms, cpuMs } = await timed(() => {
       const analysis = analyzeTree(target, { macros, keepParsed: true });
       portTree(analysis);
       return analysis;
@@ -59,9 +67,29 @@ switch (kind) {
     result = { lines: value.totalLines, files: value.index.files.length, ms, cpuMs };
     break;
   }
+  case 'rewrite-write': {
+    const [config, out] = flags.filter((f) => !f.startsWith('--'));
+    const { value, ms, cpuMs } = await timed(async () => {
+      const r = rewriteForDeployment(target, config);
+      const diffBytes = r.rewrite.files.filter((f) => f.changed).reduce((n, f) => n + fileDiff(f.path, f.original, f.output).text.length, 0);
+      await writeDeployment(r, { outDir: out });
+      return { r, diffBytes };
+    });
+    result = { lines: value.r.analysis.totalLines, files: value.r.analysis.index.files.length, changed: value.r.rewrite.files.filter((f) => f.changed).length, diffBytes: value.diffBytes, ms, cpuMs };
+    break;
+  }
+  case 'port-diff': {
+    const { value, ms, cpuMs } = await timed(() => {
+      const analysis = analyzeTree(target, { macros, keepParsed: true });
+      const diffBytes = portTree(analysis).files.reduce((n, f) => n + fileDiff(f.path, f.before, f.after).text.length, 0);
+      return { analysis, diffBytes };
+    });
+    result = { lines: value.analysis.totalLines, files: value.analysis.index.files.length, diffBytes: value.diffBytes, ms, cpuMs };
+    break;
+  }
   case 'view-parse': {
     const text = readFileSync(target, 'latin1');
-    const { value, ms, cpuMs } = timed(() => parseSource(target, text, macros));
+    const { value, ms, cpuMs } = await timed(() => parseSource(target, text, macros));
     result = { lines: lineCount(text), ms, cpuMs, hasError: value.tree.rootNode.hasError };
     break;
   }
@@ -69,15 +97,26 @@ switch (kind) {
     const text = readFileSync(target, 'latin1');
     const parser = new Parser();
     parser.setLanguage(C);
-    const { ms, cpuMs } = timed(() => parser.parse(text, undefined, { bufferSize: text.length * 2 + 16 }));
+    const { ms, cpuMs } = await timed(() => parser.parse(text, undefined, { bufferSize: text.length * 2 + 16 }));
     result = { lines: lineCount(text), ms, cpuMs };
+    break;
+  }
+  case 'ts-parse-tree': {
+    // tree-sitter's bare parse of every .c/.h file analyze would read, in one process
+    const files = listTree(target).files.map((f) => readFileSync(join(target, f), 'latin1'));
+    const parser = new Parser();
+    parser.setLanguage(C);
+    const { ms, cpuMs } = timed(() => {
+      for (const text of files) parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 16) });
+    });
+    result = { lines: files.reduce((n, t) => n + lineCount(t), 0), files: files.length, ms, cpuMs };
     break;
   }
   case 'errors': {
     const tree = ERROR_TREES[target];
     if (!tree) throw new Error(`unknown error tree '${target}' (expected ${Object.keys(ERROR_TREES).join(', ')})`);
     tree.prepare?.();
-    const { value, ms } = timed(() => errorShare(tree.dirs.map((root) => ({ root, analysis: analyzeTree(root, { macros, keepParsed: true }) }))));
+    const { value, ms } = await timed(() => errorShare(tree.dirs.map((root) => ({ root, only: tree.only, analysis: analyzeTree(root, { macros, keepParsed: true }) }))));
     result = { ...value, ms };
     break;
   }

@@ -61,7 +61,10 @@ fi
 command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 not on PATH after install"
 [ -x /bin/busybox ] || die "/bin/busybox missing (busybox-static)"
 
-# ---- 1b. csmith lane (test/csmith): csmith, libcsmith-dev, cvise; its tests skip, saying why, without them
+# ---- 1b. Slurm + munge for the `explore --executor slurm` test (optional: that test skips, saying why)
+bash "$ROOT/scripts/setup-slurm.sh" || say "slurm: not installed; test/explore/slurm.test.ts will be skipped with the reason"
+
+# ---- 1c. csmith lane (test/csmith): csmith, libcsmith-dev, cvise; its tests skip, saying why, without them
 bash "$ROOT/scripts/setup-csmith.sh" || say "csmith lane unavailable (scripts/setup-csmith.sh failed); its tests will be skipped"
 
 # ---- 2. guest kernel ---------------------------------------------------------------------------

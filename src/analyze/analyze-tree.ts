@@ -6,28 +6,48 @@ import type { MacroTable } from '../parse/macro-table.js';
 import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
+import { analyzeFilesInParallel, workersAvailable } from './parallel.js';
+import { unseenCode } from './unseen-annotations.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
-import type { CallSite, FileFacts, Library, ResolvedCall, ResolvedGate } from './model.js';
-import { addressArguments, resolveCall, resolveFunctionRef, resolveGate, type AddressArgument, type ResolvedFunctionRef } from './resolve.js';
+import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js';
+import { resolveLibraryName } from './library-names.js';
+import type { ProjectSettings } from '../config/project.js';
+import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
+import type { FileFacts, Library, ResolvedCall, ResolvedGate, ResolvedGlobalUse } from './model.js';
+import type { AddressArgument, ResolvedFunctionRef } from './resolve.js';
+import { inlineGlobalUses, resolveFile, type FileResolution } from './resolve-file.js';
 
 export interface AnalyzeOptions {
   macros: MacroTable;
-  /** Library directories named by a configuration (absolute paths). */
+  /** Library directories named by a configuration (absolute paths) without their keys. */
   extraLibraryDirs?: string[];
+  /** The build: platform, architecture and the libraries a configuration names (with `path:`s). */
+  selection?: SelectionOptions;
+  /** What the project file declares about gates (caller-domain libraries, overrides). */
+  project?: ProjectSettings;
   /** Keep parse trees and texts (rewrite and port edit them). */
   keepParsed?: boolean;
   onFile?: (path: string, done: number, total: number) => void;
+  /**
+   * Threads for the per-file step (read, parse, facts); 1 = this thread only. Ignored with
+   * keepParsed (trees cannot cross threads) and where the compiled worker is absent.
+   */
+  threads?: number;
 }
 
 export interface TreeAnalysis {
   root: string;
   libraries: Library[];
+  /** The build analysed: platform, libc, what was left out and the gate aliases. */
+  build: BuildSelection;
   index: TreeIndex;
   calls: ResolvedCall[];
   gates: ResolvedGate[];
   functionRefs: ResolvedFunctionRef[];
   addressArguments: AddressArgument[];
+  /** Globals of one library used by name from code running in another (direct or through a header inline). */
+  globalUses: ResolvedGlobalUse[];
   diagnostics: Diagnostic[];
   parsed: Map<string, ParsedSource>;
   totalLines: number;
@@ -45,41 +65,70 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const root = resolvePath(rootArg);
   const listing = listTree(root);
   const libraries = [...listing.libraries];
-  const files = [...listing.files];
-  for (const dir of options.extraLibraryDirs ?? []) {
+  const listed = [...listing.files];
+  const problems = [...listing.problems];
+  const configured = options.selection?.configuredLibraries ?? [];
+  const externalDirs = [...configured.flatMap((c) => (c.path ? [{ dir: c.path, key: c.key }] : [])), ...(options.extraLibraryDirs ?? []).map((dir) => ({ dir, key: undefined }))];
+  for (const { dir, key } of externalDirs) {
     const lib = readLibraryDir(root, dir);
+    if (key !== undefined) lib.configKey = key;
     if (!libraries.some((l) => l.name === lib.name)) libraries.push(lib);
     const sub = listTree(dir);
+    problems.push(...sub.problems.map((p) => ({ ...p, path: toPosix(relative(root, join(dir, p.path))) })));
     for (const f of sub.files) {
       const rel = toPosix(relative(root, join(dir, f)));
-      if (!files.includes(rel)) files.push(rel);
+      if (!listed.includes(rel)) listed.push(rel);
     }
   }
-  const diagnostics: Diagnostic[] = [];
+  const build = selectBuild(libraries, listed, options.selection ?? {});
+  const files = build.files;
+  const diagnostics: Diagnostic[] = problems.map((p): Diagnostic => ({ code: p.code, severity: p.severity, file: p.path, line: 1, column: 1, message: p.message }));
+  diagnostics.push(...listing.hostTools.map((h) => ({
+    code: 'host-tools',
+    severity: 'note' as const,
+    file: h.dir,
+    line: 1,
+    column: 1,
+    message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
+  })));
   const parsed = new Map<string, ParsedSource>();
   const facts: FileFacts[] = [];
   let totalLines = 0;
-  files.forEach((path, i) => {
+  const threads = options.threads ?? 1;
+  if (threads > 1 && !options.keepParsed && files.length > 1 && workersAvailable()) {
+    const jobs = files.map((path) => ({ path, library: owningLibrary(build.libraries, path)?.name ?? null }));
+    analyzeFilesInParallel(root, jobs, options.macros, threads, options.onFile).forEach((outcome, i) => {
+      if ('facts' in outcome) {
+        facts.push(outcome.facts);
+        totalLines += outcome.facts.lineCount;
+      } else diagnostics.push(unreadable(files[i]!, outcome.inputError));
+    });
+  } else files.forEach((path, i) => {
     options.onFile?.(path, i, files.length);
     try {
-      const lib = owningLibrary(libraries, path);
+      const lib = owningLibrary(build.libraries, path);
       const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
       facts.push(result.facts);
+      diagnostics.push(...unseenCode(result.parsed, result.facts));
       totalLines += result.facts.lineCount;
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
-      diagnostics.push({ code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message });
+      diagnostics.push(unreadable(path, err));
     }
   });
-  const index = new TreeIndex(libraries, facts);
-  const analysis = resolveTree(root, index);
+  const index = new TreeIndex(build.libraries, facts, build.aliases);
+  const analysis = resolveTree(root, index, build, options.project);
   analysis.diagnostics.push(...diagnostics);
   analysis.diagnostics.sort(compareDiagnostics);
   analysis.parsed = parsed;
   analysis.totalLines = totalLines;
   return analysis;
+}
+
+function unreadable(path: string, err: InputError): Diagnostic {
+  const m = /^[^:]*(?::(\d+):(\d+))?: (.*)$/.exec(err.message);
+  return { code: 'unreadable-file', severity: 'error', file: path, line: Number(m?.[1] ?? 1), column: Number(m?.[2] ?? 1), message: m?.[3] ?? err.message };
 }
 
 function readLibraryDir(root: string, dir: string): Library {
@@ -96,63 +145,71 @@ function readLibraryDir(root: string, dir: string): Library {
 }
 
 /** Cross-file step: everything that needs the whole index. Re-run after replacing a file's facts. */
-export function resolveTree(root: string, index: TreeIndex): TreeAnalysis {
-  const calls: ResolvedCall[] = [];
-  const gates: ResolvedGate[] = [];
-  const functionRefs: ResolvedFunctionRef[] = [];
-  const addressArgs: AddressArgument[] = [];
-  const diagnostics: Diagnostic[] = [];
-  let totalLines = 0;
-  for (const file of index.files) {
-    totalLines += file.lineCount;
-    for (const site of file.calls) {
-      if (isTypedefCast(index, site)) continue;
-      const r = resolveCall(index, file, site);
-      calls.push(r);
-      const cross = r.class === 'cross-exported' || r.class === 'cross-unexported';
-      addressArgs.push(...addressArguments(index, file, site.args, { callSpan: site.span, callee: site.callee, calleeLibrary: r.calleeLibrary, crossLibrary: cross }));
-    }
-    for (const site of file.gates) {
-      const g = resolveGate(index, file, site);
-      gates.push(g);
-      addressArgs.push(...addressArguments(index, file, site.args, { callSpan: site.span, callee: site.callee, calleeLibrary: g.calleeLibrary, crossLibrary: true }));
-    }
-    for (const ref of file.functionRefs) {
-      const r = resolveFunctionRef(index, file, ref);
-      if (r) functionRefs.push(r);
-    }
-    for (const region of file.parseErrors) {
-      diagnostics.push({
-        code: 'unparsed-region',
-        severity: 'warning',
-        file: file.path,
-        line: region.start.line,
-        column: region.start.column,
-        start: region.span.start,
-        end: region.span.end,
-        message: `${region.kind === 'missing' ? 'tree-sitter had to assume a missing token' : 'tree-sitter could not parse this region'}${region.inFunction ? ` in ${region.inFunction}()` : ''}; calls and annotations inside it are not seen — add the offending macro to a --macros table or simplify the code`,
-      });
-    }
+export function resolveTree(root: string, index: TreeIndex, build: BuildSelection = emptySelection(index), project?: ProjectSettings): TreeAnalysis {
+  return combineResolutions(root, index, index.files.map((f) => resolveFile(index, f)), { build, ...(project ? { project } : {}) });
+}
+
+export interface CombineOptions {
+  build?: BuildSelection;
+  project?: ProjectSettings;
+  /** The gate decisions' graph, when the caller keeps one (an editor rebuilds it on save only). */
+  reach?: ReachAnalysis;
+  /** Decide only the calls of these files; the others keep the decisions they carry (an editor's unchanged files). */
+  decideFiles?: ReadonlySet<string>;
+}
+
+/** A tree's analysis from per-file resolutions (in index.files order) plus the tree-wide findings. */
+export function combineResolutions(root: string, index: TreeIndex, perFile: readonly FileResolution[], options: CombineOptions = {}): TreeAnalysis {
+  const build = options.build ?? emptySelection(index);
+  const a: TreeAnalysis = { root, libraries: [...index.libraries], build, index, calls: [], gates: [], functionRefs: [], addressArguments: [], globalUses: [], diagnostics: [], parsed: new Map(), totalLines: 0 };
+  for (const f of index.files) a.totalLines += f.lineCount;
+  for (const r of perFile) {
+    a.calls.push(...r.calls);
+    a.gates.push(...r.gates);
+    a.functionRefs.push(...r.functionRefs);
+    a.addressArguments.push(...r.addressArguments);
+    a.globalUses.push(...r.globalUses);
+    a.diagnostics.push(...r.diagnostics);
   }
-  for (const file of index.files) {
-    for (const b of file.skippedBranches) {
-      diagnostics.push({
-        code: b.hasAnnotation ? 'annotation-in-skipped-branch' : 'skipped-branch',
-        severity: b.hasAnnotation ? 'error' : 'note',
-        file: file.path,
-        line: b.start.line,
-        column: b.start.column,
-        start: b.span.start,
-        end: b.span.end,
-        message: b.hasAnnotation
-          ? 'this #elif/#else branch holds flexos annotations, but its #if group only parses one branch at a time and flexos read the first; restructure the group so each branch is complete C (or move the annotated code out of it)'
-          : 'this #elif/#else branch was not analyzed: its #if group splits a construct, so flexos read the first branch only (as with the condition true)',
-      });
-    }
+  const reach = options.reach ?? reachAnalysis(index, options.project, a.diagnostics);
+  for (const call of a.calls) {
+    if (options.decideFiles && !options.decideFiles.has(call.file)) continue;
+    const decision = reach.decide(call);
+    if (decision) call.gate = decision;
+    else delete call.gate;
   }
-  diagnostics.push(...duplicateExports(index));
-  diagnostics.sort(compareDiagnostics);
-  return { root, libraries: [...index.libraries], index, calls, gates, functionRefs, addressArguments: addressArgs, diagnostics, parsed: new Map(), totalLines };
+  a.globalUses.push(...inlineGlobalUses(index, a.calls));
+  a.diagnostics.push(...duplicateExports(index));
+  a.diagnostics.sort(compareDiagnostics);
+  return a;
+}
+
+/** Which calls need a gate, over the whole index (see reach.ts); project-file errors go to `diagnostics`. */
+export function reachAnalysis(index: TreeIndex, project: ProjectSettings | undefined, diagnostics: Diagnostic[]): ReachAnalysis {
+  return new ReachAnalysis(index, reachPolicy(index, project, diagnostics));
+}
+
+/** The project file's declarations over the defaults; names it cannot resolve are reported at their key. */
+function reachPolicy(index: TreeIndex, project: ProjectSettings | undefined, diagnostics: Diagnostic[]): ReachPolicy {
+  const policy = defaultReachPolicy(index);
+  if (!project) return policy;
+  const callerDomain = new Set<string>();
+  for (const entry of project.callerDomain ?? []) {
+    const lib = resolveLibraryName(index, entry.name);
+    if (lib) callerDomain.add(lib.library.name);
+    else diagnostics.push({ code: 'project-unknown-library', severity: 'warning', file: project.file, line: entry.location.line, column: entry.location.column, message: `caller-domain names '${entry.name}', which is no library of this build; fix the name or remove it` });
+  }
+  return {
+    callerDomain: project.callerDomain ? callerDomain : policy.callerDomain,
+    absentSources: project.absentSources ?? policy.absentSources,
+    alwaysGate: new Set(project.gate ?? []),
+    neverGate: new Set(project.noGate ?? []),
+  };
+}
+
+/** The selection of a tree re-analysed without its listing (an editor's index). */
+function emptySelection(index: TreeIndex): BuildSelection {
+  return { target: { architecture: DEFAULT_ARCHITECTURE, platform: DEFAULT_PLATFORM, libc: 'nolibc' }, libraries: [...index.libraries], files: index.files.map((f) => f.path), inactive: [], aliases: new Map(index.aliases) };
 }
 
 /** Two libraries defining the same exported symbol: reported, never guessed (issue 2). */
@@ -171,23 +228,15 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
       const pos = positionOf(firstFile, first.def.nameSpan.start);
       out.push({
         code: 'duplicate-export',
-        severity: 'error',
+        severity: 'warning',
         file: first.file,
         line: pos.line,
         column: pos.column,
         start: first.def.nameSpan.start,
         end: first.def.nameSpan.end,
-        message: `'${fn.name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it cannot be attributed — rename one or drop it from an exportsyms.uk`,
+        message: `'${fn.name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it are not attributed to either (and not gated by port) — rename one or drop it from an exportsyms.uk`,
       });
     }
   }
   return out;
-}
-
-
-/** `(T)(x)` with T a typedef of the tree: tree-sitter reads a call, C means a cast. */
-function isTypedefCast(index: TreeIndex, site: CallSite): boolean {
-  if (!site.indirect) return false;
-  const m = /^\(\s*([A-Za-z_]\w*)\s*\)$/.exec(site.callee);
-  return m !== null && index.isTypedef(m[1]!);
 }

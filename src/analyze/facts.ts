@@ -7,6 +7,7 @@ import { LineIndex } from '../parse/line-index.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
+import { nameUses } from './name-uses.js';
 import { declaratorShape, declaratorsOf, objectQualifiers, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
@@ -21,11 +22,13 @@ import type {
   FunctionReference,
   GateSite,
   IncludeDirective,
+  MacroBody,
   Param,
   ParseErrorRegion,
   SharedAllocSite,
   SharedLiteralSite,
   Span,
+  Suppression,
   VariableDecl,
 } from './model.js';
 
@@ -64,8 +67,14 @@ interface FunctionFrame {
   locals: VariableDecl[];
 }
 
-/** Everything one file says on its own. Pure: reads only the parsed source. */
-export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileFacts {
+/**
+ * Everything one file says on its own. Pure: reads only the parsed source. With `within` (a node
+ * of the tree, e.g. one function an editor changed), only what lies inside that node is read;
+ * the whole-file fields (lines, hash, suppressions, skipped branches) are still the file's, and
+ * `names` (the file's previous facts) says which names the rest of the file binds.
+ */
+export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?: { within: SyntaxNode; names: FileFacts }): FileFacts {
+  const within = part?.within;
   const { view, text } = parsed;
   const lines = LineIndex.of(text);
   const facts: FileFacts = {
@@ -92,16 +101,22 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     skippedBranches: parsed.macroSites
       .filter((m) => m.kind === 'skipped-branch')
       .map((m) => ({ span: { start: m.start, end: m.end }, start: lines.position(m.start), hasAnnotation: ANNOTATION_WORDS.test(text.slice(m.start, m.end)) })),
+    deadCode: parsed.macroSites
+      .filter((m) => m.kind === 'dead-branch')
+      .map((m) => ({ span: { start: m.start, end: m.end }, start: lines.position(m.start), reason: m.name })),
     strayAttributes: [],
+    nameUses: [],
+    suppressions: suppressions(text, lines),
   };
+  const inRange = within ? (s: { start: number; end: number }) => s.start >= within.startIndex && s.end <= within.endIndex : () => true;
   const macroArgSpans = parsed.macroSites
-    .filter((s) => s.kind === 'iterator' || s.kind === 'definer')
+    .filter((s) => (s.kind === 'iterator' || s.kind === 'definer') && inRange(s))
     .map((s) => macroArgsSpan(s, text));
-  const definers = parsed.macroSites.filter((s) => s.kind === 'definer');
+  const definers = parsed.macroSites.filter((s) => s.kind === 'definer' && inRange(s));
   const seenValues = new Set<number>();
   let frame: FunctionFrame | null = null;
 
-  for (const { name: capture, node } of query().captures(parsed.tree.rootNode)) {
+  for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
     const start = node.startIndex;
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (capture) {
@@ -130,9 +145,12 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
         if (inc) facts.includes.push(inc);
         break;
       }
-      case 'macro':
+      case 'macro': {
         facts.macros.push(node.text);
+        const body = macroBody(node, text);
+        if (body) (facts.macroBodies ??= []).push(body);
         break;
+      }
       case 'typedef':
         facts.typedefs.push(node.text);
         break;
@@ -146,9 +164,82 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions): FileF
     }
   }
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
-  facts.parseErrors = parseErrors(parsed.errors, lines, facts.functions);
-  attachAttributes(attributeUses(parsed.macroSites), facts, view);
+  for (const fn of facts.functions) bodyNames(fn, facts.locals, text);
+  facts.parseErrors = parseErrors(within ? parsed.errors.filter(inRange) : parsed.errors, lines, facts.functions);
+  attachAttributes(attributeUses(within ? parsed.macroSites.filter(inRange) : parsed.macroSites), facts, view);
+  facts.nameUses = nameUses(view, facts, part?.names);
   return facts;
+}
+
+const SUPPRESSION = /(?:\/\/|\/\*)[ \t]*flexos-ignore(-next-line|-file)?\b([^\n]*)/g;
+
+/** `// flexos-ignore[-next-line|-file] [code…]` comments (see Suppression). */
+function suppressions(text: string, lines: LineIndex): Suppression[] {
+  if (!text.includes('flexos-ignore')) return [];
+  const out: Suppression[] = [];
+  for (const m of text.matchAll(SUPPRESSION)) {
+    const scope = m[1] === '-next-line' ? 'next-line' : m[1] === '-file' ? 'file' : 'line';
+    const rest = m[2]!.replace(/\*\/.*$/, '');
+    const codes = rest.split(/[\s,]+/).filter((c) => /^[a-z][a-z0-9-]*$/.test(c));
+    out.push({ scope, line: lines.position(m.index!).line, codes: codes.length > 0 ? codes : null });
+  }
+  return out;
+}
+
+/** `&v`, `&v[i]`, `&v.f` or an array `v` (cast or not): the variable a pointer initialiser points at. */
+function pointedVariable(init: SyntaxNode): { name: string; address: boolean } | null {
+  const base = stripCasts(init);
+  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
+    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+    return target && !target.throughPointer ? { name: target.name, address: true } : null;
+  }
+  return base.type === 'identifier' ? { name: base.text, address: false } : null;
+}
+
+const C_KEYWORDS = new Set(['if', 'else', 'while', 'do', 'for', 'switch', 'case', 'default', 'return', 'break', 'continue', 'goto', 'sizeof', 'typeof', '__typeof__', '_Alignof', 'struct', 'union', 'enum', 'const', 'volatile', 'static', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'void']);
+const ASM_WORD = /\b(?:asm|__asm__|__asm)\b/;
+const IDENTIFIER = /(\.|->)?\s*\b([A-Za-z_]\w*)\b(\s*\()?/g;
+
+/** Source text with string and character literals and comments blanked (offsets kept). */
+function withoutLiterals(text: string): string {
+  return text.replace(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (m) => ' '.repeat(m.length));
+}
+
+/**
+ * The names a function body uses beyond its parameters and locals, and whether it holds inline
+ * assembly: what decides whether running it in another compartment touches only its arguments.
+ * Field names after `.`/`->` are not names of variables. Conservative: a shadowed use is dropped
+ * only when the function declares that name itself.
+ */
+function bodyNames(fn: FunctionDef, locals: VariableDecl[], text: string): void {
+  const body = withoutLiterals(text.slice(fn.body.start, fn.body.end));
+  const own = new Set<string>(fn.params.flatMap((p) => (p.name ? [p.name] : [])));
+  for (const v of locals) if (v.functionName === fn.name && v.span.start >= fn.body.start && v.span.end <= fn.body.end) own.add(v.name);
+  const names = new Set<string>();
+  for (const m of body.matchAll(IDENTIFIER)) {
+    if (m[1] || m[3] || own.has(m[2]!)) continue;
+    names.add(m[2]!);
+  }
+  fn.freeNames = [...names].sort();
+  if (ASM_WORD.test(body)) fn.hasAsm = true;
+}
+
+/** Calls and names of a `#define` body (the name node's parent is the definition). */
+function macroBody(nameNode: SyntaxNode, text: string): MacroBody | null {
+  const def = nameNode.parent;
+  const value = def?.childForFieldName('value');
+  if (!def || !value) return null;
+  const paramsNode = def.childForFieldName('parameters');
+  const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : []);
+  const body = withoutLiterals(text.slice(value.startIndex, value.endIndex));
+  const calls = new Set<string>();
+  const names = new Set<string>();
+  for (const m of body.matchAll(IDENTIFIER)) {
+    const name = m[2]!;
+    if (m[1] || params.has(name) || name === '__VA_ARGS__' || C_KEYWORDS.has(name)) continue;
+    (m[3] ? calls : names).add(name);
+  }
+  return { name: nameNode.text, calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
 }
 
 function macroArgsSpan(site: MacroSite, text: string): Span {
@@ -184,7 +275,8 @@ function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDe
     variadic,
     attributes: [],
   };
-  const macro = definers.find((d) => d.start >= node.startIndex && d.end <= body.startIndex);
+  // a definer that writes the body too (`DECLARE_TRAP`) covers the whole definition
+  const macro = definers.find((d) => d.start >= node.startIndex && d.start < body.startIndex);
   if (macro) {
     def.viaMacro = macro.name;
     definerSpans(def, macro);
@@ -207,9 +299,11 @@ function definerSpans(def: FunctionDef, site: MacroSite): void {
     args.push({ start: at + lead, end: at + part.length - trail });
     at += part.length + 1;
   }
-  const nameIndex = args.findIndex((a, i) => i > 0 && site.argsText.slice(a.start - open, a.end - open) === def.name);
-  if (nameIndex < 0) return;
-  def.nameSpan = args[nameIndex]!;
+  // a name built from a template (`$0_$1`) has no argument of its own: the view's offsets stay
+  const nameIndex = site.nameArg ?? -1;
+  const nameArg = args[nameIndex];
+  if (nameArg === undefined || site.argsText.slice(nameArg.start - open, nameArg.end - open) !== def.name) return;
+  def.nameSpan = nameArg;
   const pairs = args.slice(nameIndex + 1);
   if (pairs.length !== def.params.length * 2) return;
   def.params.forEach((p, i) => {
@@ -296,7 +390,11 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       attributes: [],
       siblingCount: declarators.length,
     };
-    if (init) v.initializerSpan = span(init);
+    if (init) {
+      v.initializerSpan = span(init);
+      const pointsTo = shape.isPointer ? pointedVariable(init) : null;
+      if (pointsTo !== null) v.pointsTo = pointsTo;
+    }
     if (functionName !== null) {
       const parent = node.parent;
       v.functionName = functionName;
@@ -405,7 +503,23 @@ function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[],
   }
   const statement = enclosingStatement(node);
   if (statement) site.statementSpan = span(statement);
+  const condition = enclosingCondition(node);
+  if (condition !== null) site.conditional = condition;
   return site;
+}
+
+const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef']);
+
+/** The `#if`/`#ifdef` line of the innermost conditional group around a node, if any. */
+function enclosingCondition(node: SyntaxNode): string | null {
+  for (let n = node.parent; n !== null; n = n.parent) {
+    if (!CONDITIONAL_GROUPS.has(n.type)) continue;
+    let group: SyntaxNode = n;
+    while ((group.type === 'preproc_else' || group.type === 'preproc_elif' || group.type === 'preproc_elifdef') && group.parent) group = group.parent;
+    const line = group.text.split('\n', 1)[0]!.trim();
+    return n === group ? line : `${line} (#else branch)`;
+  }
+  return null;
 }
 
 function stripCasts(node: SyntaxNode): SyntaxNode {
@@ -602,6 +716,7 @@ interface AttachTarget {
   end: number;
   variables?: VariableDecl[];
   fn?: FunctionDef;
+  proto?: FunctionDecl;
 }
 
 /** Gives each annotation attribute to the declaration it marks (see CONTRACTS §1). */
@@ -616,12 +731,20 @@ function attachAttributes(uses: AttributeUse[], facts: FileFacts, view: string):
   }
   for (const [start, vars] of byDeclaration) targets.push({ start, end: vars[0]!.span.end, variables: vars });
   for (const fn of facts.functions) targets.push({ start: fn.span.start, end: fn.body.start, fn });
+  // a prototype carries callback attributes too, before or after its declarator
+  for (const proto of facts.prototypes) targets.push({ start: proto.span.start, end: proto.span.end, proto });
   targets.sort((a, b) => a.start - b.start);
   for (const use of uses) {
     if (!isAnnotation(use)) continue;
     const target = findTarget(targets, use, view);
     if (!target) {
       facts.strayAttributes.push(use);
+      continue;
+    }
+    if (target.proto) {
+      const lib = callbackLibrary(use);
+      if (lib) facts.callbacks.push({ function: target.proto.name, library: lib, attribute: use, onPrototype: true } satisfies CallbackAnnotation);
+      else facts.strayAttributes.push(use);
       continue;
     }
     if (target.fn) {

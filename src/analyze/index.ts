@@ -1,4 +1,4 @@
-import type { FileFacts, FunctionDef, Library, VariableDecl } from './model.js';
+import type { FileFacts, FunctionDef, Library, MacroBody, VariableDecl } from './model.js';
 
 export interface Definition<T> {
   file: string;
@@ -17,6 +17,8 @@ export class TreeIndex {
   constructor(
     readonly libraries: readonly Library[],
     files: Iterable<FileFacts> = [],
+    /** Names that stand for a library of the build (`libukplat` → `libkvmplat`, `libc` → `libnolibc`). */
+    readonly aliases: ReadonlyMap<string, string> = new Map(),
   ) {
     for (const f of files) this.facts.set(f.path, f);
   }
@@ -44,6 +46,12 @@ export class TreeIndex {
     return this.tables().libraryByName.get(name);
   }
 
+  /** The library an alias (`libukplat`, `libc`) stands for in this build. */
+  aliased(name: string): Library | undefined {
+    const target = this.aliases.get(name);
+    return target === undefined ? undefined : this.library(target);
+  }
+
   /** Non-static function definitions by name. */
   definitions(name: string): Definition<FunctionDef>[] {
     return this.tables().functions.get(name) ?? [];
@@ -54,13 +62,33 @@ export class TreeIndex {
     return this.tables().headerInlines.get(name) ?? [];
   }
 
+  /** Static functions of headers outside every library (the root `include/`): the includer's code. */
+  rootInlines(name: string): Definition<FunctionDef>[] {
+    return this.tables().rootInlines.get(name) ?? [];
+  }
+
   /** Non-static, non-extern global variables by name. */
   globalDefinitions(name: string): Definition<VariableDecl>[] {
     return this.tables().globals.get(name) ?? [];
   }
 
+  /** Some file declares `name` as a variable with external linkage (`extern` or a definition). */
+  isSharedVariableName(name: string): boolean {
+    return this.tables().variableNames.has(name);
+  }
+
+  /** What each `#define` of `name` mentions, with its file. */
+  macroBodies(name: string): { file: string; library: string | null; body: MacroBody }[] {
+    return this.tables().macroBodies.get(name) ?? [];
+  }
+
   isMacro(name: string): boolean {
     return this.tables().macros.has(name);
+  }
+
+  /** Libraries whose files #define `name` (null for files outside every library). */
+  macroLibraries(name: string): (string | null)[] {
+    return this.tables().macros.get(name) ?? [];
   }
 
   /** A name some file of the tree defines with typedef. */
@@ -88,8 +116,11 @@ interface Derived {
   libraryByName: Map<string, Library>;
   functions: Map<string, Definition<FunctionDef>[]>;
   headerInlines: Map<string, Definition<FunctionDef>[]>;
+  rootInlines: Map<string, Definition<FunctionDef>[]>;
   globals: Map<string, Definition<VariableDecl>[]>;
-  macros: Set<string>;
+  macros: Map<string, (string | null)[]>;
+  macroBodies: Map<string, { file: string; library: string | null; body: MacroBody }[]>;
+  variableNames: Set<string>;
   typedefs: Set<string>;
   exports: Map<string, Set<string>>;
   exporters: Map<string, string[]>;
@@ -106,8 +137,11 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
     libraryByName: new Map(),
     functions: new Map(),
     headerInlines: new Map(),
+    rootInlines: new Map(),
     globals: new Map(),
-    macros: new Set(),
+    macros: new Map(),
+    macroBodies: new Map(),
+    variableNames: new Set(),
     typedefs: new Set(),
     exports: new Map(),
     exporters: new Map(),
@@ -120,19 +154,26 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
     for (const fn of f.functions) {
       if (fn.linkage === 'static') {
         if (f.isHeader && f.library !== null) push(d.headerInlines, fn.name, { file: f.path, library: f.library, def: fn });
+        else if (f.isHeader) push(d.rootInlines, fn.name, { file: f.path, library: null, def: fn });
         continue;
       }
       push(d.functions, fn.name, { file: f.path, library: f.library, def: fn });
       const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;
       if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(fn.name);
     }
+    for (const b of f.macroBodies ?? []) push(d.macroBodies, b.name, { file: f.path, library: f.library, body: b });
     for (const g of f.globals) {
+      if (g.storage !== 'static') d.variableNames.add(g.name);
       if (g.storage !== 'none') continue;
       push(d.globals, g.name, { file: f.path, library: f.library, def: g });
       const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;
       if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(g.name);
     }
-    for (const m of f.macros) d.macros.add(m);
+    for (const m of f.macros) {
+      const owners = d.macros.get(m);
+      if (!owners) d.macros.set(m, [f.library]);
+      else if (!owners.includes(f.library)) owners.push(f.library);
+    }
     for (const t of f.typedefs ?? []) d.typedefs.add(t);
   }
   for (const [lib, names] of d.exports) for (const n of names) push(d.exporters, n, lib);

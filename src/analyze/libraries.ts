@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { badNameProblem, classifyLink, undecodableName, type TreeProblem } from './tree-entries.js';
 import { join, relative, sep } from 'node:path';
 import { InputError } from '../diagnostics/input-error.js';
 import type { Library, MakefileMacro } from './model.js';
@@ -10,10 +11,20 @@ export interface TreeListing {
   libraries: Library[];
   /** C sources and headers, relative to root, sorted. */
   files: string[];
+  /** Host-tool directories at the root (`support/`), relative to root, with their C file count: not listed. */
+  hostTools: { dir: string; files: number }[];
+  /** Links and names flexos could not take as they are (tree-entries.ts). */
+  problems: TreeProblem[];
 }
 
 /** Directories never scanned: VCS data, dependencies, build output. */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', 'build', '.cache', 'dist']);
+/**
+ * Directories at the root of a Unikraft tree that hold host tools (kconfig, build scripts): they
+ * are compiled for the build machine, never into the unikernel, so they are no library's code,
+ * even where one has a Makefile.uk.
+ */
+const HOST_TOOL_DIRS = new Set(['support', 'scripts']);
 
 /**
  * Lists a tree: every directory with a Makefile.uk is a library (SPEC §1); every .c/.h file is a
@@ -29,6 +40,9 @@ export function listTree(root: string): TreeListing {
   if (!st.isDirectory()) throw new InputError(`${root}: not a directory; pass the root of a Unikraft-style source tree`);
   const libraries: Library[] = [];
   const files: string[] = [];
+  const hostTools: { dir: string; files: number }[] = [];
+  const problems: TreeProblem[] = [];
+  const realRoot = realpathSync(root);
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (entries.some((e) => e.isFile() && e.name === 'Makefile.uk')) {
@@ -37,15 +51,36 @@ export function listTree(root: string): TreeListing {
     }
     for (const e of entries) {
       const full = join(dir, e.name);
+      if (undecodableName(e.name)) {
+        problems.push(badNameProblem(toPosix(relative(root, full))));
+        continue;
+      }
+      if (e.isSymbolicLink()) {
+        const rel = toPosix(relative(root, full));
+        const link = classifyLink(realRoot, full, rel, /\.[ch]$/.test(e.name));
+        if (link.kind === 'file') files.push(rel);
+        else if (link.problem) problems.push(link.problem);
+        continue;
+      }
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) walk(full);
+        if (dir === root && HOST_TOOL_DIRS.has(e.name)) hostTools.push({ dir: e.name, files: countSources(full) });
+        else if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) walk(full);
       } else if (e.isFile() && /\.[ch]$/.test(e.name)) {
         files.push(toPosix(relative(root, full)));
       }
     }
   };
   walk(root);
-  return { root, libraries, files };
+  return { root, libraries, files, hostTools: hostTools.filter((h) => h.files > 0), problems };
+}
+
+function countSources(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += e.name.startsWith('.') ? 0 : countSources(join(dir, e.name));
+    else if (e.isFile() && /\.[ch]$/.test(e.name)) n++;
+  }
+  return n;
 }
 
 export function toPosix(p: string): string {
@@ -63,7 +98,7 @@ export function readLibrary(root: string, dir: string): Library | null {
   // addplatlib[_s] takes the platform first: $(call addplatlib,linuxu,liblinuxuplat)
   const name = macro.startsWith('addplatlib') ? args[1] : args[0];
   if (!name) return null;
-  return {
+  const lib: Library = {
     name,
     shortName: shortLibraryName(name),
     dir: relDir,
@@ -71,6 +106,8 @@ export function readLibrary(root: string, dir: string): Library | null {
     listedSources: listedSources(makefile, name, relDir),
     exportsyms: readExportsyms(join(dir, 'exportsyms.uk')),
   };
+  if (macro.startsWith('addplatlib') && args[0]) lib.platform = args[0];
+  return lib;
 }
 
 export function shortLibraryName(name: string): string {
@@ -93,18 +130,26 @@ function listedSources(makefile: string, name: string, relDir: string): string[]
 
 function readExportsyms(path: string): string[] | null {
   if (!existsSync(path)) return null;
+  if (statSync(path).isDirectory()) throw new InputError(`${path}: is a directory where a file was expected; remove or rename it (EISDIR)`);
   return readFileSync(path, 'utf8')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
     .filter((l) => l.length > 0);
 }
 
-/** The library owning a file: the deepest library directory above it. */
+/** The library owning a file: the deepest library directory (or extra directory) above it. */
 export function owningLibrary(libraries: readonly Library[], file: string): Library | null {
   let best: Library | null = null;
+  let bestLength = -1;
   for (const lib of libraries) {
-    const inside = lib.dir === '.' || file.startsWith(lib.dir + '/');
-    if (inside && (best === null || lib.dir.length > best.dir.length)) best = lib;
+    if (lib.absent) continue;
+    for (const dir of [lib.dir, ...(lib.extraDirs ?? [])]) {
+      const inside = dir === '.' || file.startsWith(dir + '/');
+      if (inside && dir.length > bestLength) {
+        best = lib;
+        bestLength = dir.length;
+      }
+    }
   }
   return best;
 }

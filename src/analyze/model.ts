@@ -32,6 +32,14 @@ export interface Library {
   listedSources: string[];
   /** Symbols from exportsyms.uk; null when the file is absent (every non-static symbol is exported). */
   exportsyms: string[] | null;
+  /** For `addplatlib[_s]`: the platform it belongs to (`kvm`, `xen`, `linuxu`). */
+  platform?: string;
+  /** Other directories whose sources the library compiles (a platform's `plat/common`). */
+  extraDirs?: string[];
+  /** Named by the configuration but not in the tree (kraft fetches it at build time). */
+  absent?: boolean;
+  /** The configuration key that names this library (`redis:` for app-redis's `appredis`). */
+  configKey?: string;
 }
 
 export type Linkage = 'static' | 'extern';
@@ -51,6 +59,20 @@ export interface FunctionDef {
   attributes: AttributeUse[];
   /** Defined through a definer macro (e.g. UK_SYSCALL_R_DEFINE). */
   viaMacro?: string;
+  /** Names the body uses that are neither parameters nor locals (candidates for globals), sorted. */
+  freeNames?: string[];
+  /** The body holds inline assembly. */
+  hasAsm?: boolean;
+}
+
+/** What a `#define` body mentions, for deciding what an expansion reaches. */
+export interface MacroBody {
+  name: string;
+  /** `name(` tokens of the body, parameters excluded. */
+  calls: string[];
+  /** Every other identifier of the body, parameters excluded. */
+  names: string[];
+  hasAsm: boolean;
 }
 
 export interface Param {
@@ -90,6 +112,8 @@ export interface VariableDecl {
   functionName?: string;
   /** Number of declarators in the declaration (rewrites must split multi-declarator lines). */
   siblingCount: number;
+  /** A pointer initialised with `&v` (address) or a bare name `v` (an array, or another pointer). */
+  pointsTo?: { name: string; address: boolean };
 }
 
 /** An `__attribute__((...))`, `__section(...)` or similar marker found in the text. */
@@ -163,6 +187,8 @@ export interface GateSite {
   /** Is the gate a whole statement (as it must be)? */
   isStatement: boolean;
   statementSpan?: Span;
+  /** The `#if`/`#ifdef` line of the conditional group the gate is compiled under, if any. */
+  conditional?: string;
 }
 
 export type AllocKind = 'malloc' | 'calloc' | 'realloc' | 'memalign' | 'palloc' | 'free' | 'pfree';
@@ -210,6 +236,14 @@ export interface SkippedBranch {
   hasAnnotation: boolean;
 }
 
+/** A branch no C compilation keeps (`#if 0`, `#ifdef __cplusplus`): blanked before parsing. */
+export interface DeadCode {
+  span: Span;
+  start: Position;
+  /** The condition that makes it dead: `#if 0`, `#if 1` (its #else) or `__cplusplus`. */
+  reason: string;
+}
+
 export interface IncludeDirective {
   path: string;
   system: boolean;
@@ -234,6 +268,8 @@ export interface FileFacts {
   locals: VariableDecl[];
   /** Names of macros the file #defines (function-like or not). */
   macros: string[];
+  /** What each of those macros' bodies mentions. */
+  macroBodies?: MacroBody[];
   /** Type names the file defines with typedef. */
   typedefs: string[];
   calls: CallSite[];
@@ -250,8 +286,33 @@ export interface FileFacts {
    * first branch (as the preprocessor would with that condition true) and not these.
    */
   skippedBranches: SkippedBranch[];
+  /** Branches dead in every C compilation: not parsed, not analysed. */
+  deadCode: DeadCode[];
   /** Annotation attributes that could not be attached to any declaration. */
   strayAttributes: AttributeUse[];
+  /** Identifiers used but not bound by the file (candidates for other libraries' globals; name-uses.ts). */
+  nameUses: NameUse[];
+  /** `flexos-ignore` comments (check suppressions). */
+  suppressions: Suppression[];
+}
+
+/** An identifier in a value position that the file itself does not bind. */
+export interface NameUse {
+  name: string;
+  span: Span;
+  inFunction: string | null;
+  access: 'read' | 'write' | 'address';
+}
+
+/**
+ * A comment that silences `flexos check`: `flexos-ignore` (its own line), `flexos-ignore-next-line`,
+ * `flexos-ignore-file`, each optionally followed by the codes it silences (all when none).
+ */
+export interface Suppression {
+  scope: 'line' | 'next-line' | 'file';
+  /** 1-based line of the comment. */
+  line: number;
+  codes: string[] | null;
 }
 
 export interface CallbackAnnotation {
@@ -259,6 +320,8 @@ export interface CallbackAnnotation {
   /** The library named by the attribute (`libkvs` for `libkvs_callback`). */
   library: string;
   attribute: AttributeUse;
+  /** The attribute is on a prototype of the function, not on its definition. */
+  onPrototype?: boolean;
 }
 
 export type CallClass =
@@ -279,6 +342,15 @@ export interface ResolvedCall {
   class: CallClass;
   /** For ambiguous calls, every library that exports the name. */
   candidates?: string[];
+  /** For calls into another library's code: does it need a gate, into which domain, and why. */
+  gate?: GateDecision;
+}
+
+export interface GateDecision {
+  needed: boolean;
+  /** The library whose domain the call must run in (the callee's). */
+  domain: string;
+  reason: string;
 }
 
 export interface ResolvedGate {
@@ -289,4 +361,19 @@ export interface ResolvedGate {
   calleeLibrary: string | null;
   calleeExported: boolean;
   calleeReturnsVoid: boolean | null;
+}
+
+/** A global variable of one library used by name from code that runs in another. */
+export interface ResolvedGlobalUse {
+  /** File holding the use. */
+  file: string;
+  use: NameUse;
+  /** Library whose code runs the use (the caller of `via`, when set). */
+  userLibrary: string;
+  /** The definition used, and its library. */
+  ownerFile: string;
+  ownerLibrary: string;
+  variable: VariableDecl;
+  /** The use is in a static inline of the owner's headers that `userLibrary` calls. */
+  via?: { function: string; callFile: string; callSpan: Span; callNeedsGate: boolean };
 }

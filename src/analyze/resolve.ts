@@ -1,3 +1,4 @@
+import { localInScope } from './scopes.js';
 import type { TreeIndex } from './index.js';
 import type { CallArgument, CallSite, FileFacts, FunctionReference, GateSite, ResolvedCall, ResolvedGate, VariableDecl } from './model.js';
 
@@ -128,11 +129,7 @@ export function addressArguments(index: TreeIndex, file: FileFacts, args: CallAr
 }
 
 function localIsArray(file: FileFacts, arg: CallArgument): boolean {
-  let best = null;
-  for (const v of fileTables(file).locals.get(arg.baseName!) ?? []) {
-    if (v.name === arg.baseName && v.scope && v.nameSpan.start < arg.span.start && arg.span.start < v.scope.end && arg.span.start >= v.scope.start) best = v;
-  }
-  return best?.isArray ?? false;
+  return localInScope(file, fileTables(file).locals.get(arg.baseName!) ?? [], arg.span.start)?.isArray ?? false;
 }
 
 interface FileTables {

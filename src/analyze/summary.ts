@@ -18,6 +18,19 @@ export interface LibrarySummary {
   globals: number;
   /** With `--config`: where the deployment places the library. */
   compartment?: { id: number; name: string; mechanism: string };
+  /** Named by the configuration, not in the tree (kraft fetches it). */
+  absent?: boolean;
+}
+
+/** The build the tree was analysed for. */
+export interface BuildSummary {
+  architecture: string;
+  platform: string;
+  libc: string;
+  /** `libukplat` → …, `libc` → … */
+  aliases: Record<string, string>;
+  /** Directories left out: other platforms and architectures, host tools, an unused libc. */
+  inactive: { dir: string; library?: string; reason: string }[];
 }
 
 export interface CrossCallCell {
@@ -69,6 +82,7 @@ export interface AnalysisSummary {
   root: string;
   files: number;
   lines: number;
+  build: BuildSummary;
   libraries: LibrarySummary[];
   callClasses: Record<CallClass, number>;
   crossCalls: CrossCallCell[];
@@ -98,6 +112,7 @@ export function summarize(a: TreeAnalysis): AnalysisSummary {
         staticFunctions: own.reduce((n, f) => n + f.functions.filter((fn) => fn.linkage === 'static').length, 0),
         exported: a.index.exports(lib.name).size,
         globals: own.reduce((n, f) => n + f.globals.filter((g) => g.storage !== 'extern').length, 0),
+        ...(lib.absent ? { absent: true } : {}),
       };
     })
     .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
@@ -150,6 +165,7 @@ export function summarize(a: TreeAnalysis): AnalysisSummary {
     root: a.root,
     files: files.length,
     lines: a.totalLines,
+    build: { ...a.build.target, aliases: Object.fromEntries([...a.build.aliases].sort()), inactive: a.build.inactive },
     libraries,
     callClasses,
     crossCalls: [...cells.values()].sort((x, y) => (x.from + '\u0000' + x.to < y.from + '\u0000' + y.to ? -1 : 1)),

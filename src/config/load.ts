@@ -1,12 +1,14 @@
 /**
- * The deployment configuration loader (SPEC §3). Reads a FlexOS `kraft.yaml` (unknown top-level
- * keys such as `specification`, `unikraft`, `targets`, `volumes` are ignored) plus our extensions
+ * The deployment configuration loader (SPEC §3). Reads a FlexOS `kraft.yaml` (kraft's own keys
+ * such as `specification`, `unikraft`, `targets`, `volumes` are accepted and ignored; any other
+ * key is refused by schema.ts) plus our extensions
  * — a mechanism per compartment, real `hardening`, `sharing:`, and `path:` on library entries —
  * and reports every problem as a ConfigError at the file/line/column of the offending key or value.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, isScalar, parseDocument, type YAMLError } from 'yaml';
+import { checkKeys } from './schema.js';
 import { canonicalHardening, describeHardeningNames, probeHardening } from './hardening.js';
 import {
   ConfigError,
@@ -18,6 +20,7 @@ import {
   type LoadOptions,
   type SharingStrategy,
   type SourceLocation,
+  type TargetConfig,
 } from './types.js';
 import {
   deref,
@@ -307,6 +310,29 @@ function parseSharing(field: Field | undefined): { sharing: SharingStrategy; sha
 }
 
 // ---------------------------------------------------------------------------------------------
+// Targets
+
+const TARGET_KEYS: readonly string[] = ['architecture', 'platform'];
+
+/** kraft's `targets: [{ architecture: x86_64, platform: kvm }]`. */
+function parseTargets(ctx: YamlContext, field: Field | undefined): TargetConfig[] {
+  if (!field || field.value === null) return [];
+  const hint = 'e.g. `- architecture: x86_64` with `platform: kvm`';
+  const seq = expectSeq(field.value, field.valueLocation, '`targets`', hint);
+  return seq.items.map((item) => {
+    const at = locationOf(ctx, item, field.valueLocation);
+    const fields = fieldsOf(ctx, expectMap(deref(ctx, item), at, 'each `targets` entry', hint), at);
+    rejectUnknownKeys(fields, TARGET_KEYS, 'a `targets` entry');
+    const target: TargetConfig = { location: at };
+    for (const key of TARGET_KEYS) {
+      const f = findField(fields, key);
+      if (f) target[key as 'architecture' | 'platform'] = expectString(f.value, f.valueLocation, `\`${key}\``, hint);
+    }
+    return target;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entry points
 
 /** Parses configuration text; `file` is used for positions and to resolve library `path:`s. */
@@ -314,10 +340,12 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Depl
   try {
     const ctx = parseYaml(text, file);
     const top = topFields(ctx);
+    const warnings = checkKeys(ctx, top.start).map((k) => ({ location: k.location, message: k.message }));
     const { compartments, defaultCompartment } = parseCompartments(ctx, top, opts);
     const lc: LibraryContext = { ctx, opts, compartments, defaultCompartment };
     const libraries = parseLibraries(lc, findField(top.fields, 'libraries'));
-    return { file, compartments, defaultCompartment, libraries, ...parseSharing(findField(top.fields, 'sharing')) };
+    const targets = parseTargets(ctx, findField(top.fields, 'targets'));
+    return { file, targets, compartments, defaultCompartment, libraries, ...parseSharing(findField(top.fields, 'sharing')), warnings };
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError({ file }, `cannot read the configuration: ${(e as Error).message}`);

@@ -52,14 +52,30 @@ export interface LibraryConfig {
   hardeningLocations: SourceLocation[];
 }
 
+/** One entry of kraft's `targets:` (the build's architecture and platform). */
+export interface TargetConfig {
+  architecture?: string;
+  platform?: string;
+  location: SourceLocation;
+}
+
 export interface DeploymentConfig {
   file: string;
+  /** kraft's `targets:`; the first one selects the platform the tree is analysed for. */
+  targets: TargetConfig[];
   compartments: CompartmentConfig[];
   defaultCompartment: CompartmentConfig;
   libraries: LibraryConfig[];
   sharing: SharingStrategy;
   /** Where the `sharing:` value is, when present. */
   sharingLocation?: SourceLocation;
+  /** Keys accepted and ignored (e.g. `noisolstack`), each with the warning to print. */
+  warnings: ConfigWarning[];
+}
+
+export interface ConfigWarning {
+  location: SourceLocation;
+  message: string;
 }
 
 export interface LoadOptions {

@@ -10,7 +10,12 @@ export interface YamlContext {
   file: string;
   doc: Document.Parsed;
   lineCounter: LineCounter;
+  /** Fields produced so far by fieldsOf (merge keys included): bounds a `<<` merge bomb. */
+  expanded?: number;
 }
+
+/** More fields than any real configuration has; past it, merges are taken for a bomb. */
+export const MAX_EXPANDED_FIELDS = 20_000;
 
 /** One `key: value` of a mapping, with merge keys (`<<: *anchor`) already expanded. */
 export interface Field {
@@ -79,13 +84,17 @@ function mergedMaps(ctx: YamlContext, value: unknown, at: SourceLocation): YAMLM
 }
 
 /** The fields of `map`; own keys first, then keys brought in by `<<` that are not overridden. */
-export function fieldsOf(ctx: YamlContext, map: YAMLMap, fallback: SourceLocation): Field[] {
+export function fieldsOf(ctx: YamlContext, map: YAMLMap, fallback: SourceLocation, depth = 0): Field[] {
   const own: Field[] = [];
   const merged: Field[] = [];
+  ctx.expanded = (ctx.expanded ?? 0) + map.items.length;
+  if (ctx.expanded > MAX_EXPANDED_FIELDS || depth > 64) {
+    fail(locationOf(ctx, map, fallback), `merge keys (\`<<\`) here expand to more than ${MAX_EXPANDED_FIELDS} entries or ${64} levels; a configuration is small — write the entries out instead of nesting merges`);
+  }
   for (const pair of map.items) {
     const keyLocation = locationOf(ctx, pair.key, fallback);
     if (isMergeKey(pair.key)) {
-      for (const m of mergedMaps(ctx, pair.value, keyLocation)) merged.push(...fieldsOf(ctx, m, keyLocation));
+      for (const m of mergedMaps(ctx, pair.value, keyLocation)) merged.push(...fieldsOf(ctx, m, keyLocation, depth + 1));
       continue;
     }
     const name = keyName(ctx, pair.key, fallback);

@@ -1,7 +1,17 @@
+import type { Diagnostic } from './diagnostic.js';
+
 /**
  * An error in what the user gave us (a path, a file, a configuration). The CLI prints its
  * message as one line and exits with code 2; the message already names the place and the fix.
+ * `diagnostics` are the findings behind it, when any (printed before it; in `--json` errors).
  */
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
+
+  constructor(
+    message: string,
+    readonly diagnostics?: Diagnostic[],
+  ) {
+    super(message);
+  }
 }

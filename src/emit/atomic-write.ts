@@ -1,19 +1,16 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 /** Text in our files is latin1 (one byte per unit, see parse/source-file.ts). */
 export const FILE_ENCODING = 'latin1';
 
-let counter = 0;
-
-function tempName(path: string): string {
-  return join(dirname(path), `.${process.pid}.${counter++}.flexos-tmp`);
-}
-
-/** Writes a file by temp file + rename: readers see the old or the new content, never half. */
+/**
+ * Writes one file by temp file + rename: readers see the old or the new content, never half.
+ * The parent directory must exist (a recursive mkdir loops on /proc); many files at once go
+ * through emit/transaction.ts instead.
+ */
 export function writeFileAtomic(path: string, content: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = tempName(path);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.flexos-tmp`);
   try {
     writeFileSync(tmp, typeof content === 'string' ? Buffer.from(content, FILE_ENCODING) : content);
     renameSync(tmp, path);
@@ -24,21 +21,10 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
 }
 
 /**
- * Writes many files all-or-nothing: every temp file is written first; only when all succeeded
- * are they renamed into place. A failure before the renames leaves every target untouched.
+ * writeFileAtomic into a directory flexos owns (explore's work directory, its outputs), created
+ * first when missing. Not for user-named output trees: those are checked by emit/output-layout.ts.
  */
-export function writeFilesAtomic(files: ReadonlyMap<string, string | Buffer>): void {
-  const staged: [string, string][] = [];
-  try {
-    for (const [path, content] of files) {
-      mkdirSync(dirname(path), { recursive: true });
-      const tmp = tempName(path);
-      staged.push([tmp, path]);
-      writeFileSync(tmp, typeof content === 'string' ? Buffer.from(content, FILE_ENCODING) : content);
-    }
-  } catch (err) {
-    for (const [tmp] of staged) rmSync(tmp, { force: true });
-    throw err;
-  }
-  for (const [tmp, path] of staged) renameSync(tmp, path);
+export function writeFileAtomicMkdir(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, content);
 }

@@ -20,10 +20,10 @@ export interface BuiltDeployment {
 }
 
 /** Rewrites `tree` for `config` into `outDir` and builds it with the generated Makefile. */
-export function rewriteAndBuild(tree: string, config: string, outDir: string, options: { static?: boolean } = {}): BuiltDeployment {
+export async function rewriteAndBuild(tree: string, config: string, outDir: string, options: { static?: boolean } = {}): Promise<BuiltDeployment> {
   const r = rewriteForDeployment(tree, config);
   if (r.errors.length > 0) throw new InputError(`cannot rewrite ${tree} for ${config}:\n${r.errors.map(formatDiagnostic).join('\n')}`);
-  writeDeployment(r, { outDir });
+  await writeDeployment(r, { outDir });
   make(outDir, ['-f', 'flexos/Makefile', ...(options.static ? ['STATIC=1'] : [])]);
   const needs = [...new Set(r.deployment.compartments.flatMap((c) => c.mechanism.needs))];
   return { config, outDir, binary: join(outDir, 'build', 'app'), needs };
@@ -112,7 +112,7 @@ export async function endToEnd(tree: string, configs: string[], options: { basel
   for (const config of configs) {
     const name = basename(config, extname(config));
     const wantsGuest = featuresNeeded(config).includes('pku') && !pku;
-    const built = rewriteAndBuild(tree, config, join(work, name), { static: wantsGuest });
+    const built = await rewriteAndBuild(tree, config, join(work, name), { static: wantsGuest });
     if (wantsGuest) {
       guestJobs.push({ job: { name, binary: built.binary, args: options.args ?? [] }, config });
       continue;

@@ -5,9 +5,19 @@ import { InputError } from '../diagnostics/input-error.js';
 
 /** How a definer macro's arguments map onto a function signature. */
 export interface DefinerShape {
-  returns: number;
-  name: number;
-  params: 'pairs';
+  /** Argument position of the return type, or the type itself (`void`). */
+  returns: number | string;
+  /** Argument position of the name, or a template over arguments (`$0_$1`). */
+  name: number | string;
+  /**
+   * The parameters: `pairs` (the remaining arguments alternate type, name), `types` (each
+   * remaining argument is a type), `none` (`(void)`).
+   */
+  params: 'pairs' | 'types' | 'none';
+  /** First argument position of the parameters (default: after the last position used). */
+  from?: number;
+  /** The macro writes the body too (`DECLARE_TRAP(name, …)` with no `{` after it): read `{}`. */
+  body?: boolean;
 }
 
 /** The macro table of grammars/macros.yaml, possibly extended by user files. */
@@ -20,12 +30,16 @@ export interface MacroTable {
   typeArg: Map<string, number[]>;
   /** Macro name → the keyword it stands for (`REDIS_STATIC` → `static`), no longer than the name. */
   alias: Map<string, string>;
+  /** Macros that expand to a string literal (`STRINGIFY(x)`, `LVLC_RESET`): read as `""`. */
+  string: Set<string>;
+  /** Macro name → the C it stands for, over its arguments (`UK_TAILQ_HEAD` → `struct $0`). */
+  template: Map<string, string>;
 }
 
 export const BUNDLED_MACRO_TABLE = fileURLToPath(new URL('../../grammars/macros.yaml', import.meta.url));
 
 export function emptyMacroTable(): MacroTable {
-  return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map(), alias: new Map() };
+  return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map(), alias: new Map(), string: new Set(), template: new Map() };
 }
 
 /** Loads the bundled table, then each extra file on top of it. */
@@ -62,11 +76,12 @@ function mergeMacroFile(table: MacroTable, file: string): void {
     switch (key) {
       case 'blank':
       case 'blank_call':
-      case 'iterator': {
+      case 'iterator':
+      case 'string': {
         if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
           throw new InputError(`${where(key)}: '${key}' must be a list of macro names`);
         }
-        const target = key === 'blank' ? table.blank : key === 'blank_call' ? table.blankCall : table.iterator;
+        const target = key === 'blank' ? table.blank : key === 'blank_call' ? table.blankCall : key === 'string' ? table.string : table.iterator;
         for (const name of value as string[]) target.add(name);
         break;
       }
@@ -76,10 +91,21 @@ function mergeMacroFile(table: MacroTable, file: string): void {
         }
         for (const [name, shape] of Object.entries(value as Record<string, unknown>)) {
           const s = shape as Partial<DefinerShape> | null;
-          if (!s || typeof s.returns !== 'number' || typeof s.name !== 'number' || s.params !== 'pairs') {
-            throw new InputError(`${where(key)}: definer '${name}' needs { returns: <index>, name: <index>, params: pairs }`);
+          const isIndex = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+          const ok =
+            s !== null &&
+            typeof s === 'object' &&
+            (isIndex(s.returns) || (typeof s.returns === 'string' && /^[A-Za-z_][\w \t*]*$/.test(s.returns))) &&
+            (isIndex(s.name) || (typeof s.name === 'string' && /^[\w$]+$/.test(s.name))) &&
+            (s.params === 'pairs' || s.params === 'types' || s.params === 'none') &&
+            (s.from === undefined || isIndex(s.from)) &&
+            (s.body === undefined || typeof s.body === 'boolean');
+          if (!ok) {
+            throw new InputError(
+              `${where(key)}: definer '${name}' needs { returns: <index or type>, name: <index or template like $0_$1>, params: pairs|types|none, from: <index>?, body: <bool>? }`,
+            );
           }
-          table.definer.set(name, { returns: s.returns, name: s.name, params: 'pairs' });
+          table.definer.set(name, { returns: s!.returns!, name: s!.name!, params: s!.params!, ...(s!.from !== undefined ? { from: s!.from } : {}), ...(s!.body ? { body: true } : {}) });
         }
         break;
       }
@@ -107,8 +133,20 @@ function mergeMacroFile(table: MacroTable, file: string): void {
         }
         break;
       }
+      case 'template': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          throw new InputError(`${where(key)}: 'template' must map macro names to the C they stand for, e.g. UK_TAILQ_HEAD: struct $0`);
+        }
+        for (const [name, text] of Object.entries(value as Record<string, unknown>)) {
+          if (typeof text !== 'string' || text.trim() === '' || text.includes('\n')) {
+            throw new InputError(`${where(key)}: template '${name}' needs one line of C, with $0, $1, … for the arguments`);
+          }
+          table.template.set(name, text);
+        }
+        break;
+      }
       default:
-        throw new InputError(`${where(key)}: unknown macro-table key '${key}'; allowed: blank, blank_call, iterator, definer, type_arg, alias`);
+        throw new InputError(`${where(key)}: unknown macro-table key '${key}'; allowed: blank, blank_call, iterator, definer, type_arg, alias, string, template`);
     }
   }
 }

@@ -1,9 +1,9 @@
-import type { MacroTable } from './macro-table.js';
+import type { DefinerShape, MacroTable } from './macro-table.js';
 
 /** A stretch of the original text that the parse view replaced, and why. */
 export interface MacroSite {
-  kind: 'attribute' | 'blank' | 'alias' | 'blank-call' | 'iterator' | 'definer' | 'type-arg' | 'skipped-branch';
-  /** The macro name, or `__attribute__` for attributes. */
+  kind: 'attribute' | 'asm-label' | 'blank' | 'alias' | 'blank-call' | 'iterator' | 'definer' | 'type-arg' | 'string' | 'template' | 'skipped-branch' | 'dead-branch';
+  /** The macro name, `__attribute__` for attributes, the condition (`#if 0`, `__cplusplus`) for a dead branch. */
   name: string;
   start: number;
   end: number;
@@ -11,6 +11,8 @@ export interface MacroSite {
   argsText: string;
   /** For definers: the function the macro defines. */
   definedName?: string;
+  /** For definers: the argument position of that name, when one argument is the name. */
+  nameArg?: number;
 }
 
 export interface ParseView {
@@ -25,15 +27,8 @@ export interface ParseView {
  * numbers agree as well as offsets.
  */
 export function buildParseView(text: string, table: MacroTable): ParseView {
-  const names = [...table.blank, ...table.alias.keys(), ...table.blankCall, ...table.iterator, ...table.definer.keys(), ...table.typeArg.keys(), '__attribute__', '__attribute'];
-  const nameAlternation = names
-    .sort((a, b) => b.length - a.length)
-    .map((n) => n.replace(/[$]/g, '\\$'))
-    .join('|');
-  const scanner = new RegExp(
-    String.raw`\/\*[\s\S]*?(?:\*\/|$(?![\s\S]))|\/\/(?:\\\n|[^\n])*|"(?:\\[\s\S]|[^"\\\n])*"?|'(?:\\[\s\S]|[^'\\\n])*'?|^[ \t]*#(?:\\\r?\n|[^\n])*|\b(?:${nameAlternation})\b`,
-    'gm',
-  );
+  const scanner = scannerFor(table);
+  scanner.lastIndex = 0;
   const chunks: string[] = [];
   const sites: MacroSite[] = [];
   let copied = 0;
@@ -41,9 +36,21 @@ export function buildParseView(text: string, table: MacroTable): ParseView {
   while ((m = scanner.exec(text)) !== null) {
     const token = m[0];
     const first = token.charCodeAt(0);
-    // comments, strings, chars and directives are skipped; only bare identifiers are rewritten
-    if (first === 0x2f || first === 0x22 || first === 0x27 || token.trimStart().startsWith('#')) continue;
+    // comments, strings and chars are skipped; only bare identifiers are rewritten
+    if (first === 0x2f || first === 0x22 || first === 0x27) continue;
     const start = m.index;
+    if (token.trimStart().startsWith('#')) {
+      // tree-sitter-c ends a #define body at a block comment, then reads the rest of the body as
+      // code (`: /* output */ "=r" (x) \`): the comment goes, the directive stays whole
+      if (token.includes('/*')) {
+        const blanked = commentsBlanked(token);
+        if (blanked !== token) {
+          chunks.push(text.slice(copied, start), blanked);
+          copied = start + token.length;
+        }
+      }
+      continue;
+    }
     const site = rewriteSite(text, start, token, table);
     if (site === null) continue;
     chunks.push(text.slice(copied, start), site.replacement);
@@ -51,7 +58,7 @@ export function buildParseView(text: string, table: MacroTable): ParseView {
     sites.push(site.site);
     scanner.lastIndex = site.site.end;
   }
-  if (sites.length === 0) return { view: blankAnonymousBitFields(text), sites };
+  if (copied === 0) return { view: blankAnonymousBitFields(text), sites };
   chunks.push(text.slice(copied));
   return { view: blankAnonymousBitFields(chunks.join('')), sites };
 }
@@ -63,6 +70,38 @@ export function buildParseView(text: string, table: MacroTable): ParseView {
 const ANONYMOUS_BIT_FIELD = /^([ \t]*)((?:(?:const|volatile|signed|unsigned|int|char|short|long|_Bool)[ \t]+)*(?:signed|unsigned|int|char|short|long|_Bool)[ \t]*:[ \t]*\d+[ \t]*;)/gm;
 function blankAnonymousBitFields(view: string): string {
   return view.replace(ANONYMOUS_BIT_FIELD, (_m, indent: string, field: string) => indent + ' '.repeat(field.length));
+}
+
+const scanners = new WeakMap<MacroTable, RegExp>();
+
+/** One scanner per table: comments, strings, directives, and every name the table knows. */
+function scannerFor(table: MacroTable): RegExp {
+  let scanner = scanners.get(table);
+  if (scanner === undefined) {
+    const names = [...table.blank, ...table.alias.keys(), ...table.blankCall, ...table.iterator, ...table.definer.keys(), ...table.typeArg.keys(), ...table.string, ...table.template.keys(), '__attribute__', '__attribute', ...ASM_WORDS];
+    const nameAlternation = [...new Set(names)]
+      .sort((a, b) => b.length - a.length)
+      .map((n) => n.replace(/[$]/g, '\\$'))
+      .join('|');
+    scanner = new RegExp(
+      String.raw`\/\*[\s\S]*?(?:\*\/|$(?![\s\S]))|\/\/(?:\\\n|[^\n])*|"(?:\\[\s\S]|[^"\\\n])*"?|'(?:\\[\s\S]|[^'\\\n])*'?|^[ \t]*#(?:\\\r?\n|[^\n])*|\b(?:${nameAlternation})\b`,
+      'gm',
+    );
+    scanners.set(table, scanner);
+  }
+  return scanner;
+}
+
+/**
+ * A directive with its block comments turned into spaces where code follows them (newlines and
+ * line continuations kept). A comment that ends the directive stays: tree-sitter reads that one,
+ * and an emptied function-like #define body would not parse.
+ */
+function commentsBlanked(directive: string): string {
+  return directive.replace(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\*[\s\S]*?\*\//g, (m, at: number) => {
+    if (!m.startsWith('/*') || /^[\s\\]*$/.test(directive.slice(at + m.length))) return m;
+    return m.replace(/\\(?=\r?\n)|[^\n]/g, (c) => (c === '\\' ? c : ' '));
+  });
 }
 
 interface Rewrite {
@@ -88,6 +127,7 @@ function rewriteSite(text: string, start: number, name: string, table: MacroTabl
       replacement: spaces(text, start, args.end),
     };
   }
+  if (ASM_WORDS.includes(name)) return asmLabel(text, start, name, args);
   if (table.blankCall.has(name)) {
     if (args === null) return null;
     return {
@@ -111,23 +151,103 @@ function rewriteSite(text: string, start: number, name: string, table: MacroTabl
       replacement: text.slice(start, args.open) + replacement,
     };
   }
+  if (table.string.has(name)) {
+    // `STRINGIFY(x)` or `LVLC_RESET` next to string literals: read as one empty literal
+    const end = args !== null ? args.end : nameEnd;
+    if (end - start < 2 || text.slice(start, end).includes('\n')) return null;
+    return {
+      site: { kind: 'string', name, start, end, argsText: args !== null ? text.slice(args.open, args.end) : '' },
+      replacement: '"' + ' '.repeat(end - start - 2) + '"',
+    };
+  }
+  const template = table.template.get(name);
+  if (template !== undefined && args !== null) {
+    const parts = splitTopLevel(text.slice(args.open + 1, args.end - 1)).map((p) => withoutBlanks(p, table).trim());
+    const replacement = layOut(text, start, args.end, substitute(template, parts));
+    if (replacement === null) return null;
+    return { site: { kind: 'template', name, start, end: args.end, argsText: text.slice(args.open, args.end) }, replacement };
+  }
   const shape = table.definer.get(name);
   if (shape !== undefined && args !== null) {
-    const parts = splitTopLevel(text.slice(args.open + 1, args.end - 1));
-    const returns = parts[shape.returns]?.trim();
-    const defined = parts[shape.name]?.trim();
-    if (!returns || !defined || !/^[A-Za-z_]\w*$/.test(defined)) return null;
-    const params: string[] = [];
-    for (let i = shape.name + 1; i + 1 < parts.length; i += 2) params.push(`${parts[i]!.trim()} ${parts[i + 1]!.trim()}`);
-    const signature = `${returns} ${defined}(${params.length > 0 ? params.join(', ') : 'void'})`;
-    const replacement = layOut(text, start, args.end, signature);
+    const parts = splitTopLevel(text.slice(args.open + 1, args.end - 1)).map((p) => withoutBlanks(p, table).trim());
+    const signature = definerSignature(shape, parts);
+    if (signature === null) return null;
+    const replacement = layOut(text, start, args.end, signature.text);
     if (replacement === null) return null;
     return {
-      site: { kind: 'definer', name, start, end: args.end, argsText: text.slice(args.open, args.end), definedName: defined },
+      site: {
+        kind: 'definer',
+        name,
+        start,
+        end: args.end,
+        argsText: text.slice(args.open, args.end),
+        definedName: signature.name,
+        ...(typeof shape.name === 'number' ? { nameArg: shape.name } : {}),
+      },
       replacement,
     };
   }
   return null;
+}
+
+/** `RET NAME(T1 p1, …)` (plus `{}` when the macro writes the body) from a definer's arguments. */
+function definerSignature(shape: DefinerShape, parts: string[]): { text: string; name: string } | null {
+  const returns = typeof shape.returns === 'number' ? parts[shape.returns] : shape.returns;
+  const name = typeof shape.name === 'number' ? parts[shape.name] : substitute(shape.name, parts);
+  if (!returns || !name || !/^[A-Za-z_]\w*$/.test(name)) return null;
+  const used = [typeof shape.returns === 'number' ? shape.returns : -1, typeof shape.name === 'number' ? shape.name : -1, ...[...String(shape.name).matchAll(/\$(\d+)/g)].map((m) => Number(m[1]))];
+  const from = shape.from ?? Math.max(...used) + 1;
+  const rest = parts.slice(from).filter((p) => p !== '');
+  const params: string[] = [];
+  if (shape.params === 'pairs') for (let i = 0; i + 1 < rest.length; i += 2) params.push(`${rest[i]} ${rest[i + 1]}`);
+  if (shape.params === 'types') params.push(...rest);
+  const text = `${returns} ${name}(${params.length > 0 ? params.join(', ') : 'void'})${shape.body ? ' {}' : ''}`;
+  return { text, name };
+}
+
+/** A template with `$N` replaced by argument N (missing arguments read as nothing). */
+function substitute(template: string, parts: string[]): string {
+  return template.replace(/\$(\d+)/g, (_, n: string) => parts[Number(n)] ?? '');
+}
+
+const blankPatterns = new WeakMap<MacroTable, RegExp | null>();
+
+/** Text with the table's blank markers and attributes removed (`int __unused` → `int`). */
+function withoutBlanks(part: string, table: MacroTable): string {
+  let re = blankPatterns.get(table);
+  if (re === undefined) {
+    const words = [...table.blank].map((n) => n.replace(/[$]/g, '\\$'));
+    re = words.length > 0 ? new RegExp(String.raw`\b(?:${words.join('|')})\b`, 'g') : null;
+    blankPatterns.set(table, re);
+  }
+  const stripped = re === null ? part : part.replace(re, ' ');
+  return stripped.includes('__attribute') ? stripped.replace(/__attribute(?:__)?\s*\(\((?:[^()]|\([^()]*\))*\)\)/g, ' ') : stripped;
+}
+
+const ASM_WORDS = ['asm', '__asm__', '__asm'];
+/** Words after which `asm (…)` starts a statement, not a declarator's register or label name. */
+const NOT_A_DECLARATOR = new Set(['else', 'do', 'return', 'goto', 'case', 'default', 'volatile', '__volatile__', 'inline', '__inline__']);
+
+/**
+ * `register long r asm("rax") = x;` or `int f(void) __asm__("g");`: an asm register or label name
+ * after a declarator, which tree-sitter-c cannot read; blanked like an attribute. An asm
+ * statement (`asm volatile (…)`, `else asm("nop");`) is left to the grammar, which reads it.
+ */
+function asmLabel(text: string, start: number, name: string, args: { open: number; end: number } | null): Rewrite | null {
+  if (args === null || !/^\(\s*"[^"\n]*"\s*\)$/.test(text.slice(args.open, args.end))) return null;
+  let i = start - 1;
+  while (i >= 0 && /\s/.test(text[i]!)) i--;
+  const before = text[i] ?? '';
+  if (before === ']' || before === ')') {
+    // `f(void) asm("g")` is a label; `if (x) asm("nop")` a statement: a `;`/`{` ends the latter's line
+    if (!/^\s*[;,=]/.test(text.slice(args.end)) || /\b(?:if|while|for|switch)\s*\(/.test(text.slice(text.lastIndexOf('\n', i) + 1, i + 1))) return null;
+  } else if (/\w/.test(before)) {
+    const word = /\w+$/.exec(text.slice(Math.max(0, i - 40), i + 1))?.[0] ?? '';
+    if (NOT_A_DECLARATOR.has(word)) return null;
+  } else {
+    return null;
+  }
+  return { site: { kind: 'asm-label', name, start, end: args.end, argsText: text.slice(args.open, args.end) }, replacement: spaces(text, start, args.end) };
 }
 
 /** The argument list with each listed type argument read as `0` (offsets and newlines kept). */

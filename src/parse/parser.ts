@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
-import { conditionalGroups, keepFirstBranches } from './conditionals.js';
+import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
@@ -58,16 +58,83 @@ export function cQuery(source: string): Parser.Query {
   return new TreeSitter.Query(language, source);
 }
 
+/** A UTF-8 byte order mark, as read in latin1 (one unit per byte). */
+export const UTF8_BOM = '\u00ef\u00bb\u00bf';
+
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {
-  const { view, sites } = buildParseView(text, macros);
-  const tree = parseView(view);
-  if (!tree.rootNode.hasError) return { path, text, view, macroSites: sites, tree, errors: [] };
-  return retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) });
+  return parseSourceIncremental(path, text, macros, null).parsed;
 }
 
-function parseView(view: string): Tree {
+/** The parse of a file's primary view, kept by an editor so that the next parse is incremental. */
+export interface IncrementalState {
+  view: string;
+  tree: Tree;
+}
+
+/**
+ * parseSource, re-using the previous parse of the same file: the views are compared, the changed
+ * stretch is told to tree-sitter (Tree.edit) and only what it touches is parsed again. The
+ * previous state is consumed (its tree is edited).
+ */
+export function parseSourceIncremental(
+  path: string,
+  text: string,
+  macros: MacroTable,
+  previous: IncrementalState | null,
+): { parsed: ParsedSource; state: IncrementalState; change: { start: number; oldEnd: number; newEnd: number } | null } {
+  // dead branches (`#if 0`, `#ifdef __cplusplus`) are blanked first: no compiler sees them
+  const conditionals = text.includes('#') ? scanConditionals(text) : { groups: [], dead: [] };
+  const live = conditionals.dead.length > 0 ? blankRanges(text, conditionals.dead) : text;
+  const built = buildParseView(live, macros);
+  const viewSites = built.sites;
+  // a BOM is not C: the view reads it as three blanks, so the first declaration starts after it
+  const view = built.view.startsWith(UTF8_BOM) ? '   ' + built.view.slice(3) : built.view;
+  const dead: MacroSite[] = conditionals.dead.map((d) => ({ kind: 'dead-branch', name: d.reason, start: d.start, end: d.end, argsText: '' }));
+  const sites = dead.length > 0 ? [...viewSites, ...dead].sort((a, b) => a.start - b.start) : viewSites;
+  let tree: Tree;
+  let edit: Parser.Edit | null = null;
+  if (previous !== null) {
+    edit = changedRange(previous.view, view);
+    if (edit === null) tree = previous.tree;
+    else {
+      previous.tree.edit(edit);
+      tree = parseView(view, previous.tree);
+    }
+  } else tree = parseView(view);
+  const state = { view, tree };
+  const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
+  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state, change };
+  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups), state, change };
+}
+
+/** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
+function changedRange(before: string, after: string): Parser.Edit | null {
+  if (before === after) return null;
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let oldEnd = before.length;
+  let newEnd = after.length;
+  while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  return { startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition: point(before, start), oldEndPosition: point(before, oldEnd), newEndPosition: point(after, newEnd) };
+}
+
+function point(text: string, index: number): Parser.Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: index - lineStart };
+}
+
+function parseView(view: string, old?: Tree): Tree {
   // the node binding copies the input through a fixed buffer; give it room for large files
-  return parser().parse(view, undefined, { bufferSize: Math.max(32 * 1024, view.length * 2 + 16) });
+  return parser().parse(view, old, { bufferSize: Math.max(32 * 1024, view.length * 2 + 16) });
 }
 
 /**
@@ -75,9 +142,9 @@ function parseView(view: string): Tree {
  * first branch; keep whichever parse leaves fewer bytes unparsed. The branches left out are
  * recorded as `skipped-branch` sites, so they are reported, never silently dropped.
  */
-function retryFirstBranches(first: ParsedSource): ParsedSource {
+function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): ParsedSource {
   const broken = first.errors;
-  const groups = conditionalGroups(first.text).filter((g) => broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
+  const groups = all.filter((g) => !g.known && broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
   if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);

@@ -2,7 +2,7 @@ import type { CallbackAnnotation, FunctionDef } from '../analyze/model.js';
 import { gateMechanism, type Deployment } from './deployment.js';
 import type { FileEdits } from './edits.js';
 import { removeWithLeadingSpace } from './shared-data.js';
-import { namedLibrary } from './gates.js';
+import { resolveLibraryName } from '../analyze/library-names.js';
 import type { TreeIndex } from '../analyze/index.js';
 
 export const CALLBACK_IMPL_SUFFIX = '__flexos_impl';
@@ -14,13 +14,13 @@ export const CALLBACK_IMPL_SUFFIX = '__flexos_impl';
  */
 export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: CallbackAnnotation, index: TreeIndex, d: Deployment, view: string): void {
   removeWithLeadingSpace(edits, note.attribute.span.start, note.attribute.span.end);
-  const { library } = namedLibrary(index, note.library);
+  const library = resolveLibraryName(index, note.library)?.library;
   if (!library) {
-    edits.report('callback-unknown-library', 'error', note.attribute.span, `callback attribute names '${note.library}', which is not a library of the tree`);
+    edits.report('callback-unknown-library', 'error', note.attribute.span, `callback attribute names '${note.library}', which is neither a library of the tree nor one the configuration names; fix the name or add the library under the configuration's libraries:`);
     return;
   }
   const callee = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
-  const caller = d.compartmentOf.get(library.name)!;
+  const caller = d.compartmentOf.get(library.name) ?? d.defaultId;
   if (callee === caller) return;
   const unnamed = fn.params.find((p) => p.name === null);
   if (unnamed || fn.variadic) {

@@ -1,4 +1,5 @@
 import type { Library } from '../analyze/model.js';
+import { libraryForKey } from '../analyze/build-selection.js';
 import { ConfigError, type DeploymentConfig, type SharingStrategy } from '../config/index.js';
 import type { MechanismSpec } from '../config/mechanisms.js';
 
@@ -39,7 +40,7 @@ export function resolveDeployment(config: DeploymentConfig, libraries: readonly 
   const hardening = new Map<string, string[]>();
   const known = libraries.map((l) => l.name);
   for (const entry of config.libraries) {
-    const lib = libraries.find((l) => l.name === entry.key || l.shortName === entry.key || l.name === `lib${entry.key.replace(/-/g, '')}`);
+    const lib = libraryForKey(libraries, entry.key);
     if (!lib) {
       throw new ConfigError(entry.location, `library '${entry.key}' is not in the tree; known libraries: ${known.join(', ')} (or give it a 'path:')`);
     }

@@ -5,6 +5,7 @@ import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import { rewriteCallback } from './callbacks.js';
 import type { Deployment } from './deployment.js';
 import { FileEdits } from './edits.js';
+import { matchLineEndings } from './line-endings.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
@@ -34,15 +35,23 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
     for (const note of facts.callbacks) {
-      const fn = facts.functions.find((f) => f.name === note.function && f.attributes.includes(note.attribute));
+      const fn = facts.functions.find((f) => f.name === note.function && (note.onPrototype === true || f.attributes.includes(note.attribute)));
       if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
+      else edits.report('callback-not-defined-here', 'error', note.attribute.span, `callback attribute on a prototype of '${note.function}', which this file does not define; put the attribute on the definition of '${note.function}'`);
+    }
+    // locals grouped by function once: filtering all of a file's locals per function is quadratic
+    const localsOf = new Map<string | undefined, typeof facts.locals>();
+    for (const v of facts.locals) {
+      const list = localsOf.get(v.functionName);
+      if (list) list.push(v);
+      else localsOf.set(v.functionName, [v]);
     }
     for (const fn of facts.functions) {
-      const locals = facts.locals.filter((v) => v.functionName === fn.name && v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
+      const locals = (localsOf.get(fn.name) ?? []).filter((v) => v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
       if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
     }
     diagnostics.push(...edits.diagnostics);
-    const output = edits.code.toString();
+    const output = matchLineEndings(parsed.text, edits.code.toString());
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
   }
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
@@ -54,9 +63,9 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
 function ungatedCrossCompartmentCalls(analysis: TreeAnalysis, d: Deployment): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const call of analysis.calls) {
-    if (call.class !== 'cross-exported' && call.class !== 'cross-unexported') continue;
+    if (!call.gate?.needed) continue;
     const from = d.compartmentOf.get(call.callerLibrary ?? '') ?? d.defaultId;
-    const to = d.compartmentOf.get(call.calleeLibrary ?? '') ?? d.defaultId;
+    const to = d.compartmentOf.get(call.gate.domain) ?? d.defaultId;
     if (from === to) continue;
     const pos = positionOf(analysis.index.file(call.file)!, call.site.span.start);
     out.push({
@@ -67,7 +76,7 @@ function ungatedCrossCompartmentCalls(analysis: TreeAnalysis, d: Deployment): Di
       column: pos.column,
       start: call.site.span.start,
       end: call.site.span.end,
-      message: `call to ${call.site.callee} (${call.calleeLibrary}, compartment ${to}) from compartment ${from} is not gated; wrap it in flexos_gate(${call.calleeLibrary}, …) or run 'flexos port'`,
+      message: `call to ${call.site.callee} (${call.gate.domain}, compartment ${to}) from compartment ${from} is not gated, and it needs a gate: ${call.gate.reason}; wrap it in flexos_gate(${call.gate.domain}, …) or run 'flexos port'`,
     });
   }
   return out;

@@ -97,8 +97,18 @@ const ANALYZE_JSON: Shape = {
     root: 'string',
     files: 'integer',
     lines: 'integer',
+    build: {
+      object: {
+        architecture: 'string',
+        platform: 'string',
+        libc: 'string',
+        aliases: { record: 'string' },
+        inactive: { array: { object: { dir: 'string', reason: 'string' }, optional: { library: 'string' } } },
+      },
+    },
     libraries: {
       array: {
+        optional: { absent: 'boolean' },
         object: {
           name: 'string',
           shortName: 'string',
@@ -257,9 +267,9 @@ describe('bad input', () => {
       });
     });
 
-    test('text: the binary file is an unreadable-file error with file:line:col; the rest is analyzed; exit 0', async () => {
+    test('text: the binary file is an unreadable-file error with file:line:col; the rest is analyzed; exit 1 (an error-level finding)', async () => {
       const r = await run('analyze', root);
-      expect(r.code).toBe(0);
+      expect(r.code).toBe(1);
       expect(r.stderr).toBe('');
       const lines = r.stdout.split('\n');
       // blob.c is listed but not counted (it could not be read)
@@ -274,7 +284,7 @@ describe('bad input', () => {
 
     test('json: same findings, documented shape', async () => {
       const r = await run('analyze', root, '--json');
-      expect(r.code).toBe(0);
+      expect(r.code).toBe(1);
       const doc = JSON.parse(r.stdout);
       expect(check(doc, ANALYZE_JSON)).toEqual([]);
       expect(doc.unparsed).toEqual([

@@ -33,13 +33,14 @@ describe('analyze --config', () => {
     expect(s.crossCalls).toEqual([{ from: 'liba', to: 'libx', exported: 1, unexported: 0, gates: 0 }]);
   });
 
-  test('a configuration naming an unknown library is an error at its key', async () => {
+  test('a library the configuration names but the tree lacks is listed as fetched by kraft, not an error', async () => {
     const root = mkdtempSync(join(tmpdir(), 'flexos-cfg-'));
     mkdirSync(join(root, 'liba'));
     writeFileSync(join(root, 'liba', 'Makefile.uk'), '$(eval $(call addlib,liba))\n');
-    writeFileSync(join(root, 'k.yaml'), 'compartments:\n  - name: main\n    mechanism: { driver: fcalls }\nlibraries:\n  nope: { compartment: main }\n');
-    const r = await run(['analyze', root, '-c', join(root, 'k.yaml')]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/k\.yaml:5:3: library 'nope' is not in the tree; known libraries: liba/);
+    writeFileSync(join(root, 'k.yaml'), 'compartments:\n  - name: main\n    mechanism: { driver: fcalls }\n  - name: other\n    mechanism: { driver: fcalls }\nlibraries:\n  tlsf: { compartment: other }\n');
+    const r = await run(['analyze', root, '-c', join(root, 'k.yaml'), '--json']);
+    expect(r.code).toBe(0);
+    const tlsf = JSON.parse(r.stdout).libraries.find((l: { name: string }) => l.name === 'libtlsf');
+    expect(tlsf).toMatchObject({ absent: true, compartment: { name: 'other' } });
   });
 });

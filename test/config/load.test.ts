@@ -256,7 +256,7 @@ describe('errors point at the offending key or value and say what is allowed', (
   test('unknown key in a compartment', () => {
     const e = errorOf(yaml(...COMPS, '    defualt: true'));
     expect(e.location).toEqual(at(4, 5));
-    expect(e.detail).toBe('unknown key `defualt` in a compartment; allowed keys: name, mechanism, default');
+    expect(e.detail).toBe('unknown key `defualt` at `compartments[0]`; did you mean `default`? (known keys here: name, mechanism, default)');
   });
 
   test('compartment without a name', () => {
@@ -332,7 +332,7 @@ describe('errors point at the offending key or value and say what is allowed', (
   test('unknown key in a library', () => {
     const e = errorOf(yaml(...COMPS, 'libraries:', '  lwip: { compartmnet: comp1 }'));
     expect(e.location).toEqual(at(5, 11));
-    expect(e.detail).toBe('unknown key `compartmnet` in library lwip; allowed keys: compartment, hardening, path, version, kconfig, is_core, source');
+    expect(e.detail).toBe('unknown key `compartmnet` at `libraries.lwip`; did you mean `compartment`? (known keys here: compartment, hardening, path, version, kconfig, is_core, source)');
   });
 
   test('same library under two spellings', () => {

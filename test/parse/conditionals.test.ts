@@ -60,7 +60,8 @@ describe('#if groups that split a construct', () => {
     writeFileSync(join(root, 'liba', 'a.c'), SPLIT_IF.replace('\t4\n', '\t4\n#define X flexos_gate(libb, g, 1)\n'));
     writeFileSync(join(root, 'c.yaml'), 'compartments:\n  - name: one\n    mechanism: { driver: fcalls }\n    default: true\n');
     let stderr = '';
-    const code = await main(['rewrite', root, '-c', join(root, 'c.yaml'), '-o', join(root, 'out')], { stdout: () => undefined, stderr: (t) => void (stderr += t) });
+    const out = mkdtempSync(join(tmpdir(), 'flexos-cond-out-'));
+    const code = await main(['rewrite', root, '-c', join(root, 'c.yaml'), '-o', join(out, 'out')], { stdout: () => undefined, stderr: (t) => void (stderr += t) });
     expect(code).toBe(2);
     expect(stderr).toMatch(/liba\/a\.c:17:6: error: this #elif\/#else branch holds flexos annotations.*\[annotation-in-skipped-branch\]/);
   });

@@ -260,6 +260,8 @@ describe('the parse view itself', () => {
       definer: new Map(),
       typeArg: new Map(),
       alias: new Map(),
+      string: new Set(),
+      template: new Map(),
     });
     // attributes are always lifted, but the definer is unknown without the table
     expect(raw.tree.rootNode.hasError).toBe(true);

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
-import { writeFilesAtomic } from '../../src/emit/atomic-write.js';
+import { writePortedFiles } from '../../src/cli/commands/port.js';
 import { fileDiff } from '../../src/emit/diff.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import type { PortResult } from '../../src/transform/port/model.js';
@@ -79,7 +79,7 @@ maybe('port on redis (Debian source package)', () => {
   let ported = '';
   let result: PortResult;
 
-  test('port runs over the whole tree without crashing; counts and manual sites are printed', () => {
+  test('port runs over the whole tree without crashing; counts and manual sites are printed', async () => {
     original = libraryTree();
     ported = libraryTree();
     const macros = loadMacroTable();
@@ -88,7 +88,7 @@ maybe('port on redis (Debian source package)', () => {
     const t1 = process.hrtime.bigint();
     result = portTree(analyzeTree(ported, { macros, keepParsed: true }));
     const t2 = process.hrtime.bigint();
-    writeFilesAtomic(new Map(result.files.map((f) => [join(ported, f.path), f.after])));
+    await writePortedFiles(ported, result.files);
     const kinds: Record<string, number> = {};
     let added = 0;
     let removed = 0;

@@ -28,8 +28,8 @@ function expected(target: string, mode: string, faultCode: number | null): strin
 describe('native mechanisms', () => {
   const configs = ['fcalls-dss', 'vmept-dss', 'vmept-heap'];
   const binaries = new Map<string, string>();
-  beforeAll(() => {
-    for (const c of configs) binaries.set(c, rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), tempDir(`flexos-probe-${c}-`)).binary);
+  beforeAll(async () => {
+    for (const c of configs) binaries.set(c, (await rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), tempDir(`flexos-probe-${c}-`))).binary);
   }, 300_000);
 
   test.each(probes)('fcalls: %s %s succeeds (the probes have teeth)', (target, mode) => {
@@ -54,10 +54,11 @@ describe('intel-pku', () => {
 
   beforeAll(async () => {
     if (!lane) return;
-    const jobs = configs.flatMap((c) => {
-      const built = rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), tempDir(`flexos-probe-${c}-`), { static: !cpuHasPku() });
-      return probes.map(([t, m]) => ({ name: `${c} ${t} ${m}`, binary: built.binary, args: [t, m] }));
-    });
+    const jobs = [];
+    for (const c of configs) {
+      const built = await rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), tempDir(`flexos-probe-${c}-`), { static: !cpuHasPku() });
+      jobs.push(...probes.map(([t, m]) => ({ name: `${c} ${t} ${m}`, binary: built.binary, args: [t, m] })));
+    }
     if (cpuHasPku()) for (const j of jobs) outputs.set(j.name, runNative(j.binary, j.args).stdout);
     else for (const r of await runInGuest(jobs)) outputs.set(r.name, r.stdout);
   }, 600_000);

@@ -8,9 +8,9 @@ const TINY = 'test/rewrite/fixtures/tiny';
 const EXPECTED = '0x0000000000000033';
 
 describe('rewrite of a two-library tree', () => {
-  test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: builds with -Wall -Werror and computes the hand-checked result', (config) => {
+  test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: builds with -Wall -Werror and computes the hand-checked result', async (config) => {
     const out = tempDir(`flexos-tiny-${config}-`);
-    const built = rewriteAndBuild(TINY, join(TINY, `${config}.yaml`), out);
+    const built = await rewriteAndBuild(TINY, join(TINY, `${config}.yaml`), out);
     const run = runNative(built.binary);
     expect(run.exitCode).toBe(0);
     expect(checksumOf(run.stdout)).toBe(EXPECTED);

@@ -1,4 +1,7 @@
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
+import { selectionFromConfig } from '../../analyze/build-selection.js';
+import { InputError } from '../../diagnostics/input-error.js';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
 import { summarize, type AnalysisSummary } from '../../analyze/summary.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
@@ -9,12 +12,15 @@ import { loadConfig } from '../../config/index.js';
 import { loadMechanisms } from '../../config/mechanisms.js';
 import { resolveDeployment } from '../../transform/deployment.js';
 import type { CommandOutput } from '../output.js';
+import { configWarnings } from '../../emit/deployment-rewrite.js';
 
 export interface AnalyzeArgs {
   tree: string;
   config?: string;
   json?: boolean;
   macros?: string[];
+  platform?: string;
+  jobs?: number;
 }
 
 export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
@@ -22,15 +28,20 @@ export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
     .positional('tree', { type: 'string', demandOption: true, describe: 'root of a Unikraft-style tree (directories with Makefile.uk are libraries)' })
     .option('config', { alias: 'c', type: 'string', describe: 'deployment configuration (kraft.yaml): adds the libraries it names by path and shows each library\'s compartment' })
     .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
-    .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' }) as Argv<AnalyzeArgs>;
+    .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
+    .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core; 1 = no worker threads)' }) as Argv<AnalyzeArgs>;
 }
 
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   const mechanisms = args.config ? loadMechanisms() : null;
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
+  for (const d of config ? configWarnings(config) : []) out.stderr(formatDiagnostic(d) + '\n');
   const progress = new Progress('analyze');
-  const extraLibraryDirs = config?.libraries.flatMap((l) => (l.path ? [l.path] : [])) ?? [];
-  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), extraLibraryDirs, onFile: (p, i, n) => progress.update(i, n, p) });
+  const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
+  const threads = args.jobs ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), selection, threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const summary = summarize(analysis);
   if (config && mechanisms) {
@@ -42,19 +53,23 @@ export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   }
   if (args.json) out.stdout(JSON.stringify(summary, null, 2) + '\n');
   else out.stdout(renderSummary(summary));
-  return 0;
+  // an error-level finding (e.g. an annotation flexos cannot see) is a finding: exit 1
+  return summary.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }
 
 export function renderSummary(s: AnalysisSummary): string {
   const parts: string[] = [];
   parts.push(`${s.root}: ${s.libraries.length} libraries, ${s.files} files, ${s.lines} lines\n`);
+  const aliases = Object.entries(s.build.aliases).map(([k, v]) => `${k} = ${v}`);
+  const notBuilt = s.build.inactive.map((p) => `\n  not built: ${p.dir}${p.library ? ` (${p.library})` : ''} — ${p.reason}`);
+  parts.push(`build: ${s.build.architecture}, platform ${s.build.platform}, libc ${s.build.libc}${aliases.length ? ` (${aliases.join(', ')})` : ''}${notBuilt.join('')}\n`);
   parts.push(
     renderTable(
       ['library', 'dir', 'declared by', 'files', 'lines', 'functions', 'static', 'exported', 'globals', ...(s.libraries.some((l) => l.compartment) ? ['compartment'] : [])],
       s.libraries.map((l) => [
         l.name,
         l.dir,
-        l.declaredBy + (l.exportsFrom === 'all-non-static' ? ' (no exportsyms.uk)' : ''),
+        l.absent ? 'configuration (not in the tree)' : l.declaredBy + (l.exportsFrom === 'all-non-static' ? ' (no exportsyms.uk)' : ''),
         l.files,
         l.lines,
         l.functions,

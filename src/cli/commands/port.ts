@@ -1,12 +1,18 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { Chalk } from 'chalk';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
+import { selectionFromConfig } from '../../analyze/build-selection.js';
+import { loadConfig } from '../../config/index.js';
+import { loadMechanisms } from '../../config/mechanisms.js';
+import { loadProjectFile, PROJECT_FILE } from '../../config/project.js';
 import type { Library } from '../../analyze/model.js';
 import { InputError } from '../../diagnostics/input-error.js';
-import { writeFileAtomic, writeFilesAtomic } from '../../emit/atomic-write.js';
+import { FILE_ENCODING, writeFileAtomic } from '../../emit/atomic-write.js';
+import { commitChanges, recoverInterrupted } from '../../emit/transaction.js';
 import { bytesForDisplay, colorDiff, fileDiff, type FileDiff } from '../../emit/diff.js';
 import { renderTable } from '../../emit/table.js';
+import { isOutsideTree } from '../../emit/output-layout.js';
 import { loadMacroTable } from '../../parse/macro-table.js';
 import type { PortResult } from '../../transform/port/model.js';
 import { portTree } from '../../transform/port/port-tree.js';
@@ -21,12 +27,16 @@ export interface PortArgs {
   patch?: string;
   json?: boolean;
   macros?: string[];
+  explain?: boolean;
+  config?: string;
+  platform?: string;
+  project?: string;
   inPlaceGates?: boolean;
 }
 
 /** What tests replace: the all-or-nothing writer and the colour decision. */
 export interface PortDeps {
-  writeFiles?: (files: ReadonlyMap<string, string>) => void;
+  writeFiles?: (root: string, files: readonly PortedFile[]) => Promise<string[]>;
   color?: boolean;
 }
 
@@ -38,15 +48,42 @@ export function portBuilder(y: Argv): Argv<PortArgs> {
     .option('patch', { type: 'string', describe: 'write the unified diff to this file instead of stdout (apply with git apply -p1 from the tree root)' })
     .option('json', { type: 'boolean', describe: 'print edits per file, the summary and the manual sites as JSON' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
+    .option('explain', { type: 'boolean', describe: 'list every call into another library with its gate decision and the reason (gated or not)' })
+    .option('config', { alias: 'c', type: 'string', describe: "deployment configuration (kraft.yaml): its targets: and libc (newlib, musl) decide the build analysed" })
+    .option('platform', { type: 'string', describe: "Unikraft platform (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
+    .option('project', { type: 'string', describe: `project file (default: <tree>/${PROJECT_FILE} when present): caller-domain libraries, gate/no-gate overrides` })
     .option('in-place-gates', { type: 'boolean', describe: 'gate calls in &&/||/?:, comma operands, loop conditions and unsequenced statements where they stand (a GNU statement expression) instead of listing them for a human' })
     .example('$0 port corpus/vanilla --lib kvs', 'propose the annotations for libkvs as a diff')
     .example('$0 port corpus/vanilla --write', 'annotate every library in place') as Argv<PortArgs>;
 }
 
 /** Exit 1 when something is proposed, 0 when nothing is, 2 on usage or input errors (thrown). */
-export function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {}): number {
+/** One file `port --write` replaces: what was read and what replaces it (latin1 strings). */
+export interface PortedFile {
+  path: string;
+  before: string;
+  after: string;
+}
+
+/** The ported files, all or none, each checked unchanged since it was read (emit/transaction.ts). */
+export function writePortedFiles(root: string, files: readonly PortedFile[]): Promise<string[]> {
+  return commitChanges(
+    root,
+    files.map((f) => ({ path: join(root, f.path), content: Buffer.from(f.after, FILE_ENCODING), expected: Buffer.from(f.before, FILE_ENCODING) })),
+  );
+}
+
+export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {}): Promise<number> {
+  if (args.write) {
+    // a port --write killed mid-write is rolled back before the tree is read again
+    const note = recoverInterrupted(resolve(args.tree));
+    if (note) out.stderr(`flexos: note: ${note}\n`);
+  }
   const progress = new Progress('port');
-  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), keepParsed: true, onFile: (p, i, n) => progress.update(i, n, p) });
+  const config = args.config ? loadConfig(args.config, { knownDrivers: [...loadMechanisms().keys()] }) : null;
+  const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
+  const project = loadProjectFile(args.tree, args.project);
+  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), keepParsed: true, selection, ...(project ? { project } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (analysis.libraries.length === 0) throw new InputError(`${args.tree}: no library found (no Makefile.uk with an addlib line); pass the root of a Unikraft-style tree`);
   const libraries = args.lib && args.lib.length > 0 ? chooseLibraries(analysis.libraries, args.lib) : undefined;
@@ -56,12 +93,10 @@ export function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {})
   const patch = diffs.map((d) => d.text).join('');
 
   if (args.write && result.files.length > 0) {
-    const writeFiles = deps.writeFiles ?? writeFilesAtomic;
-    try {
-      writeFiles(new Map(result.files.map((f) => [join(result.root, f.path), f.after])));
-    } catch (err) {
-      throw new InputError(`${args.tree}: could not write the ported files, none was changed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
+    const outside = result.files.find((f) => isOutsideTree(f.path));
+    if (outside) throw new InputError(`${outside.path}: outside the tree ${result.root}; port --write changes only the tree (nothing was written)`);
+    const notes = await (deps.writeFiles ?? writePortedFiles)(result.root, result.files);
+    for (const n of notes) out.stderr(`flexos: note: ${n}\n`);
   }
   if (args.patch !== undefined) {
     try {
@@ -71,7 +106,7 @@ export function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps = {})
     }
   }
   if (args.json) {
-    out.stdout(JSON.stringify(portJson(result, diffs, summary), null, 2) + '\n');
+    out.stdout(JSON.stringify(portJson(result, diffs, summary, args.explain === true), null, 2) + '\n');
   } else {
     if (args.patch === undefined && patch !== '') {
       const color = deps.color ?? (out === processOutput && process.stdout.isTTY === true && !process.env.NO_COLOR);
@@ -106,6 +141,11 @@ function renderPortSummary(result: PortResult, summary: PortSummary, args: PortA
   if (args.write && result.files.length > 0) parts.push(`wrote ${result.files.length} file${result.files.length === 1 ? '' : 's'} under ${result.root}`);
   if (args.patch !== undefined) parts.push(`patch: ${args.patch}${result.files.length === 0 ? ' (empty: nothing to propose)' : ` (${result.files.length} file${result.files.length === 1 ? '' : 's'}; git apply -p1 from the tree root)`}`);
   if (result.files.length === 0) parts.push('nothing to propose');
+  const gated = result.decisions.filter((d) => d.needed).length;
+  parts.push(`${result.decisions.length} call${result.decisions.length === 1 ? '' : 's'} into other libraries' code: ${gated} need a gate, ${result.decisions.length - gated} run safely in the caller's domain${args.explain ? '' : ' (--explain lists each with its reason)'}`);
+  if (args.explain) {
+    for (const d of result.decisions) parts.push(`${d.file}:${d.line}:${d.column}: note: ${d.callee}() → ${d.domain}: ${d.needed ? 'gate' : 'no gate'} — ${d.reason} [${d.needed ? 'needs-gate' : 'no-gate'}]`);
+  }
   if (result.manual.length > 0) {
     parts.push(`${result.manual.length} site${result.manual.length === 1 ? '' : 's'} left for manual porting:`);
     for (const m of result.manual) parts.push(`${m.file}:${m.line}:${m.column}: note: ${m.message} [port-manual]`);
@@ -113,7 +153,7 @@ function renderPortSummary(result: PortResult, summary: PortSummary, args: PortA
   return parts.join('\n') + '\n';
 }
 
-function portJson(result: PortResult, diffs: FileDiff[], summary: PortSummary): unknown {
+function portJson(result: PortResult, diffs: FileDiff[], summary: PortSummary, explain: boolean): unknown {
   const byPath = new Map(diffs.map((d) => [d.path, d]));
   return {
     version: 1,
@@ -132,5 +172,6 @@ function portJson(result: PortResult, diffs: FileDiff[], summary: PortSummary): 
     }),
     summary,
     manual: result.manual,
+    ...(explain ? { decisions: result.decisions } : {}),
   };
 }

@@ -5,6 +5,8 @@ import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
 import { InputError } from '../../diagnostics/input-error.js';
 import { bytesForDisplay, colorDiff, fileDiff } from '../../emit/diff.js';
 import { rewriteForDeployment, writeDeployment } from '../../emit/deployment-rewrite.js';
+import { checkOutputOutsideTree, type WriteTarget } from '../../emit/write-tree.js';
+import { recoverInterrupted } from '../../emit/transaction.js';
 import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -16,6 +18,7 @@ export interface RewriteArgs {
   diff?: boolean;
   json?: boolean;
   macros?: string[];
+  platform?: string;
 }
 
 export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
@@ -27,16 +30,23 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('diff', { type: 'boolean', describe: 'print the source changes as a unified diff and write nothing (exit 1 when there are changes)' })
     .option('json', { type: 'boolean', describe: 'print a JSON report (files changed, diagnostics) instead of text' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s)' })
+    .option('platform', { type: 'string', describe: "Unikraft platform to build (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
-export function runRewrite(args: RewriteArgs, out: CommandOutput): number {
+export async function runRewrite(args: RewriteArgs, out: CommandOutput): Promise<number> {
+  const target = writeTarget(args);
+  // a run killed mid-write is rolled back before anything is read, so the analysis sees the tree as it was
+  if (!args.diff) {
+    const note = recoverInterrupted('outDir' in target ? target.outDir : resolve(args.tree));
+    if (note) out.stderr(`flexos: note: ${note}\n`);
+  }
   const progress = new Progress('rewrite');
-  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.platform ? { platform: args.platform } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (r.errors.length > 0) {
     for (const d of [...r.errors, ...r.warnings]) out.stderr(formatDiagnostic(d) + '\n');
-    throw new InputError(`${r.errors.length} error(s) in the annotated tree; nothing was written`);
+    throw new InputError(`${r.errors.length} error(s) in the annotated tree; nothing was written`, [...r.errors, ...r.warnings]);
   }
   for (const d of r.warnings) out.stderr(formatDiagnostic(d) + '\n');
   const changed = r.rewrite.files.filter((f) => f.changed);
@@ -49,8 +59,8 @@ export function runRewrite(args: RewriteArgs, out: CommandOutput): number {
     }
     return changed.length > 0 ? 1 : 0;
   }
-  const target = args.inPlace ? ({ inPlace: true } as const) : { outDir: resolve(args.out ?? `flexos-out/${basename(args.config, extname(args.config))}`) };
-  const written = writeDeployment(r, target);
+  const { written, notes } = await writeDeployment(r, target);
+  for (const n of notes) out.stderr(`flexos: note: ${n}\n`);
   const where = 'outDir' in target ? target.outDir : r.analysis.root;
   const d = r.deployment;
   if (args.json) {
@@ -59,4 +69,14 @@ export function runRewrite(args: RewriteArgs, out: CommandOutput): number {
     out.stdout(`rewrote ${changed.length} of ${r.rewrite.files.length} files for ${basename(args.config)} (${d.compartments.length} compartments: ${d.compartments.map((c) => `${c.name}=${c.mechanism.driver}`).join(', ')}; sharing ${d.sharing}) into ${where}\nbuild: make -C ${where} -f flexos/Makefile\n`);
   }
   return 0;
+}
+
+/** Where the rewrite goes; checked before any work so that a bad -o costs nothing. */
+function writeTarget(args: RewriteArgs): WriteTarget {
+  if (args.diff) return { inPlace: true };
+  if (args.inPlace) return { inPlace: true };
+  if (args.out !== undefined && args.out.trim() === '') throw new InputError('-o needs a directory (e.g. -o flexos-out/mydeployment); with no value it would write into the current directory');
+  const outDir = resolve(args.out ?? `flexos-out/${basename(args.config, extname(args.config))}`);
+  checkOutputOutsideTree(args.tree, outDir);
+  return { outDir };
 }

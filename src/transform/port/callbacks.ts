@@ -4,6 +4,7 @@
  */
 import { callbackLibrary } from '../../analyze/attributes.js';
 import type { FunctionDef } from '../../analyze/model.js';
+import type { ResolvedFunctionRef } from '../../analyze/resolve.js';
 import type { PortContext } from './context.js';
 import { gateLibraryName } from './gates.js';
 import { insideError, nodeAt } from './syntax.js';
@@ -13,7 +14,7 @@ export function addCallbacks(ctx: PortContext): void {
   for (const r of ctx.analysis.functionRefs) {
     if (r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
     const from = ctx.index.file(r.file);
-    if (!from || (r.ref.passedThroughGate === undefined && r.ref.passedTo !== undefined && ctx.includes.shadowing(from, r.ref.passedTo) !== null)) continue;
+    if (!from || !crossesForSure(ctx, r)) continue;
     const found = definitionOf(ctx, r.file, r.ref.name, r.library);
     if (!found || !ctx.ported(ctx.index.file(found.file))) continue;
     const key = `${found.file}\u0000${found.def.span.start}`;
@@ -30,6 +31,7 @@ export function addCallbacks(ctx: PortContext): void {
     const node = nodeAt(work.parsed.tree.rootNode, def.span, 'function_definition');
     const type = node?.childForFieldName('type');
     if (node && insideError(node)) continue; // reported as an unparsed region
+    if (node && insideFunctionBody(node)) continue; // an unknown iterator macro read as a definition
     if (!node || !type || def.viaMacro !== undefined) {
       ctx.report(work.facts, def.nameSpan, 'macro-body', `${def.name}() is handed to ${missing.join(', ')} but its definition ${def.viaMacro ? `comes from macro ${def.viaMacro}` : 'could not be read'}; add ${missing.map((l) => `__attribute__((${l}_callback))`).join(' ')} by hand`);
       continue;
@@ -39,10 +41,34 @@ export function addCallbacks(ctx: PortContext): void {
   }
 }
 
+/**
+ * Is a function handed across for sure? The name of the call it is passed to may also be defined
+ * by an included header (then the call may mean that one) — unless it goes through a gate, or
+ * this port gates it.
+ */
+export function crossesForSure(ctx: PortContext, r: ResolvedFunctionRef): boolean {
+  if (r.ref.passedThroughGate !== undefined || r.ref.passedTo === undefined) return true;
+  const from = ctx.index.file(r.file);
+  if (!from || ctx.includes.shadowing(from, r.ref.passedTo) === null) return true;
+  return passedToGatedCall(ctx, r.file, r.ref.passedTo, r.ref.span);
+}
+
+/** Is the call the reference is an argument of one that this port gates? */
+function passedToGatedCall(ctx: PortContext, file: string, callee: string, at: { start: number; end: number }): boolean {
+  return ctx.analysis.calls.some((c) => c.file === file && c.site.callee === callee && c.site.argsSpan.start <= at.start && at.end <= c.site.argsSpan.end && c.gate?.needed === true);
+}
+
 /** The definition a function name refers to from `file`: its own static one, else the library's. */
 function definitionOf(ctx: PortContext, file: string, name: string, library: string): { file: string; def: FunctionDef } | null {
   const own = ctx.index.file(file)?.functions.find((f) => f.name === name);
   if (own) return { file, def: own };
   const d = ctx.index.definitions(name).find((x) => x.library === library);
   return d ? { file: d.file, def: d.def } : null;
+}
+
+function insideFunctionBody(node: { parent: unknown }): boolean {
+  for (let n = (node as { parent: { type: string; parent: unknown } | null }).parent; n !== null; n = n.parent as typeof n) {
+    if (n.type === 'compound_statement') return true;
+  }
+  return false;
 }

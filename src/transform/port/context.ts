@@ -1,4 +1,5 @@
 /** What every part of `port` shares while it walks one tree. */
+import { localInScope } from '../../analyze/scopes.js';
 import type { TreeAnalysis } from '../../analyze/analyze-tree.js';
 import { positionOf } from '../../analyze/facts.js';
 import type { FileFacts, Span, VariableDecl } from '../../analyze/model.js';
@@ -6,7 +7,7 @@ import { fileTables, resolveFunctionName } from '../../analyze/resolve.js';
 import { InputError } from '../../diagnostics/input-error.js';
 import type { NameFacts } from './evaluation-order.js';
 import { FileWork } from './file-work.js';
-import { IncludeClosure } from './include-closure.js';
+import { IncludeClosure } from '../../analyze/include-closure.js';
 import { MacroDefinitions } from './macros.js';
 import type { ManualReason, ManualSite } from './model.js';
 import { TypedefTable } from './value-class.js';
@@ -94,13 +95,7 @@ export class PortContext {
 
 /** The local named `name` in scope at `at` (innermost), if any. */
 export function localAt(facts: FileFacts, name: string, at: number): VariableDecl | null {
-  let best: VariableDecl | null = null;
-  for (const v of fileTables(facts).locals.get(name) ?? []) {
-    if (v.scope && v.nameSpan.start < at && at >= v.scope.start && at < v.scope.end) {
-      if (best === null || v.scope.start >= best.scope!.start) best = v;
-    }
-  }
-  return best;
+  return localInScope(facts, fileTables(facts).locals.get(name) ?? [], at);
 }
 
 /** Volatile in the base type or in any declarator of the declaration (conservative). */

@@ -22,6 +22,7 @@ import type { FileWork } from './file-work.js';
 import type { GateForm } from './model.js';
 import { enclosingStatement, isStatementCondition, lineIndent, namedChildren, nodeAt, operatorOf, same } from './syntax.js';
 import { assignableType } from './value-class.js';
+import { callsInBody } from './macros.js';
 
 /** At most this many arguments go through a gate (registers). */
 export const MAX_GATE_ARGUMENTS = 6;
@@ -50,6 +51,8 @@ export interface GatePlan {
   caller: FunctionDef;
   /** String literal arguments to wrap in FLEXOS_SHARED_LITERAL. */
   literals: SyntaxNode[];
+  /** Why the call needs a gate (what it reaches that is not the caller's). */
+  why?: string;
   /** statement/assignment: the call is an operand of this statement-level comma expression, split into statements. */
   splitComma?: SyntaxNode;
 }
@@ -71,13 +74,17 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
   if (call.class === 'ambiguous') {
     return { reason: 'ambiguous', message: `${site.callee}() is exported by ${(call.candidates ?? []).join(' and ')}; the gate's library cannot be chosen — resolve the duplicate first` };
   }
-  const shadow = ctx.includes.shadowing(work.facts, site.callee);
+  // an inline or a macro of another library's header is reached through the include by design
+  const shadow = call.class === 'inline-header' || call.class === 'macro' ? null : ctx.includes.shadowing(work.facts, site.callee);
   if (shadow) {
     return { reason: 'ambiguous', message: `${site.callee}() resolves to ${call.calleeLibrary}, but ${shadow}, which this file includes; check which one the call means and gate it by hand if it crosses` };
   }
   const node = nodeAt(root, site.span, 'call_expression');
   const args = node?.childForFieldName('arguments') ?? null;
   if (!node || !args) return { reason: 'unparsed', message: `${site.callee}() could not be found in the parse tree; port it by hand` };
+  if (insideDefine(work.text, node.startIndex)) {
+    return { reason: 'macro-body', message: `${site.callee}() is written in a #define body; every expansion crosses into ${call.gate?.domain ?? call.calleeLibrary} — gate it inside the macro by hand` };
+  }
   if (site.context === 'macro-argument') {
     return { reason: 'macro-argument', message: `${site.callee}() is written inside the arguments of a macro (an iterator or definer); port it by hand` };
   }
@@ -90,9 +97,12 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
   if (statement.hasError || work.overlapsParseError({ start: statement.startIndex, end: statement.endIndex })) {
     return { reason: 'unparsed', message: `${site.callee}() is in a statement tree-sitter could not fully parse; port it by hand` };
   }
-  const callee = calleeDefinition(ctx, call);
+  const domain = call.gate?.domain ?? call.calleeLibrary!;
+  const macroRefusal = call.class === 'macro' ? macroGateRefusal(ctx, site.callee, domain, site.args.length, call.gate?.reason) : null;
+  if (macroRefusal) return macroRefusal;
+  const callee = call.class === 'macro' ? macroAsFunction(site.callee) : calleeDefinition(ctx, call);
   if (!callee) return { reason: 'unknown-type', message: `the definition of ${site.callee}() in ${call.calleeLibrary} was not found; port it by hand` };
-  const signature = signatureRefusal(ctx, callee, site.args.length);
+  const signature = call.class === 'macro' ? null : signatureRefusal(ctx, callee, site.args.length);
   if (signature) return signature;
 
   const argNodes = namedChildren(args);
@@ -101,7 +111,8 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
     call: node,
     args,
     callee: site.callee,
-    gateLibrary: gateLibraryName(call.calleeLibrary!),
+    gateLibrary: gateLibraryName(domain),
+    ...(call.gate ? { why: call.gate.reason } : {}),
     statement,
     caller,
     literals: argNodes.map(stripCasts).filter((a) => a.type === 'string_literal' || a.type === 'concatenated_string'),
@@ -109,6 +120,9 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
   let form = directForm(ctx, work, node, statement, callee, caller);
   if ('reason' in form && ctx.inPlaceGates && IN_PLACE_REASONS.has(form.reason)) form = expressionForm(ctx, work, node, callee, caller) ?? form;
   if ('reason' in form) return form;
+  if (call.class === 'macro' && form.form !== 'statement') {
+    return { reason: 'macro-expansion', message: `${site.callee} is a macro of ${domain} used as a value; a gate on a macro is a statement — port it by hand` };
+  }
   if (form.form !== 'statement' && form.form !== 'assignment' && ctx.typedefs.classify(callee.returnType) === 'struct' && !ctx.typedefs.isAssignable(callee.returnType)) {
     return { reason: 'struct-by-value', message: `${site.callee}() returns '${callee.returnType}', which has a const member: its value cannot be assigned to the temporary a gate needs; port it by hand` };
   }
@@ -274,11 +288,57 @@ function signatureRefusal(ctx: PortContext, callee: FunctionDef, passed: number)
 
 function calleeDefinition(ctx: PortContext, call: ResolvedCall): FunctionDef | null {
   const defs = ctx.index.definitions(call.site.callee).filter((d) => d.library === call.calleeLibrary);
+  if (defs.length === 0 && call.class === 'inline-header') return ctx.index.headerInlines(call.site.callee).find((d) => d.library === call.calleeLibrary)?.def ?? null;
   return defs[0]?.def ?? null;
 }
 
+/** A macro gated as FlexOS gates `uk_pr_err`: a statement whose expansion is one call. */
+function macroAsFunction(name: string): FunctionDef {
+  const none = { start: 0, end: 0 };
+  return { name, linkage: 'extern', inline: false, span: none, nameSpan: none, body: none, returnType: 'void', returnsVoid: true, params: [], variadic: true, attributes: [] };
+}
+
+/**
+ * A macro of another library can be gated only when it behaves as one function call: its body is
+ * a single call that uses each parameter at most once (`uk_pr_err(fmt, ...)` → `uk_printk(…)`).
+ * Control flow over its arguments (`UK_ASSERT(x)`) must stay in the caller: reported.
+ */
+function macroGateRefusal(ctx: PortContext, name: string, domain: string, passed: number, why: string | undefined): Refusal | null {
+  const defs = ctx.macros.definitions(name);
+  if (defs.length === 0 || !defs.every((d) => d.node.type === 'preproc_function_def' && isCallLike(d.body, d.params))) {
+    const where = defs[0] ? ` (${defs[0].file})` : '';
+    const first = defs.flatMap((d) => callsInBody(d)).map((c) => c.name).find((n) => n !== name && (ctx.index.definitions(n).some((x) => x.library === domain) || ctx.index.headerInlines(n).some((x) => x.library === domain)));
+    const reaches = first ? `calls ${first}() of ${domain}` : `reaches ${domain}'s state`;
+    return { reason: 'macro-expansion', message: `${name}() is a macro${where} that ${reaches}, and its expansion is not a single call: expand it here and gate that call by hand, or leave it if the state is reached only on failure paths${why ? ` — ${why}` : ''}` };
+  }
+  if (passed > MAX_GATE_ARGUMENTS) return { reason: 'too-many-arguments', message: `${name} is passed ${passed} arguments; a gate passes at most ${MAX_GATE_ARGUMENTS} — port it by hand` };
+  return null;
+}
+
+function isCallLike(body: string, params: string[]): boolean {
+  const text = body.replace(/\\\n/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').trim();
+  const m = /^\(?\s*[A-Za-z_]\w*\s*\(/.exec(text);
+  if (!m || !/\)\s*\)?$/.test(text)) return false;
+  const unquoted = text.replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, '""');
+  if (/;|\?|&&|\|\||\b(if|else|while|for|do|switch|return|goto)\b/.test(unquoted)) return false;
+  return params.every((p) => p === '...' || (unquoted.match(new RegExp(String.raw`\b${p}\b`, 'g')) ?? []).length <= 1);
+}
+
+/** Is an offset on a `#define` line (or one of its backslash continuations)? */
+function insideDefine(text: string, at: number): boolean {
+  let lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  for (;;) {
+    if (/^[ \t]*#[ \t]*define\b/.test(text.slice(lineStart, lineStart + 200))) return true;
+    if (lineStart === 0) return false;
+    const prevEnd = lineStart - 1;
+    const prevStart = text.lastIndexOf('\n', prevEnd - 1) + 1;
+    if (!/\\[ \t]*\r?$/.test(text.slice(prevStart, prevEnd))) return false;
+    lineStart = prevStart;
+  }
+}
+
 function definitionFile(ctx: PortContext, def: FunctionDef): string {
-  return ctx.index.definitions(def.name).find((d) => d.def === def)?.file ?? '';
+  return [...ctx.index.definitions(def.name), ...ctx.index.headerInlines(def.name)].find((d) => d.def === def)?.file ?? '';
 }
 
 /** The return type as a temporary's type, when the definition's declarator is a plain `*…name(…)`. */
@@ -354,7 +414,7 @@ export function applyGate(plan: GatePlan): void {
     case 'statement':
       code.overwrite(value.startIndex, cut, head());
       dropTail();
-      work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'statement', inFunction: plan.caller.name });
+      work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'statement', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
       if (plan.splitComma) splitCommaStatement(work, plan.splitComma);
       return;
     case 'assignment': {
@@ -362,14 +422,14 @@ export function applyGate(plan: GatePlan): void {
       code.prependRight(lhs.startIndex, `flexos_gate_r(${lib}, `);
       code.overwrite(lhs.endIndex, cut, `, ${callee}${argSep}`);
       dropTail();
-      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'assignment', inFunction: plan.caller.name });
+      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'assignment', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
       if (plan.splitComma) splitCommaStatement(work, plan.splitComma);
       return;
     }
     case 'initializer':
       code.overwrite(plan.declarator!.endIndex, cut, `;\n${indent}${head(plan.variable!)}`);
       dropTail();
-      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'initializer', inFunction: plan.caller.name });
+      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'initializer', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
       return;
     case 'return': {
       const temp = plan.temp;
@@ -377,7 +437,7 @@ export function applyGate(plan: GatePlan): void {
         const [pre, post] = plan.inBlock ? ['', `;\n${indent}return;`] : ['{ ', '; return; }'];
         code.overwrite(statement.startIndex, cut, pre + head());
         code.overwrite(call.endIndex, statement.endIndex, post);
-        work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'return', inFunction: plan.caller.name });
+        work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'return', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
         return;
       }
       const decl = declaration(plan.tempType!, temp);
@@ -388,7 +448,7 @@ export function applyGate(plan: GatePlan): void {
         code.overwrite(statement.startIndex, cut, `{ ${decl} ${head(temp)}`);
         code.overwrite(call.endIndex, statement.endIndex, `; return ${temp}; }`);
       }
-      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'return', inFunction: plan.caller.name });
+      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'return', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
       return;
     }
     case 'expression': {
@@ -396,12 +456,12 @@ export function applyGate(plan: GatePlan): void {
       if (temp === undefined) {
         code.overwrite(call.startIndex, cut, `({ ${head()}`);
         code.overwrite(close, call.endIndex, '); })');
-        work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name });
+        work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
         return;
       }
       code.overwrite(call.startIndex, cut, `({ ${declaration(plan.tempType!, temp)} ${head(temp)}`);
       code.overwrite(close, call.endIndex, `); ${temp}; })`);
-      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name });
+      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
       return;
     }
     case 'hoist': {
@@ -409,7 +469,7 @@ export function applyGate(plan: GatePlan): void {
       const argText = hasArgs ? argSep + code.slice(open, close) : '';
       code.appendLeft(statement.startIndex, `${declaration(plan.tempType!, temp)}\n${indent}flexos_gate_r(${lib}, ${temp}, ${callee}${argText});\n${indent}`);
       code.overwrite(call.startIndex, call.endIndex, temp);
-      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'hoist', inFunction: plan.caller.name });
+      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'hoist', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
       return;
     }
   }

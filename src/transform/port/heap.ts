@@ -7,6 +7,7 @@
  * in the same file stays consistent; over-sharing is the price). A file that also gets memory
  * from other libc allocators (strdup, …) or frees memory it did not allocate is reported instead.
  */
+import { functionContaining } from '../../analyze/scopes.js';
 import type { CallArgument, FileFacts, Span } from '../../analyze/model.js';
 import { localAt, type PortContext } from './context.js';
 import { gateLibraryName } from './gates.js';
@@ -25,7 +26,7 @@ export function shareCrossingHeap(ctx: PortContext, crossings: HeapCrossing[]): 
   const seen = new Set<string>();
   const crossingFiles = new Map<string, { facts: FileFacts; targets: Set<string>; reports: (() => void)[] }>();
   for (const { facts, site, target } of crossings) {
-    const fn = facts.functions.find((f) => site.span.start >= f.body.start && site.span.start < f.body.end);
+    const fn = functionContaining(facts, site.span.start, 'body');
     if (!fn) continue;
     const parsed = ctx.analysis.parsed.get(facts.path);
     if (!parsed) continue;

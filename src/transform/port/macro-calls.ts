@@ -28,7 +28,7 @@ export function reportMacroBodies(ctx: PortContext): void {
 /** Uses, in ported libraries, of another library's macros whose expansion calls across. */
 export function reportMacroExpansions(ctx: PortContext): void {
   for (const call of ctx.analysis.calls) {
-    if (call.class !== 'macro') continue;
+    if (call.class !== 'macro' || call.gate !== undefined) continue;
     const facts = ctx.index.file(call.file);
     if (!ctx.ported(facts)) continue;
     const hit = expansionCall(ctx, facts, call.site.callee, 0);

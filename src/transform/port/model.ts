@@ -69,6 +69,17 @@ export interface ManualSite {
   inFunction?: string;
 }
 
+/** A call into another library's code and whether it needs a gate (`port --explain`). */
+export interface GateDecisionSite {
+  file: string;
+  line: number;
+  column: number;
+  callee: string;
+  domain: string;
+  needed: boolean;
+  reason: string;
+}
+
 export interface PortedFile {
   path: string;
   library: string;
@@ -85,4 +96,6 @@ export interface PortResult {
   files: PortedFile[];
   /** Sites left for manual porting, in file/line order. */
   manual: ManualSite[];
+  /** Every call of a ported library into another library's code, with the gate decision. */
+  decisions: GateDecisionSite[];
 }

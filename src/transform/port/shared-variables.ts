@@ -14,8 +14,9 @@ import type { CallSite, FileFacts, VariableDecl } from '../../analyze/model.js';
 import { fileTables } from '../../analyze/resolve.js';
 import type { SyntaxNode } from '../../parse/parser.js';
 import { localAt, type PortContext } from './context.js';
+import { crossesForSure } from './callbacks.js';
 import { gateLibraryName } from './gates.js';
-import { atFileScope, insideError, lineIndent, nodeAt, same } from './syntax.js';
+import { insideError, lineIndent, nodeAt, same } from './syntax.js';
 
 export const WHITELIST_ATTRIBUTE = '__attribute__((flexos_whitelist))';
 
@@ -82,7 +83,7 @@ export function callbackCalls(ctx: PortContext): CallbackCall[] {
   for (const r of ctx.analysis.functionRefs) {
     if (r.ref.passedTo === undefined || r.library === null || r.handedTo === null || r.library === r.handedTo) continue;
     const from = ctx.index.file(r.file);
-    if (!from || (r.ref.passedThroughGate === undefined && ctx.includes.shadowing(from, r.ref.passedTo) !== null)) continue;
+    if (!from || !crossesForSure(ctx, r)) continue;
     const key = `${r.handedTo}\u0000${r.ref.passedTo}`;
     const list = handedIn.get(key) ?? [];
     list.push({ fn: r.ref.name, library: r.library });
@@ -121,83 +122,55 @@ function callbackArgumentRequests(ctx: PortContext): ShareRequest[] {
   return out;
 }
 
-/** Globals of ported libraries used by name from another library. */
+/** Globals of ported libraries used by name from another library (the analysis finds the uses). */
 function globalUseRequests(ctx: PortContext): ShareRequest[] {
   const out: ShareRequest[] = [];
-  const defs = new Map<string, { file: string; library: string; variable: VariableDecl }[]>();
-  for (const facts of ctx.index.files) {
-    if (!ctx.ported(facts)) continue;
-    const root = ctx.analysis.parsed.get(facts.path)?.tree.rootNode;
-    for (const g of facts.globals) {
-      if (g.storage !== 'none') continue;
-      const declaration = root ? nodeAt(root, g.span, 'declaration') : null;
-      if (!declaration || !atFileScope(declaration)) continue;
-      const list = defs.get(g.name) ?? [];
-      list.push({ file: facts.path, library: facts.library, variable: g });
-      defs.set(g.name, list);
+  const seen = new Set<string>();
+  const inlineCallers = new Map<string, Set<string>>();
+  for (const u of ctx.analysis.globalUses) {
+    if (u.via) {
+      const key = `${u.file}\u0000${u.via.function}`;
+      const set = inlineCallers.get(key) ?? new Set();
+      set.add(u.userLibrary);
+      inlineCallers.set(key, set);
     }
   }
-  if (defs.size === 0) return out;
-  const names = [...defs.keys()].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(String.raw`\b(?:${names.join('|')})\b`, 'g');
-  // uses from code of another library
-  for (const facts of ctx.index.files) {
-    if (facts.library === null) continue;
-    const parsed = ctx.analysis.parsed.get(facts.path);
-    if (!parsed) continue;
-    const seen = new Set<string>();
-    for (const m of parsed.view.matchAll(pattern)) {
-      const name = m[0];
-      const foreign = defs.get(name)!.filter((d) => d.library !== facts.library);
-      if (foreign.length === 0 || seen.has(name)) continue;
-      if (!isGlobalUse(facts, parsed.tree.rootNode, name, m.index)) continue;
-      seen.add(name);
-      const pos = positionOf(facts, m.index).line;
-      for (const d of foreign) out.push({ file: d.file, variable: d.variable, reason: `${facts.library} uses it at ${facts.path}:${pos}` });
+  for (const u of ctx.analysis.globalUses) {
+    if (!ctx.ported(ctx.index.file(u.ownerFile))) continue;
+    // an inline that port gates runs in its own library: its uses of that library's globals stay private
+    if (u.via?.callNeedsGate) continue;
+    if (u.via) {
+      const callers = [...inlineCallers.get(`${u.file}\u0000${u.via.function}`)!].sort();
+      const key = `${u.ownerFile}\u0000${u.variable.name}\u0000${u.file}\u0000${u.use.span.start}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ file: u.ownerFile, variable: u.variable, reason: `${u.via.function}(), a static inline of ${u.file}, uses it and runs in ${callers.join(', ')}` });
+      continue;
     }
-  }
-  // uses from static inline functions of the defining library's headers, run by another library
-  const inlineRuns = new Map<string, Set<string>>();
-  for (const c of ctx.analysis.calls) {
-    if (c.class !== 'inline-header' || c.callerLibrary === null || c.callerLibrary === c.calleeLibrary) continue;
-    const set = inlineRuns.get(c.site.callee) ?? new Set();
-    set.add(c.callerLibrary);
-    inlineRuns.set(c.site.callee, set);
-  }
-  for (const [fnName, callers] of inlineRuns) {
-    for (const inline of ctx.index.headerInlines(fnName)) {
-      const facts = ctx.index.file(inline.file);
-      const parsed = ctx.analysis.parsed.get(inline.file);
-      if (!facts || !parsed) continue;
-      const body = parsed.view.slice(inline.def.body.start, inline.def.body.end);
-      for (const m of body.matchAll(pattern)) {
-        const at = inline.def.body.start + m.index;
-        const own = defs.get(m[0])!.filter((d) => d.library === inline.library && [...callers].some((c) => c !== d.library));
-        if (own.length === 0 || !isGlobalUse(facts, parsed.tree.rootNode, m[0], at)) continue;
-        for (const d of own) out.push({ file: d.file, variable: d.variable, reason: `${fnName}(), a static inline of ${inline.file}, uses it and runs in ${[...callers].sort().join(', ')}` });
-      }
-    }
+    const key = `${u.ownerFile}\u0000${u.variable.name}\u0000${u.file}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const line = positionOf(ctx.index.file(u.file)!, u.use.span.start).line;
+    out.push({ file: u.ownerFile, variable: u.variable, reason: `${u.userLibrary} uses it at ${u.file}:${line}` });
   }
   return out;
 }
 
-/** Is the identifier at `at` a use of the file-scope variable `name` (not a declaration, not shadowed)? */
-function isGlobalUse(facts: FileFacts, root: SyntaxNode, name: string, at: number): boolean {
-  const node = nodeAt(root, { start: at, end: at + name.length }, 'identifier');
-  if (!node) return false;
-  const tables = fileTables(facts);
-  const own = tables.globals.get(name);
-  if (own && own.storage !== 'extern') return false;
-  if (facts.macros.includes(name) || tables.functionNames.has(name)) return false;
-  for (const v of [...facts.globals, ...facts.locals]) if (v.nameSpan.start === at) return false;
-  for (const p of facts.prototypes) if (p.span.start <= at && at < p.span.end) return false;
-  const fn = facts.functions.find((f) => at >= f.span.start && at < f.span.end);
-  if (fn) {
-    if (at < fn.body.start) return false;
-    if (fn.params.some((p) => p.name === name)) return false;
-    if (localAt(facts, name, at)) return false;
+const byDeclarationStart = new WeakMap<FileFacts, Map<number, VariableDecl[]>>();
+
+/** The variables one declaration declares (indexed once per file: a filter per request is quadratic). */
+function declarationsAt(facts: FileFacts, start: number): VariableDecl[] {
+  let index = byDeclarationStart.get(facts);
+  if (!index) {
+    index = new Map();
+    for (const v of [...facts.globals, ...facts.locals]) {
+      const list = index.get(v.span.start);
+      if (list) list.push(v);
+      else index.set(v.span.start, [v]);
+    }
+    byDeclarationStart.set(facts, index);
   }
-  return true;
+  return index.get(start) ?? [];
 }
 
 /** Adds the whitelist attribute for every request (grouped per declaration). */
@@ -215,7 +188,7 @@ export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): 
     const work = ctx.file(reqs[0]!.file);
     const facts = work.facts;
     const declStart = reqs[0]!.variable.span.start;
-    const siblings = [...facts.globals, ...facts.locals].filter((v) => v.span.start === declStart);
+    const siblings = declarationsAt(facts, declStart);
     const shared = (v: VariableDecl): boolean => v.attributes.some((a) => isWhitelist(a) || sharedSection(a));
     const wanted = new Map<string, string>();
     for (const r of reqs) if (!shared(r.variable) && !wanted.has(r.variable.name)) wanted.set(r.variable.name, r.reason);

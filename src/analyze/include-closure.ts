@@ -5,8 +5,8 @@
  * header `#define sdscat hi_sdscat` — the call is not the other library's function.
  */
 import { posix } from 'node:path';
-import type { FileFacts } from '../../analyze/model.js';
-import type { TreeIndex } from '../../analyze/index.js';
+import type { FileFacts } from './model.js';
+import type { TreeIndex } from './index.js';
 
 export class IncludeClosure {
   private readonly bySuffix = new Map<string, string[]>();

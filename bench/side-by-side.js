@@ -1,0 +1,144 @@
+// `npm run bench`: one table, every row our figure beside its anchor measured in the same run,
+// and their ratio; written as JSON and Markdown under bench/results/ (git-ignored).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { CACHE, ROOT, SOURCES, amalgamationDir } from './lib.js';
+import { compareSites, gateSitesOfDiff, gateSitesOfPort, measured, portRules, prepareSqliteSplit, spatchVersion } from './spatch.js';
+
+export const RESULTS = join(ROOT, 'bench', 'results');
+const PORT_LIBRARY = 'libvdbe'; // the caller library ported in the split tree: the VDBE calls btree, pager, os, util, sql
+const SPATCH_TIMEOUT_S = Number(process.env.FLEXOS_BENCH_SPATCH_TIMEOUT ?? 300);
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(n));
+
+/**
+ * Runs every side-by-side measurement; `worker(...args)` runs bench/worker.js in a fresh process.
+ * Returns { rows, details } where a row is { group, what, ours, anchor, ratio, target, note }.
+ */
+export async function sideBySide(worker, { runs }) {
+  // dist/ is built by run.js first, so it is imported only now
+  const { analyzeTree } = await import('../dist/analyze/analyze-tree.js');
+  const { loadMacroTable } = await import('../dist/parse/macro-table.js');
+  const rows = [];
+  const details = {};
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const repeat = (...args) => Array.from({ length: runs }, () => worker(...args));
+  const say = (s) => process.stdout.write(`bench: ${s}\n`);
+
+  // --- analysis against tree-sitter's bare parse, same files, same run
+  say('analysis vs bare parse: SQLite amalgamation, single-threaded');
+  const amalg = amalgamationDir();
+  const an = repeat('analyze', amalg);
+  const ts = repeat('ts-parse', SOURCES.amalgamation);
+  const lines = an[0].lines;
+  const anRate = lines / (median(an.map((r) => r.cpuMs)) / 1000);
+  const tsRate = lines / (median(ts.map((r) => r.cpuMs)) / 1000);
+  rows.push({ group: 'analysis', what: `analyze SQLite amalgamation (${fmt(lines)} lines), 1 thread, lines/CPU-s`, ours: anRate, anchor: tsRate, anchorWhat: 'tree-sitter parse alone', ratio: anRate / tsRate, target: '≥ 80,000 and ≥ 0.35×', met: anRate >= 80_000 && anRate / tsRate >= 0.35 });
+  details.amalgamation = { analyze: an, tsParse: ts };
+  for (const [name, dir] of [['sqlite3 src/', join(SOURCES.sqlite3, 'src')], ['redis src/', join(SOURCES.redis, 'src')]]) {
+    if (!existsSync(dir)) continue;
+    say(`analysis threads: ${name}`);
+    const one = repeat('analyze', dir, '--threads=1');
+    const two = repeat('analyze', dir, `--threads=${Math.max(2, cpus().length)}`);
+    const tsAll = repeat('ts-parse-tree', dir);
+    const w1 = median(one.map((r) => r.ms));
+    const w2 = median(two.map((r) => r.ms));
+    const treeLines = one[0].lines;
+    rows.push({ group: 'analysis', what: `analyze ${name} (${one[0].files} files), 1 thread, lines/CPU-s`, ours: treeLines / (median(one.map((r) => r.cpuMs)) / 1000), anchor: treeLines / (median(tsAll.map((r) => r.cpuMs)) / 1000), anchorWhat: 'tree-sitter parse alone', ratio: median(tsAll.map((r) => r.cpuMs)) / median(one.map((r) => r.cpuMs)), target: '', met: null });
+    rows.push({ group: 'analysis', what: `analyze ${name}, ${Math.max(2, cpus().length)} threads vs 1, wall ms`, ours: w2, anchor: w1, anchorWhat: '1 thread', ratio: w1 / w2, target: '≥ 1.7× (speed-up)', met: w1 / w2 >= 1.7 });
+    details[name] = { oneThread: one, threads: two, tsParse: tsAll };
+  }
+
+  // --- porting gates against FlexOS's port-helper method (Coccinelle)
+  const spatch = spatchVersion();
+  if (spatch === null) {
+    rows.push({ group: 'port', what: 'port gates vs spatch', ours: NaN, anchor: NaN, ratio: NaN, skipped: 'spatch not installed (scripts/setup-bench-deps.sh failed: see its message above)' });
+  } else {
+    say(`port gates: flexos port --lib ${PORT_LIBRARY} vs spatch ${spatch}, sqlite3 src/ split into libraries`);
+    const root = prepareSqliteSplit();
+    const analysis = analyzeTree(root, { macros: loadMacroTable(), threads: 2 });
+    const rulesFile = join(CACHE, 'bench', 'port-rules.cocci');
+    writeFileSync(rulesFile, portRules(analysis, PORT_LIBRARY));
+    const ours = measured([process.execPath, join(ROOT, 'bin', 'flexos.js'), 'port', root, '--lib', PORT_LIBRARY, '--json'], { timeoutS: SPATCH_TIMEOUT_S });
+    const oursSites = ours.status === 0 || ours.status === 1 ? gateSitesOfPort(JSON.parse(ours.stdout)) : new Set();
+    const theirs = measured(['spatch', '--sp-file', rulesFile, '--dir', join(root, PORT_LIBRARY), '-I', join(root, 'include'), '--very-quiet'], { timeoutS: SPATCH_TIMEOUT_S });
+    const theirSites = gateSitesOfDiff(theirs.stdout, root + '/');
+    const cmp = compareSites(oursSites, theirSites);
+    const rules = (portRules(analysis, PORT_LIBRARY).match(/^@@$/gm) ?? []).length / 2;
+    const theirMs = theirs.timedOut ? `> ${SPATCH_TIMEOUT_S} s` : theirs.ms;
+    rows.push({ group: 'port', what: `port ${PORT_LIBRARY} of sqlite3 src/ (${rules} rules), wall ms`, ours: ours.ms, anchor: theirMs, anchorWhat: `spatch ${spatch}`, ratio: theirs.timedOut ? `> ${fmt((SPATCH_TIMEOUT_S * 1000) / ours.ms, 1)}` : theirs.ms / ours.ms, target: '≥ 20× faster', met: theirs.timedOut ? (SPATCH_TIMEOUT_S * 1000) / ours.ms >= 20 : theirs.ms / ours.ms >= 20 });
+    rows.push({ group: 'port', what: `port ${PORT_LIBRARY}: peak RSS MB`, ours: ours.maxRssKb / 1024, anchor: theirs.maxRssKb / 1024, anchorWhat: `spatch ${spatch}`, ratio: theirs.maxRssKb / ours.maxRssKb, target: '', met: null });
+    rows.push({ group: 'port', what: `port ${PORT_LIBRARY}: gate sites rewritten (both ${cmp.both}; only ours ${cmp.onlyOurs.length}; only spatch ${cmp.onlyTheirs.length})`, ours: oursSites.size, anchor: theirSites.size, anchorWhat: theirs.timedOut ? 'spatch (timed out: sites so far)' : `spatch ${spatch}`, ratio: theirSites.size === 0 ? '∞' : oursSites.size / theirSites.size, target: 'at least as many correct sites', met: oursSites.size >= theirSites.size && cmp.onlyTheirs.length === 0 });
+    details.portSrc = { rules, ours: { ms: ours.ms, maxRssKb: ours.maxRssKb, sites: oursSites.size }, spatch: { ms: theirs.ms, maxRssKb: theirs.maxRssKb, sites: theirSites.size, timedOut: theirs.timedOut, status: theirs.status, stderr: theirs.stderr.slice(0, 2000) }, onlyOurs: cmp.onlyOurs.slice(0, 20), onlyTheirs: cmp.onlyTheirs.slice(0, 20), onlyOursCount: cmp.onlyOurs.length, onlyTheirsCount: cmp.onlyTheirs.length };
+
+    say(`port gates: amalgamation, spatch with the same rules (timeout ${SPATCH_TIMEOUT_S} s)`);
+    const amalgOurs = measured([process.execPath, join(ROOT, 'bin', 'flexos.js'), 'port', amalg, '--json'], { timeoutS: SPATCH_TIMEOUT_S });
+    const amalgTheirs = measured(['spatch', '--sp-file', rulesFile, join(amalg, 'sqlite3.c'), '--very-quiet'], { timeoutS: SPATCH_TIMEOUT_S });
+    rows.push({ group: 'port', what: 'port pass over the SQLite amalgamation (same rules), wall ms', ours: amalgOurs.ms, anchor: amalgTheirs.timedOut ? `> ${SPATCH_TIMEOUT_S} s` : amalgTheirs.ms, anchorWhat: `spatch ${spatch}`, ratio: amalgTheirs.timedOut ? `> ${fmt((SPATCH_TIMEOUT_S * 1000) / amalgOurs.ms, 1)}` : amalgTheirs.ms / amalgOurs.ms, target: '', met: null, note: 'one file, one library: ours proposes no gate there; the row compares the cost of the pass' });
+    rows.push({ group: 'port', what: 'port pass over the amalgamation: peak RSS MB', ours: amalgOurs.maxRssKb / 1024, anchor: amalgTheirs.maxRssKb / 1024, anchorWhat: `spatch ${spatch}`, ratio: amalgTheirs.maxRssKb / amalgOurs.maxRssKb, target: '', met: null });
+    details.portAmalgamation = { ours: { ms: amalgOurs.ms, maxRssKb: amalgOurs.maxRssKb, status: amalgOurs.status }, spatch: { ms: amalgTheirs.ms, maxRssKb: amalgTheirs.maxRssKb, timedOut: amalgTheirs.timedOut } };
+  }
+  rows.push({ group: 'rewrite', what: 'flexos rewrite vs spatch with kraft-equivalent rules', ours: NaN, anchor: NaN, ratio: NaN, skipped: 'not measured yet: the kraft-equivalent rule set is not written' });
+
+  // --- gates: round trips beside a direct call, a syscall and the raw shared-memory floor
+  say('gates: gatebench and the raw shared-memory ping-pong');
+  const gates = gateRows();
+  rows.push(...gates.rows);
+  details.gates = gates.raw;
+  return { rows, details };
+}
+
+function gateRows() {
+  const out = join(CACHE, 'gatebench');
+  const build = spawnSync('bash', [join(ROOT, 'rules', 'common', 'bench', 'build.sh'), out, 'dss'], { encoding: 'utf8' });
+  if (build.status !== 0) return { rows: [{ group: 'gates', what: 'gate round trips', ours: NaN, anchor: NaN, ratio: NaN, skipped: `gatebench build failed: ${build.stderr.trim().split('\n').pop()}` }], raw: null };
+  const run = spawnSync(join(out, 'gatebench'), [], { encoding: 'utf8' });
+  const pp = join(CACHE, 'pingpong');
+  mkdirSync(pp, { recursive: true });
+  const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', join(pp, 'pingpong'), join(ROOT, 'bench', 'pingpong.c')], { encoding: 'utf8' });
+  const ping = cc.status === 0 ? spawnSync(join(pp, 'pingpong'), [], { encoding: 'utf8' }) : null;
+  const measuredOps = {};
+  for (const line of `${run.stdout}\n${ping?.stdout ?? ''}`.split('\n')) {
+    const m = /^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles/.exec(line);
+    if (m) measuredOps[m[1]] = { ns: Number(m[2]), cycles: Number(m[3]) };
+  }
+  const row = (what, ours, anchor, anchorWhat, target, limit) => {
+    if (!measuredOps[ours] || !measuredOps[anchor]) return { group: 'gates', what, ours: NaN, anchor: NaN, ratio: NaN, skipped: `${!measuredOps[ours] ? ours : anchor} not measured` };
+    const o = measuredOps[ours];
+    const a = measuredOps[anchor];
+    const ratio = o.ns / a.ns;
+    return { group: 'gates', what: `${what}, ns (cycles ${fmt(o.cycles, 1)} / ${fmt(a.cycles, 1)})`, ours: o.ns, anchor: a.ns, anchorWhat, ratio, target, met: limit === null ? null : ratio <= limit };
+  };
+  return {
+    rows: [
+      row('fcalls (nop) gate round trip', 'nop-gate', 'direct-call', 'direct call', 'within 5% (≤ 1.05×)', 1.05),
+      row('vmept gate round trip', 'vmept-gate', 'raw-shm-pingpong', 'raw 2-process shared-memory ping-pong', '≤ 1.5×', 1.5),
+      row('vmept gate round trip', 'vmept-gate', 'getppid-syscall', 'getppid() syscall', '', null),
+    ],
+    raw: measuredOps,
+  };
+}
+
+/** The table as Markdown (the same text is printed). */
+export function markdownTable(rows) {
+  const cell = (v, digits = 0) => (typeof v === 'number' ? (Number.isNaN(v) ? '—' : fmt(v, digits)) : String(v ?? ''));
+  const header = ['group', 'measurement', 'ours', 'anchor (same run)', 'anchor is', 'ratio', 'target', 'met'];
+  const body = rows.map((r) =>
+    r.skipped
+      ? [r.group, r.what, '—', '—', '', '—', '', `skipped: ${r.skipped}`]
+      : [r.group, r.what, cell(r.ours, r.ours < 100 ? 2 : 0), cell(r.anchor, r.anchor < 100 ? 2 : 0), r.anchorWhat ?? '', typeof r.ratio === 'number' ? `${fmt(r.ratio, 2)}×` : `${r.ratio}×`, r.target ?? '', r.met === null || r.met === undefined ? '' : r.met ? '✓' : '✗'],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+export function writeResults(report, table) {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  const notes = report.rows.filter((r) => r.note).map((r) => `- ${r.what}: ${r.note}`);
+  writeFileSync(join(RESULTS, 'latest.md'), `# flexos bench, ${report.date}\n\n${report.machine}\n\n${table}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}`);
+  return RESULTS;
+}

@@ -1,0 +1,38 @@
+/**
+ * Worker thread of the parallel analysis (src/analyze/parallel.ts): takes file indexes from a
+ * shared counter, reads, parses and extracts the facts of each file, and posts them back.
+ */
+import { workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { InputError } from '../diagnostics/input-error.js';
+import type { MacroTable } from '../parse/macro-table.js';
+import { analyzeFile } from './analyze-tree.js';
+
+export interface WorkerJob {
+  root: string;
+  files: { path: string; library: string | null }[];
+  macros: MacroTable;
+  /** [next file index, workers still running]; the main thread waits on slot 1. */
+  counter: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+export type WorkerResult = { index: number; facts: import('./model.js').FileFacts } | { index: number; inputError: string } | { index: number; crash: string };
+
+const job = workerData as WorkerJob;
+const counter = new Int32Array(job.counter);
+try {
+  for (let i = Atomics.add(counter, 0, 1); i < job.files.length; i = Atomics.add(counter, 0, 1)) {
+    const file = job.files[i]!;
+    let result: WorkerResult;
+    try {
+      result = { index: i, facts: analyzeFile(job.root, file.path, file.library, job.macros).facts };
+    } catch (err) {
+      result = err instanceof InputError ? { index: i, inputError: err.message } : { index: i, crash: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    }
+    job.port.postMessage(result);
+  }
+} finally {
+  Atomics.sub(counter, 1, 1);
+  Atomics.notify(counter, 1);
+}

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { InputError } from '../diagnostics/input-error.js';
+import type { MacroTable } from '../parse/macro-table.js';
+import type { WorkerJob, WorkerResult } from './file-worker.js';
+import { analyzeFile } from './analyze-tree.js';
+import type { FileFacts } from './model.js';
+
+export type FileOutcome = { facts: FileFacts } | { inputError: InputError };
+
+const WORKER = fileURLToPath(new URL('./file-worker.js', import.meta.url));
+
+/** Whether worker threads can run here (the compiled worker exists: not under ts-jest's sources). */
+export function workersAvailable(): boolean {
+  return existsSync(WORKER);
+}
+
+/**
+ * Per-file facts of many files on `threads` threads: this one and threads-1 workers take files
+ * from one shared counter (big and small files balance themselves). Synchronous for the caller:
+ * it waits on the counter, then drains the workers' messages. Results come back in file order,
+ * so the analysis is the same as a serial one, byte for byte.
+ */
+export function analyzeFilesInParallel(root: string, files: { path: string; library: string | null }[], macros: MacroTable, threads: number, onFile?: (path: string, done: number, total: number) => void): FileOutcome[] {
+  const workers = Math.max(0, Math.min(threads - 1, files.length - 1));
+  const counter = new Int32Array(new SharedArrayBuffer(8));
+  counter[1] = workers;
+  const started: { worker: Worker; port: MessagePort }[] = [];
+  for (let w = 0; w < workers; w++) {
+    const { port1, port2 } = new MessageChannel();
+    const job: WorkerJob = { root, files, macros, counter: counter.buffer as SharedArrayBuffer, port: port2 };
+    started.push({ worker: new Worker(WORKER, { workerData: job, transferList: [port2] }), port: port1 });
+  }
+  const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
+  let done = 0;
+  for (let i = Atomics.add(counter, 0, 1); i < files.length; i = Atomics.add(counter, 0, 1)) {
+    const file = files[i]!;
+    onFile?.(file.path, done++, files.length);
+    try {
+      outcomes[i] = { facts: analyzeFile(root, file.path, file.library, macros).facts };
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      outcomes[i] = { inputError: err };
+    }
+  }
+  for (let left = Atomics.load(counter, 1); left > 0; left = Atomics.load(counter, 1)) Atomics.wait(counter, 1, left, 60_000);
+  for (const { worker, port } of started) {
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      const r = m.message as WorkerResult;
+      if ('crash' in r) throw new Error(`analysis worker failed on ${files[r.index]!.path}: ${r.crash}`);
+      outcomes[r.index] = 'facts' in r ? { facts: r.facts } : { inputError: new InputError(r.inputError) };
+    }
+    port.close();
+    void worker.terminate();
+  }
+  return outcomes.map((o, i) => {
+    if (o === undefined) throw new Error(`analysis worker lost ${files[i]!.path}`);
+    return o;
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * The language server's view of one tree: the whole tree is analysed once; an edited file is
+ * re-parsed incrementally, its facts replace the old ones in the TreeIndex and only that file is
+ * resolved again — the other files' resolutions are kept, so a cross-library check on one file
+ * never re-reads the tree. Saving re-resolves every file (a new export or global in the saved
+ * file may change what other files' calls mean).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeTree, combineResolutions, reachAnalysis, type TreeAnalysis } from '../analyze/analyze-tree.js';
+import type { BuildSelection, SelectionOptions } from '../analyze/build-selection.js';
+import type { ReachAnalysis } from '../analyze/reach.js';
+import type { ProjectSettings } from '../config/project.js';
+import { checkAnalysis } from '../analyze/checks/check-tree.js';
+import type { Finding } from '../analyze/checks/model.js';
+import { extractFacts } from '../analyze/facts.js';
+import { spliceFacts, spliceTarget } from '../analyze/facts-splice.js';
+import type { FileFacts } from '../analyze/model.js';
+import type { TreeIndex } from '../analyze/index.js';
+import { owningLibrary } from '../analyze/libraries.js';
+import { resolveFile, type FileResolution } from '../analyze/resolve-file.js';
+import type { MacroTable } from '../parse/macro-table.js';
+import { parseSourceIncremental, type IncrementalState } from '../parse/parser.js';
+import type { Deployment } from '../transform/deployment.js';
+import { ByteText } from './positions.js';
+
+export interface OpenDocument {
+  path: string;
+  text: ByteText;
+  state: IncrementalState;
+}
+
+export class Project {
+  private readonly resolutions = new Map<string, FileResolution>();
+  private readonly open = new Map<string, OpenDocument>();
+  private combined: TreeAnalysis | null = null;
+  private reach: ReachAnalysis | null = null;
+  /** Files whose calls carry no gate decision yet (re-resolved since the last analysis). */
+  private undecided = new Set<string>();
+  private policyDiagnostics: TreeAnalysis['diagnostics'] = [];
+
+  private constructor(
+    readonly root: string,
+    readonly index: TreeIndex,
+    private readonly macros: MacroTable,
+    readonly deployment: Deployment | null,
+    private readonly build: BuildSelection,
+    private readonly settings: ProjectSettings | undefined,
+  ) {}
+
+  static load(root: string, macros: MacroTable, deployment: (libraries: TreeAnalysis['libraries']) => Deployment | null, options: { selection?: SelectionOptions; project?: ProjectSettings } = {}): Project {
+    const analysis = analyzeTree(root, { macros, ...options });
+    const project = new Project(analysis.root, analysis.index, macros, deployment(analysis.libraries), analysis.build, options.project);
+    project.resolveAll();
+    return project;
+  }
+
+  /**
+   * Re-resolves every file against the current index, and rebuilds the graph that decides which
+   * calls need a gate (whole-tree; an edit in between reuses the last one for its own calls).
+   */
+  resolveAll(): void {
+    for (const f of this.index.files) this.resolutions.set(f.path, resolveFile(this.index, f));
+    this.policyDiagnostics = [];
+    this.reach = reachAnalysis(this.index, this.settings, this.policyDiagnostics);
+    this.undecided = new Set(this.index.files.map((f) => f.path));
+    this.combined = null;
+  }
+
+  isOpen(path: string): boolean {
+    return this.open.has(path);
+  }
+
+  document(path: string): OpenDocument | undefined {
+    return this.open.get(path);
+  }
+
+  openPaths(): string[] {
+    return [...this.open.keys()].sort();
+  }
+
+  /**
+   * The editor's text for a file (open or changed), parsed incrementally from its last parse;
+   * `full`: read all of its facts again rather than splicing the edited function's (on save).
+   */
+  update(path: string, editorText: string, full = false): void {
+    const text = ByteText.fromEditor(editorText);
+    const previous = this.open.get(path)?.state ?? null;
+    const { parsed, state, change } = parseSourceIncremental(path, text.bytes, this.macros, previous);
+    const library = owningLibrary(this.index.libraries, path)?.name ?? null;
+    const options = { path, library, isHeader: path.endsWith('.h') };
+    const old = this.index.file(path);
+    let facts: FileFacts | null = null;
+    // an edit inside one function body: read that function again, keep (and move) the rest
+    if (!full && old && change && previous && !parsed.macroSites.some((m) => m.kind === 'skipped-branch')) {
+      const target = spliceTarget(old, change, parsed.tree.rootNode);
+      if (target) facts = spliceFacts(old, extractFacts(parsed, options, { within: target.node, names: old }), target.fn.span, change.newEnd - change.oldEnd);
+    }
+    facts ??= extractFacts(parsed, options);
+    this.index.replaceFile(facts);
+    this.resolutions.set(path, resolveFile(this.index, facts));
+    this.undecided.add(path);
+    this.combined = null;
+    this.open.set(path, { path, text, state });
+  }
+
+  close(path: string): void {
+    this.open.delete(path);
+  }
+
+  /** The analysis of the whole tree from the per-file resolutions. */
+  analysis(): TreeAnalysis {
+    if (!this.combined) {
+      const perFile = this.index.files.map((f) => this.resolutions.get(f.path) ?? resolveFile(this.index, f));
+      this.combined = combineResolutions(this.root, this.index, perFile, { build: this.build, ...(this.reach ? { reach: this.reach, decideFiles: this.undecided } : {}) });
+      this.undecided = new Set();
+      this.combined.diagnostics.push(...this.policyDiagnostics);
+    }
+    return this.combined;
+  }
+
+  /** Bytes of a file: the editor's buffer when open, else the disk. */
+  bytes(path: string): ByteText | null {
+    const doc = this.open.get(path);
+    if (doc) return doc.text;
+    try {
+      return new ByteText(readFileSync(join(this.root, path), 'latin1'));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Findings of one file (every check, suppressions applied). */
+  check(path: string): Finding[] {
+    return checkAnalysis(this.analysis(), { deployment: this.deployment, text: (f) => this.bytes(f)?.bytes ?? null, scope: new Set([path]) }).findings.filter((f) => f.file === path);
+  }
+}
