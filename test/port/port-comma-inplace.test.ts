@@ -12,7 +12,8 @@ import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { portTree } from '../../src/transform/port/port-tree.js';
 
-const B = 'int b_get(int x) { return x + 1; }\nvoid b_put(int x) { (void)x; }\n';
+// b's functions touch b's state, so each call needs a gate
+const B = 'int b_state;\nint b_get(int x) { return x + b_state; }\nvoid b_put(int x) { b_state = x; }\n';
 const A = `int b_get(int x);
 void b_put(int x);
 int a_run(int x)
