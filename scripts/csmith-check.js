@@ -21,7 +21,7 @@ const opt = (name) => {
 };
 const work = mkdtempSync(join(tmpdir(), 'flexos-check-'));
 try {
-  const { outcome } = differentialSeed({
+  const { outcome } = await differentialSeed({
     seed: Number(opt('--seed')),
     libraries: Number(opt('--libraries')),
     program: readFileSync(program, 'latin1'),

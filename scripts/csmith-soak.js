@@ -48,7 +48,7 @@ const flush = async () => {
 for (let seed = from; seed < from + seeds; seed++) {
   let r;
   try {
-    r = differentialSeed({ seed, csmithOptions: [...small, ...extra], mechanisms, workDir: join(keep, String(seed)) });
+    r = await differentialSeed({ seed, csmithOptions: [...small, ...extra], mechanisms, workDir: join(keep, String(seed)) });
   } catch (err) {
     failures.push(`seed ${seed}: harness error: ${err.message.split('\n')[0]}`);
     continue;

@@ -48,7 +48,7 @@ describeIf(`csmith differential: split, port, rewrite, build, run, same checksum
         const outcomes: SeedOutcome[] = [];
         const pending: { job: import('../../src/harness/qemu.js').GuestJob; outcome: MechanismOutcome; expected: string }[] = [];
         for (const seed of suite.seeds) {
-          const r = differentialSeed({ seed, csmithOptions: suite.options, mechanisms: suite.mechanisms, workDir: join(work, `${suite.options.length}-${seed}`) });
+          const r = await differentialSeed({ seed, csmithOptions: suite.options, mechanisms: suite.mechanisms, workDir: join(work, `${suite.options.length}-${seed}`) });
           outcomes.push(r.outcome);
           for (const g of r.guestJobs) pending.push({ ...g, expected: r.outcome.expected! });
         }

@@ -56,7 +56,7 @@ describeIf(`csmith-lane regressions: split, port, rewrite, run, same checksum${S
   beforeAll(async () => {
     const pending: { job: GuestJob; outcome: MechanismOutcome; expected: string }[] = [];
     for (const f of fixtures) {
-      const r = differentialSeed({ seed: f.seed, program: f.program, libraries: f.libraries, placement: f.placement, mechanisms: MECHANISMS, workDir: join(work, f.name), keep: true });
+      const r = await differentialSeed({ seed: f.seed, program: f.program, libraries: f.libraries, placement: f.placement, mechanisms: MECHANISMS, workDir: join(work, f.name), keep: true });
       outcomes.set(f.name, r.outcome);
       for (const g of r.guestJobs) pending.push({ ...g, expected: r.outcome.expected! });
     }

@@ -153,7 +153,7 @@ export interface DifferentialOptions {
  * Everything up to the intel-pku runs: those binaries are static and returned as guest jobs so
  * that many seeds share one QEMU boot (runGuestJobs).
  */
-export function differentialSeed(o: DifferentialOptions): { outcome: SeedOutcome; guestJobs: { job: GuestJob; outcome: MechanismOutcome }[] } {
+export async function differentialSeed(o: DifferentialOptions): Promise<{ outcome: SeedOutcome; guestJobs: { job: GuestJob; outcome: MechanismOutcome }[] }> {
   const avail = csmithAvailability();
   if (!avail.ok) throw new Error(avail.reason);
   const timeoutMs = o.timeoutMs ?? 10_000;
@@ -236,7 +236,12 @@ export function differentialSeed(o: DifferentialOptions): { outcome: SeedOutcome
       Object.assign(m, { result: 'rewrite-error', detail: r.errors.slice(0, 5).map(formatDiagnostic).join('\n') });
       continue;
     }
-    writeDeployment(r, { outDir: out });
+    try {
+      await writeDeployment(r, { outDir: out });
+    } catch (err) {
+      Object.assign(m, { result: 'rewrite-error', detail: `writing the rewritten tree failed: ${(err as Error).message}` });
+      continue;
+    }
     const guest = mechanism === 'intel-pku' && pkuInGuest;
     const make = spawnSync('make', ['-s', '-j2', '-C', out, '-f', 'flexos/Makefile', `OPT=${OPT}`, `EXTRA_CFLAGS=${extra.join(' ')}`, ...(guest ? ['STATIC=1'] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (make.status !== 0) {
