@@ -106,4 +106,11 @@ describeIf(`csmith-lane regressions: split, port, rewrite, run, same checksum${S
     // fcalls: a plain call, no marshalling
     expect(read('struct-by-value', 'out-fcalls/cs0/cs0.c')).not.toContain('flexos_byval');
   });
+
+  test('const-local: the shared const locals are freed through (void *) under the heap strategy', () => {
+    const out = read('const-local', 'out-vmept/cs0/cs0.c');
+    expect(out).toContain('const int32_t (*one) = flexos_heap_local(');
+    expect(out).toContain('flexos_shared_free((void *)one);');
+    expect(out).toContain('flexos_shared_free((void *)many);');
+  });
 });
