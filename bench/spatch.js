@@ -62,32 +62,45 @@ export function measured(argv, { timeoutS, cwd = ROOT }) {
   return { ms: Number(elapsed) * 1000, maxRssKb: Number(rss), status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.status === 124 || r.status === 137 };
 }
 
-/** Gate sites of a unified diff: `file:line callee`, line = the old line where the replaced run starts. */
-export function gateSitesOfDiff(diff, stripPrefix) {
+/**
+ * Gate sites of a unified diff: `file:line callee`, line = the old line holding the call the
+ * gate replaced (the removed line of the change that calls it, in order). `dir` is prefixed to
+ * paths the diff gives relative to the directory spatch was run on.
+ */
+export function gateSitesOfDiff(diff, dir = '') {
   const sites = new Set();
   let file = '';
   let oldLine = 0;
-  let runStart = -1; // old line of the first `-` of the current change, -1 outside one
+  let removed = []; // the current change's removed lines: { line, text }
+  let next = 0;
   for (const line of diff.split('\n')) {
     if (line.startsWith('--- ')) {
-      file = line.slice(4).split('\t')[0].replace(stripPrefix, '').replace(/^a\//, '');
+      const path = line.slice(4).split('\t')[0].replace(/^a\//, '');
+      file = path.startsWith('/') ? path : dir + path;
       continue;
     }
     if (line.startsWith('+++ ')) continue;
     const hunk = /^@@ -(\d+)/.exec(line);
     if (hunk) {
       oldLine = Number(hunk[1]);
-      runStart = -1;
+      removed = [];
+      next = 0;
     } else if (line.startsWith('-')) {
-      if (runStart < 0) runStart = oldLine;
+      removed.push({ line: oldLine, text: line.slice(1) });
       oldLine++;
     } else if (line.startsWith('+')) {
       const m = /flexos_gate(_r)?\s*\(([^;]*)\)\s*;/.exec(line);
       const args = m ? topLevel(m[2]) : [];
       const callee = (m?.[1] ? args[2] : args[1])?.trim();
-      if (callee && runStart >= 0) sites.add(`${file}:${runStart} ${callee}`);
+      if (!callee || removed.length === 0) continue;
+      const calls = new RegExp(String.raw`\b${callee}\s*\(`);
+      let k = removed.findIndex((r, idx) => idx >= next && calls.test(r.text));
+      if (k < 0) k = Math.min(next, removed.length - 1);
+      next = k + 1;
+      sites.add(`${file}:${removed[k].line} ${callee}`);
     } else {
-      runStart = -1;
+      removed = [];
+      next = 0;
       oldLine++;
     }
   }

@@ -57,7 +57,10 @@ export interface TreeAnalysis {
 export function analyzeFile(root: string, path: string, library: string | null, macros: MacroTable): { facts: FileFacts; parsed: ParsedSource } {
   const source = readSource(join(root, path));
   const parsed = parseSource(path, source.text, macros);
-  return { parsed, facts: extractFacts(parsed, { path, library, isHeader: path.endsWith('.h') }) };
+  const facts = extractFacts(parsed, { path, library, isHeader: path.endsWith('.h') });
+  // what this file hides from flexos, found while its parse tree is at hand (worker threads too)
+  facts.unseen = unseenCode(parsed, facts);
+  return { parsed, facts };
 }
 
 /** Discover → parse every file → index → resolve. */
@@ -109,7 +112,6 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       const lib = owningLibrary(build.libraries, path);
       const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
       facts.push(result.facts);
-      diagnostics.push(...unseenCode(result.parsed, result.facts));
       totalLines += result.facts.lineCount;
       if (options.keepParsed) parsed.set(path, result.parsed);
     } catch (err) {
@@ -117,6 +119,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
       diagnostics.push(unreadable(path, err));
     }
   });
+  for (const f of facts) diagnostics.push(...(f.unseen ?? []));
   const index = new TreeIndex(build.libraries, facts, build.aliases);
   const analysis = resolveTree(root, index, build, options.project);
   analysis.diagnostics.push(...diagnostics);

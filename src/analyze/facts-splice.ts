@@ -89,3 +89,25 @@ export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, del
   for (const e of facts.parseErrors) e.start = lines.position(e.span.start);
   return facts;
 }
+
+const SPANNED_FIELDS = ['functions', 'prototypes', 'globals', 'locals', 'calls', 'gates', 'sharedAllocs', 'sharedLiterals', 'functionRefs', 'callbacks', 'includes', 'parseErrors', 'strayAttributes', 'nameUses'] as const;
+
+/**
+ * An edit that kept every length (a character replaced) and left the function's facts as they
+ * were — a digit, a comparison operator: nothing the analysis reads changed, so nothing derived
+ * from it needs computing again.
+ */
+export function sameFactsWithin(old: FileFacts, part: FileFacts, range: Span): boolean {
+  if (part.macros.length > 0 || part.typedefs.length > 0) return false;
+  // a newline replaced by another character keeps the length but moves every later line
+  if (old.lineStarts.length !== part.lineStarts.length || old.lineStarts.some((v, i) => v !== part.lineStarts[i])) return false;
+  for (const field of SPANNED_FIELDS) {
+    const before = (old[field] as Spanned[]).filter((x) => startOf(x) >= range.start && startOf(x) < range.end);
+    if (JSON.stringify(before) !== JSON.stringify(part[field])) return false;
+  }
+  return (
+    JSON.stringify(old.suppressions) === JSON.stringify(part.suppressions) &&
+    JSON.stringify(old.skippedBranches) === JSON.stringify(part.skippedBranches) &&
+    JSON.stringify(old.deadCode) === JSON.stringify(part.deadCode)
+  );
+}

@@ -396,7 +396,9 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       if (pointsTo !== null) v.pointsTo = pointsTo;
     }
     if (functionName !== null) {
-      const parent = node.parent;
+      // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
+      let parent = node.parent;
+      while (parent && parent.type.startsWith('preproc_') && parent.parent) parent = parent.parent;
       v.functionName = functionName;
       v.scope = parent ? span(parent) : span(node);
     }

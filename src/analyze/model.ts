@@ -7,6 +7,8 @@
  * Offsets are byte offsets into the original file text.
  */
 
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+
 export interface Span {
   start: number;
   end: number;
@@ -290,6 +292,8 @@ export interface FileFacts {
   deadCode: DeadCode[];
   /** Annotation attributes that could not be attached to any declaration. */
   strayAttributes: AttributeUse[];
+  /** Findings about what flexos could not see in this file (analyze/unseen-annotations.ts). */
+  unseen?: Diagnostic[];
   /** Identifiers used but not bound by the file (candidates for other libraries' globals; name-uses.ts). */
   nameUses: NameUse[];
   /** `flexos-ignore` comments (check suppressions). */

@@ -89,7 +89,12 @@ export function resolveFunctionRef(index: TreeIndex, file: FileFacts, ref: Funct
   const target = resolveFunctionName(index, file, ref.name);
   let handedTo: string | null = null;
   if (ref.passedThroughGate !== undefined) handedTo = ref.passedThroughGate;
-  else if (ref.passedTo !== undefined) handedTo = resolveFunctionName(index, file, ref.passedTo).library;
+  else if (ref.passedTo !== undefined) {
+    const callee = resolveFunctionName(index, file, ref.passedTo);
+    // a macro of another library's header hands the function to that library (`lua_pushcfunction`)
+    const macroOwners = callee.class === 'macro' ? index.macroLibraries(ref.passedTo).filter((l): l is string => l !== null).sort() : [];
+    handedTo = callee.library ?? (macroOwners.includes(file.library ?? '') ? file.library : (macroOwners[0] ?? null));
+  }
   return { file: file.path, ref, library: target.library ?? file.library, handedTo };
 }
 

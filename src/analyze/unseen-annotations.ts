@@ -26,7 +26,17 @@ const TEXT_NODES = new Set(['comment', 'string_literal', 'string_content', 'char
 function placeOf(parsed: ParsedSource, offset: number, length: number): Place {
   const leaf = parsed.tree.rootNode.descendantForIndex(offset, offset + length);
   if (TEXT_NODES.has(leaf.type)) return 'text';
-  if (leaf.type === 'preproc_arg') return 'define-body';
+  if (leaf.type === 'preproc_arg') {
+    // the placeholder header's own definitions, and a gate's name inside a string of a body, are no uses
+    const name = leaf.parent?.childForFieldName('name')?.text ?? '';
+    if (/^flexos_\w*gate/.test(name)) return 'text';
+    const body = leaf.text;
+    const at = offset - leaf.startIndex;
+    for (const m of body.matchAll(/"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g)) {
+      if (at >= m.index && at < m.index + m[0].length) return 'text';
+    }
+    return 'define-body';
+  }
   if (leaf.type === 'identifier' && leaf.startIndex === offset) {
     const parent = leaf.parent;
     if (parent && (parent.type === 'preproc_def' || parent.type === 'preproc_function_def' || parent.type.startsWith('preproc_if') || parent.type === 'preproc_defined')) return 'define-name';
@@ -62,7 +72,8 @@ export function unseenGates(parsed: ParsedSource, facts: FileFacts): Diagnostic[
   const { text } = parsed;
   if (!text.includes('flexos_gate')) return [];
   const seen = new Set(facts.gates.map((g) => g.span.start));
-  const skipped = parsed.macroSites.filter((s) => s.kind === 'skipped-branch');
+  // branches left out are reported on their own (annotation-in-skipped-branch; #if 0 is dead code)
+  const skipped = parsed.macroSites.filter((s) => s.kind === 'skipped-branch' || s.kind === 'dead-branch');
   const out: Diagnostic[] = [];
   const report = (offset: number, length: number, code: string, message: string): void => {
     const pos = positionOf(facts, offset);

@@ -49,7 +49,7 @@ export const CONFIG_SCHEMA: Schema = {
     unikraft: { keys: { version: leaf, kconfig: leaf, source: leaf } },
     architectures: opaque,
     platforms: opaque,
-    targets: { items: { keys: { architecture: leaf, platform: leaf, name: leaf } } },
+    targets: { items: { keys: { architecture: leaf, platform: leaf } } },
     compartments: { items: { keys: { name: leaf, mechanism: MECHANISM, default: leaf } } },
     libraries: { anyKey: LIBRARY },
     volumes: opaque,

@@ -45,7 +45,8 @@ interface JournalEntry {
 
 interface Journal {
   pid: number;
-  state: 'commit' | 'done';
+  /** staging: nothing touched yet; commit: targets being replaced; done: all replaced. */
+  state: 'staging' | 'commit' | 'done';
   /** Directories created by the commit, parents first. */
   dirs: string[];
   entries: JournalEntry[];
@@ -260,7 +261,10 @@ export async function commitChanges(anchor: string, changes: readonly FileChange
   const dir = join(anchor, JOURNAL_DIR);
   try {
     mkdirSync(dir);
+    // the owner's pid at once: a second run seeing this directory knows it is taken
+    writeJournal(dir, { pid: process.pid, state: 'staging', dirs: [], entries: [] });
   } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
     removeCreated(createdAnchor);
     throw new WriteError(`${dir}: cannot create the journal directory (${errno(err)}); check that ${anchor} is writable (nothing was written)`);
   }

@@ -42,7 +42,7 @@ export interface RewrittenText {
 const bytes = (text: string): Buffer => Buffer.from(text, FILE_ENCODING);
 
 /** The file a tree path names: itself, or the file of the tree a symbolic link points to (written through, not replaced). */
-function realTarget(root: string, rel: string): string {
+export function realTarget(root: string, rel: string): string {
   const path = join(root, rel);
   try {
     if (!lstatSync(path).isSymbolicLink()) return path;
@@ -176,12 +176,12 @@ function realish(p: string): string {
  * An output directory must lie outside the tree: the tree itself would be overwritten, and one
  * inside it would be read back as input on the next run (out/out/…).
  */
-export function checkOutputOutsideTree(tree: string, outDir: string): void {
+export function checkOutputOutsideTree(tree: string, outDir: string, label = `-o ${outDir}`): void {
   const t = realish(tree);
   const o = realish(outDir);
   const rel = relative(t, o);
-  if (rel === '') throw new WriteError(`-o ${outDir}: is the tree itself; flexos would overwrite the annotated sources — pass another directory, or --in-place to rewrite the tree`);
-  if (!rel.startsWith('..') && !isAbsolute(rel)) throw new WriteError(`-o ${outDir}: lies inside the tree ${tree}; the next run would read it back as input — pass a directory outside the tree`);
+  if (rel === '') throw new WriteError(`${label}: is the tree itself; flexos would overwrite the annotated sources — pass another directory, or --in-place to rewrite the tree`);
+  if (!rel.startsWith('..') && !isAbsolute(rel)) throw new WriteError(`${label}: lies inside the tree ${tree}; the next run would read it back as input — pass a directory outside the tree`);
   const back = relative(o, t);
-  if (!back.startsWith('..') && !isAbsolute(back)) throw new WriteError(`-o ${outDir}: contains the tree ${tree}; pass a directory outside the tree`);
+  if (!back.startsWith('..') && !isAbsolute(back)) throw new WriteError(`${label}: contains the tree ${tree}; pass a directory outside the tree`);
 }

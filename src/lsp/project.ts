@@ -14,7 +14,7 @@ import type { ProjectSettings } from '../config/project.js';
 import { checkAnalysis } from '../analyze/checks/check-tree.js';
 import type { Finding } from '../analyze/checks/model.js';
 import { extractFacts } from '../analyze/facts.js';
-import { spliceFacts, spliceTarget } from '../analyze/facts-splice.js';
+import { sameFactsWithin, spliceFacts, spliceTarget } from '../analyze/facts-splice.js';
 import type { FileFacts } from '../analyze/model.js';
 import type { TreeIndex } from '../analyze/index.js';
 import { owningLibrary } from '../analyze/libraries.js';
@@ -82,8 +82,9 @@ export class Project {
   /**
    * The editor's text for a file (open or changed), parsed incrementally from its last parse;
    * `full`: read all of its facts again rather than splicing the edited function's (on save).
+   * Returns false when nothing the analysis reads changed (the last findings still hold).
    */
-  update(path: string, editorText: string, full = false): void {
+  update(path: string, editorText: string, full = false): boolean {
     const text = ByteText.fromEditor(editorText);
     const previous = this.open.get(path)?.state ?? null;
     const { parsed, state, change } = parseSourceIncremental(path, text.bytes, this.macros, previous);
@@ -94,7 +95,17 @@ export class Project {
     // an edit inside one function body: read that function again, keep (and move) the rest
     if (!full && old && change && previous && !parsed.macroSites.some((m) => m.kind === 'skipped-branch')) {
       const target = spliceTarget(old, change, parsed.tree.rootNode);
-      if (target) facts = spliceFacts(old, extractFacts(parsed, options, { within: target.node, names: old }), target.fn.span, change.newEnd - change.oldEnd);
+      if (target) {
+        const part = extractFacts(parsed, options, { within: target.node, names: old });
+        const delta = change.newEnd - change.oldEnd;
+        // nothing the analysis reads changed (same offsets, same facts): the findings stand
+        if (delta === 0 && sameFactsWithin(old, part, target.fn.span)) {
+          old.hash = part.hash;
+          this.open.set(path, { path, text, state });
+          return false;
+        }
+        facts = spliceFacts(old, part, target.fn.span, delta);
+      }
     }
     facts ??= extractFacts(parsed, options);
     this.index.replaceFile(facts);
@@ -102,6 +113,7 @@ export class Project {
     this.undecided.add(path);
     this.combined = null;
     this.open.set(path, { path, text, state });
+    return true;
   }
 
   close(path: string): void {

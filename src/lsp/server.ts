@@ -83,11 +83,21 @@ export function serve(connection: Connection): void {
     return project;
   };
 
-  const publish = (path: string): void => {
+  /**
+   * `changed` false: the analysis saw no change, so the last findings stand — unless the edit
+   * touched one of their lines (a quick fix quotes the text around its finding).
+   */
+  const publish = (path: string, changed = true, editedLines: [number, number][] = []): void => {
     const p = ensureProject();
     const doc = p?.document(path);
     if (!p || !doc) return;
-    const list = p.check(path);
+    const last = findings.get(path);
+    const touched = (f: Finding) => {
+      const a = doc.text.position(f.start).line;
+      const b = doc.text.position(f.end).line;
+      return editedLines.some(([from, to]) => from <= b && a <= to);
+    };
+    const list = changed || !last || last.some(touched) ? p.check(path) : last;
     findings.set(path, list);
     connection.sendDiagnostics({ uri: uriOf(path), diagnostics: list.map((f) => toLsp(f, doc.text)) });
   };
@@ -135,13 +145,13 @@ export function serve(connection: Connection): void {
     guard(undefined, () => {
       const old = documents.get(params.textDocument.uri);
       if (!old) return;
+      const editedLines: [number, number][] = params.contentChanges.map((c) => ('range' in c ? [c.range.start.line, c.range.end.line + (c.text.match(/\n/g)?.length ?? 0)] : [0, Number.MAX_SAFE_INTEGER]));
       const doc = TextDocument.update(old, params.contentChanges, params.textDocument.version);
       documents.set(doc.uri, doc);
       const path = pathOf(doc.uri);
       const p = ensureProject();
       if (path === null || !p) return;
-      p.update(path, doc.getText());
-      publish(path);
+      publish(path, p.update(path, doc.getText()), editedLines);
     }),
   );
 

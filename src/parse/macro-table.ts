@@ -13,7 +13,12 @@ export interface DefinerShape {
    * The parameters: `pairs` (the remaining arguments alternate type, name), `types` (each
    * remaining argument is a type), `none` (`(void)`).
    */
-  params: 'pairs' | 'types' | 'none';
+  params: 'pairs' | 'types' | 'none' | 'declarations';
+  /**
+   * For `declarations`: the macro joining the declarations in argument `from` (newlib's
+   * `int _DEFUN(f, (a, b), int a _AND int b)`, with `returns: before` — the type precedes it).
+   */
+  separator?: string;
   /** First argument position of the parameters (default: after the last position used). */
   from?: number;
   /** The macro writes the body too (`DECLARE_TRAP(name, …)` with no `{` after it): read `{}`. */
@@ -97,15 +102,15 @@ function mergeMacroFile(table: MacroTable, file: string): void {
             typeof s === 'object' &&
             (isIndex(s.returns) || (typeof s.returns === 'string' && /^[A-Za-z_][\w \t*]*$/.test(s.returns))) &&
             (isIndex(s.name) || (typeof s.name === 'string' && /^[\w$]+$/.test(s.name))) &&
-            (s.params === 'pairs' || s.params === 'types' || s.params === 'none') &&
+            (s.params === 'pairs' || s.params === 'types' || s.params === 'none' || (s.params === 'declarations' && typeof s.separator === 'string' && /^\w+$/.test(s.separator))) &&
             (s.from === undefined || isIndex(s.from)) &&
             (s.body === undefined || typeof s.body === 'boolean');
           if (!ok) {
             throw new InputError(
-              `${where(key)}: definer '${name}' needs { returns: <index or type>, name: <index or template like $0_$1>, params: pairs|types|none, from: <index>?, body: <bool>? }`,
+              `${where(key)}: definer '${name}' needs { returns: <index, type or 'before'>, name: <index or template like $0_$1>, params: pairs|types|none|declarations (with separator: <macro>), from: <index>?, body: <bool>? }`,
             );
           }
-          table.definer.set(name, { returns: s!.returns!, name: s!.name!, params: s!.params!, ...(s!.from !== undefined ? { from: s!.from } : {}), ...(s!.body ? { body: true } : {}) });
+          table.definer.set(name, { returns: s!.returns!, name: s!.name!, params: s!.params!, ...(s!.from !== undefined ? { from: s!.from } : {}), ...(s!.body ? { body: true } : {}), ...(s!.separator ? { separator: s!.separator } : {}) });
         }
         break;
       }

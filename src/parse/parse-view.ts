@@ -201,7 +201,12 @@ function definerSignature(shape: DefinerShape, parts: string[]): { text: string;
   const params: string[] = [];
   if (shape.params === 'pairs') for (let i = 0; i + 1 < rest.length; i += 2) params.push(`${rest[i]} ${rest[i + 1]}`);
   if (shape.params === 'types') params.push(...rest);
-  const text = `${returns} ${name}(${params.length > 0 ? params.join(', ') : 'void'})${shape.body ? ' {}' : ''}`;
+  if (shape.params === 'declarations' && rest[0] !== undefined) {
+    const separator = new RegExp(String.raw`\b${shape.separator ?? ','}\b`, 'g');
+    params.push(rest[0].replace(separator, ',').replace(/\s+/g, ' ').trim());
+  }
+  // `returns: before`: the type is written before the macro (newlib's `int\n_DEFUN(…)`)
+  const text = `${returns === 'before' ? '' : `${returns} `}${name}(${params.length > 0 ? params.join(', ') : 'void'})${shape.body ? ' {}' : ''}`;
   return { text, name };
 }
 

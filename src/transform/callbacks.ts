@@ -4,15 +4,14 @@ import type { FileEdits } from './edits.js';
 import { removeWithLeadingSpace } from './shared-data.js';
 import { resolveLibraryName } from '../analyze/library-names.js';
 import type { TreeIndex } from '../analyze/index.js';
-
-export const CALLBACK_IMPL_SUFFIX = '__flexos_impl';
+import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
 
 /**
  * `__attribute__((libX_callback)) T cb(P)`: library X calls cb through a pointer. When X sits in
  * another compartment, the original becomes cb__flexos_impl and cb becomes a wrapper in
  * .text_shared that gates from X's compartment into cb's (SPEC §4).
  */
-export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: CallbackAnnotation, index: TreeIndex, d: Deployment, view: string): void {
+export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: CallbackAnnotation, index: TreeIndex, d: Deployment, view: string, forms: TargetForms = USERSPACE_FORMS): void {
   removeWithLeadingSpace(edits, note.attribute.span.start, note.attribute.span.end);
   const library = resolveLibraryName(index, note.library)?.library;
   if (!library) {
@@ -21,7 +20,7 @@ export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: Callbac
   }
   const callee = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
   const caller = d.compartmentOf.get(library.name) ?? d.defaultId;
-  if (callee === caller) return;
+  if (callee === caller && !forms.alwaysWrapCallbacks) return;
   const unnamed = fn.params.find((p) => p.name === null);
   if (unnamed || fn.variadic) {
     edits.report('callback-signature', 'error', fn.nameSpan, `callback '${fn.name}' needs named, non-variadic parameters so a wrapper can forward them`);
@@ -31,7 +30,7 @@ export function rewriteCallback(edits: FileEdits, fn: FunctionDef, note: Callbac
     edits.report('gate-too-many-arguments', 'error', fn.nameSpan, `callback '${fn.name}' takes ${fn.params.length} parameters; a gate forwards at most 6`);
     return;
   }
-  const impl = fn.name + CALLBACK_IMPL_SUFFIX;
+  const impl = forms.callbackImpl(fn.name);
   edits.code.overwrite(fn.nameSpan.start, fn.nameSpan.end, impl);
   // the view has attributes blanked, so this is the bare specifier text
   const prefix = view.slice(fn.span.start, fn.nameSpan.start).replace(/\s+/g, ' ').trim();

@@ -1,9 +1,10 @@
 import type { TreeIndex } from '../analyze/index.js';
-import type { GateSite } from '../analyze/model.js';
+import type { FunctionDef, GateSite } from '../analyze/model.js';
 import { resolveLibraryName } from '../analyze/library-names.js';
 import { gateMechanism, type Deployment } from './deployment.js';
 import { byValueShape, rewriteByValueGate } from './byvalue.js';
 import type { FileEdits } from './edits.js';
+import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
 
@@ -24,7 +25,7 @@ function definingLibraries(index: TreeIndex, name: string): string[] {
  * are marshalled through shared memory under isolating gates; results are converted from the
  * callee's type by the runtime's gate macros.
  */
-export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment): void {
+export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, forms: TargetForms = USERSPACE_FORMS): void {
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   const form = site.kind === 'gate' ? 'flexos_gate(library, function, arguments…)' : 'flexos_gate_r(library, return variable, function, arguments…)';
   const leading = site.kind === 'gate' ? 2 : 3;
@@ -33,10 +34,24 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
     edits.report('gate-arguments', 'error', site.span, `${keyword} has ${given} argument${given === 1 ? '' : 's'}, it needs at least ${leading}: write ${form}`);
     return;
   }
-  const named = resolveLibraryName(index, site.library);
+  let named = resolveLibraryName(index, site.library);
+  if (!named && forms.unknownGateLibrary === 'callee-owner') {
+    // the Unikraft target, like kraft (which sent unknown names to the default compartment):
+    // when exactly one library defines the callee, run it there and say so
+    const owners = definingLibraries(index, site.callee);
+    const owner = owners.length === 1 ? index.library(owners[0]!) : null;
+    if (owner) {
+      edits.report('gate-unknown-library', 'warning', site.librarySpan, `gate names '${site.library}', which is no library of the tree or the configuration; '${site.callee}' is defined in ${owner.name} only, so the gate runs it there — write '${owner.name}'`);
+      named = { library: owner, match: 'exact' };
+    }
+  }
   if (!named) {
+    // kraft sends a gate naming no known library to the default compartment (its catch-all rule);
+    // FlexOS's own example relies on it (`appisolatedexample`), so flexos does the same, and says so
     const known = index.libraries.map((l) => l.name).concat([...index.aliases.keys()]).sort();
-    edits.report('gate-unknown-library', 'error', site.librarySpan, `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; known: ${known.join(', ')} — fix the name, or add the library under the configuration's libraries:`);
+    const to = d.defaultId;
+    edits.report('gate-unknown-library', 'warning', site.librarySpan, `gate names '${site.library}', which is neither a library of the tree nor one the configuration names; it is rewritten into the default compartment ${d.compartments[to]!.name} (as kraft does) — fix the name (known: ${known.join(', ')}) or add the library under the configuration's libraries:`);
+    writeGate(edits, site, d, to);
     return;
   }
   const library = named.library;
@@ -74,20 +89,51 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
       return;
     }
   }
+  writeGate(edits, site, d, d.compartmentOf.get(library.name) ?? d.defaultId, def?.def ?? null);
+}
+
+/** The mechanism's gate between the caller's compartment and `to` (`def`: the callee's definition, when known). */
+function writeGate(edits: FileEdits, site: GateSite, d: Deployment, to: number, def: FunctionDef | null = null): void {
+  const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
-  const to = d.compartmentOf.get(library.name) ?? d.defaultId;
   const mech = gateMechanism(d, from, to);
   if (def && mech !== 'nop') {
     // structs and unions by value go through shared memory (src/transform/byvalue.ts)
-    const byValue = byValueShape(def.def);
+    const byValue = byValueShape(def);
     if (byValue.params.length > 0 || byValue.result) {
-      rewriteByValueGate(edits, site, def.def, from, to, mech);
+      rewriteByValueGate(edits, site, def, from, to, mech);
       return;
     }
-    convertBoolArguments(edits, site, def.def.params);
+    convertBoolArguments(edits, site, def.params);
   }
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
+  terminateStatement(edits, site);
+}
+
+/**
+ * FlexOS's tree writes some gates as statements without their `;` (uklock's mutex.h:
+ * `flexos_gate_r(libuksched, current, uk_thread_current)` then `for (;;)`); Coccinelle
+ * re-printed them with one. Every gate macro expands to a statement that needs it, so add it.
+ */
+function terminateStatement(edits: FileEdits, site: GateSite): void {
+  const t = edits.text;
+  let i = site.span.end;
+  for (;;) {
+    while (i < t.length && /\s/.test(t[i]!)) i++;
+    if (t.startsWith('/*', i)) {
+      const close = t.indexOf('*/', i + 2);
+      if (close === -1) return;
+      i = close + 2;
+    } else if (t.startsWith('//', i)) {
+      const nl = t.indexOf('\n', i);
+      if (nl === -1) return;
+      i = nl + 1;
+    } else break;
+  }
+  if (i >= t.length || /[;,)\]:?]/.test(t[i]!)) return;
+  edits.code.appendLeft(site.span.end, ';');
+  edits.report('gate-missing-semicolon', 'warning', site.span, `this gate is a statement without its ';'; the rewrite adds it — add it to the source`);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { FunctionDef, Span, VariableDecl } from '../analyze/model.js';
 import { cQuery, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import type { SharingStrategy } from '../config/index.js';
 import type { FileEdits } from './edits.js';
+import type { TargetForms } from './target-forms.js';
 import { removeWithLeadingSpace, rewriteWhitelistedStatic } from './shared-data.js';
 import { nodeAt } from './port/syntax.js';
 
@@ -29,10 +30,36 @@ function contains(outer: Span, inner: Span): boolean {
 }
 
 
+const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
+
+/**
+ * The block a declaration belongs to, looking through #if groups inside it (FlexOS's vfscore:
+ * `#if defined(FIONBIO)\n int tmp …`), and the preprocessor condition under which it exists —
+ * null when some group is an #else/#elif branch, whose condition is not written out.
+ */
+function enclosingBlock(declaration: SyntaxNode | null, text: string): { scope: SyntaxNode | null; conditional: boolean; guard: string | null } {
+  let scope = declaration?.parent ?? null;
+  const conditions: string[] = [];
+  let conditional = false;
+  let expressible = true;
+  while (scope && CONDITIONAL_GROUPS.has(scope.type)) {
+    conditional = true;
+    const condition = scope.childForFieldName('condition');
+    const name = scope.childForFieldName('name');
+    if (scope.type === 'preproc_if' && condition) conditions.unshift(`(${text.slice(condition.startIndex, condition.endIndex).trim()})`);
+    else if (scope.type === 'preproc_ifdef' && name) conditions.unshift(`${text.slice(scope.startIndex, scope.startIndex + 7).startsWith('#ifndef') ? '!' : ''}defined(${name.text})`);
+    else expressible = false;
+    scope = scope.parent;
+  }
+  return { scope, conditional, guard: conditional && expressible ? conditions.join(' && ') : null };
+}
+
 interface Converted {
   v: VariableDecl;
   scope: SyntaxNode;
   declaration: SyntaxNode;
+  /** Preprocessor condition the variable exists under (its frees carry it too). */
+  guard: string | null;
 }
 
 /**
@@ -40,7 +67,7 @@ interface Converted {
  * `heap` turn `T v` into `T (*v)` pointing at the shadow-stack slot or a shared-heap block, and
  * every use into `(*v)`; `heap` frees on every exit path, and refuses where it cannot prove them.
  */
-export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, locals: VariableDecl[], sharing: SharingStrategy, isolated: boolean): void {
+export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, locals: VariableDecl[], sharing: SharingStrategy, isolated: boolean, forms: TargetForms): number {
   const converted: Converted[] = [];
   for (const v of locals) {
     const whitelist = v.attributes.filter(isWhitelist);
@@ -52,7 +79,11 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
     for (const a of whitelist) removeWithLeadingSpace(edits, a.span.start, a.span.end);
     if (sharing === 'shared-stack' || !isolated) continue;
     const declaration = nodeAt(parsed.tree.rootNode, v.span, 'declaration');
-    const scope = declaration?.parent ?? null;
+    const { scope, conditional, guard } = enclosingBlock(declaration, edits.text);
+    if (conditional && guard === null && sharing === 'heap' && declaration && scope) {
+      edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}' to the shared heap: it is declared in an #else/#elif branch, whose condition its frees would need; use sharing: dss, or declare it outside the group`);
+      continue;
+    }
     if (!declaration || !scope || scope.type !== 'compound_statement') {
       edits.report('whitelist-local-scope', 'error', v.nameSpan, `cannot move whitelisted local '${v.name}': declare it at the start of a plain block, not in a for/switch header`);
       continue;
@@ -61,12 +92,13 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
       edits.report('whitelist-multi-declarator', 'error', v.nameSpan, `'${v.name}' is whitelisted inside a declaration of ${v.siblingCount} variables; split the declaration`);
       continue;
     }
-    if (sharing === 'heap' && !exitPathsProvable(edits, parsed, fn, { v, scope, declaration })) continue;
-    converted.push({ v, scope, declaration });
+    if (sharing === 'heap' && !exitPathsProvable(edits, parsed, fn, { v, scope, declaration, guard })) continue;
+    converted.push({ v, scope, declaration, guard });
   }
   for (const c of converted) convertDeclaration(edits, parsed, c, sharing);
   for (const c of converted) rewriteUses(edits, parsed, c, locals);
-  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted);
+  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted, forms);
+  return converted.length;
 }
 
 function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted, sharing: SharingStrategy): void {
@@ -171,7 +203,7 @@ function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionD
 }
 
 /** Frees before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
-function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[]): void {
+function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[], forms: TargetForms): void {
   if (converted.length === 0) return;
   const body = nodeAt(parsed.tree.rootNode, fn.body, 'compound_statement');
   if (!body) return;
@@ -180,7 +212,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
   const live = (at: number): Converted[] =>
     converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
-  const frees = (list: Converted[]): string => list.map((c) => `flexos_shared_free(${freeArgument(c.v)});`).join(' ');
+  const frees = (list: Converted[]): string => list.map((c) => guarded(c, forms.sharedFree(freeArgument(c.v)))).join(' ');
   for (const j of all) {
     const at = j.node.startIndex;
     let exited: Converted[] = [];
@@ -199,9 +231,14 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     const close = c.scope.endIndex - 1;
     const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
     const indent = edits.text.slice(lineStart, close);
-    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, `${indent}\tflexos_shared_free(${freeArgument(c.v)});\n`);
-    else edits.code.appendLeft(close, ` flexos_shared_free(${freeArgument(c.v)}); `);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, c.guard ? `#if ${c.guard}\n${indent}\t${forms.sharedFree(freeArgument(c.v))}\n#endif\n` : `${indent}\t${forms.sharedFree(freeArgument(c.v))}\n`);
+    else edits.code.appendLeft(close, ` ${guarded(c, forms.sharedFree(freeArgument(c.v)))} `);
   }
+}
+
+/** A free under the variable's own #if condition (directives on lines of their own). */
+function guarded(c: Converted, free: string): string {
+  return c.guard ? `\n#if ${c.guard}\n${free}\n#endif\n` : free;
 }
 
 function wrapJump(edits: FileEdits, j: Jump, free: string, fn: FunctionDef): void {

@@ -9,6 +9,7 @@ import { matchLineEndings } from './line-endings.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
+import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
 
 export interface RewrittenFile {
   path: string;
@@ -22,8 +23,8 @@ export interface TreeRewrite {
   diagnostics: Diagnostic[];
 }
 
-/** Every annotated file of the tree, rewritten for one deployment. Pure: no I/O. */
-export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): TreeRewrite {
+/** Every annotated file of the tree, rewritten for one deployment and target. Pure: no I/O. */
+export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, forms: TargetForms = USERSPACE_FORMS): TreeRewrite {
   const files: RewrittenFile[] = [];
   const diagnostics: Diagnostic[] = [];
   const isolated = deployment.compartments.length > 1 && deployment.compartments.some((c) => c.mechanism.strength > 0);
@@ -31,12 +32,12 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
     const parsed = analysis.parsed.get(facts.path);
     if (!parsed) continue;
     const edits = new FileEdits(facts, parsed.text);
-    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment);
+    for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment, forms);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
-    for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc);
+    for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc, forms);
     for (const note of facts.callbacks) {
       const fn = facts.functions.find((f) => f.name === note.function && (note.onPrototype === true || f.attributes.includes(note.attribute)));
-      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view);
+      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, forms);
       else edits.report('callback-not-defined-here', 'error', note.attribute.span, `callback attribute on a prototype of '${note.function}', which this file does not define; put the attribute on the definition of '${note.function}'`);
     }
     // locals grouped by function once: filtering all of a file's locals per function is quadratic
@@ -46,10 +47,12 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
       if (list) list.push(v);
       else localsOf.set(v.functionName, [v]);
     }
+    let moved = 0;
     for (const fn of facts.functions) {
       const locals = (localsOf.get(fn.name) ?? []).filter((v) => v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
-      if (locals.some((v) => v.attributes.length > 0)) rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated);
+      if (locals.some((v) => v.attributes.length > 0)) moved += rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated, forms);
     }
+    if (moved > 0 && forms.localsHeader) includeAfterIsolationHeader(edits, forms.localsHeader);
     diagnostics.push(...edits.diagnostics);
     const output = matchLineEndings(parsed.text, edits.code.toString());
     files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
@@ -57,6 +60,20 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment): Tre
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
   diagnostics.sort(compareDiagnostics);
   return { files, diagnostics };
+}
+
+/** `#include <header>` right after the file's `#include <flexos/isolation.h>` (else at the top). */
+function includeAfterIsolationHeader(edits: FileEdits, header: string): void {
+  const line = `#include <${header}>`;
+  if (edits.facts.includes.some((i) => i.path === header)) return;
+  const isolation = edits.facts.includes.find((i) => i.path === 'flexos/isolation.h');
+  if (!isolation) {
+    edits.code.prepend(`${line}\n`);
+    return;
+  }
+  const end = isolation.span.end;
+  if (edits.text[end - 1] === '\n') edits.code.appendLeft(end, `${line}\n`);
+  else edits.code.appendLeft(end, `\n${line}`);
 }
 
 /** A plain call into another compartment runs with the caller's rights: it would fault. */

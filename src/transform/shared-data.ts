@@ -1,6 +1,7 @@
 import { isWhitelist } from '../analyze/attributes.js';
 import type { SharedAllocSite, VariableDecl } from '../analyze/model.js';
 import type { FileEdits } from './edits.js';
+import type { TargetForms } from './target-forms.js';
 
 export const SHARED_SECTION = '__attribute__((section(".data_shared")))';
 /** const data cannot share a section with writable data (gcc: section type conflict); `const volatile` data is writable data to gcc. */
@@ -41,19 +42,15 @@ export function removeWithLeadingSpace(edits: FileEdits, start: number, end: num
   edits.code.remove(s, end);
 }
 
-const SHARED_ALLOCATOR: Record<SharedAllocSite['kind'], string> = {
-  malloc: 'flexos_shared_malloc',
-  calloc: 'flexos_shared_calloc',
-  realloc: 'flexos_shared_realloc',
-  memalign: 'flexos_shared_memalign',
-  palloc: 'flexos_shared_palloc',
-  free: 'flexos_shared_free',
-  pfree: 'flexos_shared_pfree',
-};
-
-/** flexos_malloc_whitelist(size, libs…) → flexos_shared_malloc(size), and the other variants. */
-export function rewriteSharedAlloc(edits: FileEdits, site: SharedAllocSite): void {
-  edits.code.overwrite(site.calleeSpan.start, site.calleeSpan.end, SHARED_ALLOCATOR[site.kind]);
+/** flexos_malloc_whitelist(size, libs…) → the target's shared allocator on (size), and the other variants. */
+export function rewriteSharedAlloc(edits: FileEdits, site: SharedAllocSite, forms: TargetForms): void {
+  const form = forms.sharedAlloc(site.kind);
+  edits.code.overwrite(site.calleeSpan.start, site.calleeSpan.end, form.callee);
+  const first = site.args[0];
+  if (form.allocatorArgument) {
+    const open = edits.text.indexOf('(', site.calleeSpan.end);
+    edits.code.appendLeft(open + 1, first ? `${form.allocatorArgument}, ` : form.allocatorArgument);
+  }
   const lastKept = site.args[site.args.length - 1];
   if (!lastKept || site.libraries.length === 0) return;
   // drop `, libA, libB` up to the closing parenthesis

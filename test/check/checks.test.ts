@@ -120,6 +120,26 @@ describe('which calls need a gate comes from the analysis (issue 7)', () => {
   });
 });
 
+describe('locals declared under #if in a block', () => {
+  test('are scoped to the block: their address passed after #endif is a private local crossing', () => {
+    const a = HEAD + 'int f(void) {\n\tint r;\n#ifdef WANT_V\n\tint v;\n#endif\n\tflexos_gate_r(libb, r, b_get, &v);\n\treturn r;\n}\n';
+    const f = checkFiles({ ...LIB_B, 'a/a.c': a }).filter((x) => x.code === 'unshared-address');
+    expect(f.map((x) => `${x.line}:${x.column}`)).toEqual(['8:32']);
+    expect(f[0]!.message).toMatch(/^local 'v' \(declared at line 6\)/);
+  });
+});
+
+describe('overshared is conservative', () => {
+  test('a whitelisted local whose address goes to a function of its own library may travel on: not reported', () => {
+    const a = HEAD + 'static int keep(int *p) { return *p; }\nint f(void) {\n\t__attribute__((flexos_whitelist)) int t = 1;\n\treturn keep(&t);\n}\n';
+    expect(positions(checkFiles({ ...LIB_B, 'a/a.c': a }), 'overshared')).toEqual([]);
+  });
+  test('a whitelisted global named by a #define expands wherever the macro is used: not reported', () => {
+    const files = { ...LIB_B, 'a/include/a/a.h': '#define A_SLOT(i) (&a_slots[(i)])\nextern int a_slots[4];\n', 'a/a.c': HEAD + '#include <a/a.h>\nint a_slots[4] __attribute__((flexos_whitelist));\nint lonely[4] __attribute__((flexos_whitelist));\nint f(void) { return *A_SLOT(1) + lonely[0]; }\n' };
+    expect(checkFiles(files).filter((f) => f.code === 'overshared' && f.file === 'a/a.c').map((f) => f.message.split(' ')[1])).toEqual(["'lonely'"]);
+  });
+});
+
 describe('messages say what to do', () => {
   test('misspelled gate library: the right name, and the fix writes it', () => {
     const findings = checkFiles(tree(CASES.find((c) => c.code === 'gate-library-spelling')!, marked(CASES.find((c) => c.code === 'gate-library-spelling')!.invalid).text));

@@ -31,6 +31,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, parseSourceIncremental } from '../../src/parse/parser.js';
 import { extractFacts } from '../../src/analyze/facts.js';
+import { Project } from '../../src/lsp/project.js';
 import { spliceFacts, spliceTarget } from '../../src/analyze/facts-splice.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +43,7 @@ const TREE: Record<string, string> = {
   'b/include/b/b.h': 'void b_void(int x);\nint b_get(int *out);\n',
   'b/b.c': '#include <b/b.h>\nstatic int state;\nvoid b_void(int x) { state = x; }\nint b_get(int *out) { *out = state; return 0; }\n',
   'a/Makefile.uk': '$(eval $(call addlib,liba))\n',
-  'a/a.c': '#include <flexos/isolation.h>\n#include <b/b.h>\n\nvoid f(int n)\n{\n\tflexos_gate(libb, b_void, n);\n}\n',
+  'a/a.c': '#include <flexos/isolation.h>\n#include <b/b.h>\n\nvoid f(int n)\n{\n\tflexos_gate(libb, b_void, n); /* step 1 */\n}\n',
 };
 
 let child: ChildProcess;
@@ -147,6 +148,17 @@ describe('flexos lsp through a real LSP client over stdio', () => {
     expect(TextDocument.applyEdits(doc, actions[0]!.edit!.changes![uri()]!)).toContain('\t__attribute__((flexos_whitelist)) int v;\n');
   });
 
+  test('a one-character edit the analysis does not read (a comment) republishes the same diagnostics', async () => {
+    const before = published[published.length - 1]!.diagnostics;
+    const at = doc.positionAt(doc.getText().indexOf('step 1') + 5);
+    const change = { range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '2' };
+    doc = TextDocument.update(doc, [change], 5);
+    const got = nextDiagnostics(uri());
+    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(), version: 5 }, contentChanges: [change] });
+    expect((await got).diagnostics).toEqual(before);
+    expect(doc.getText()).toContain('/* step 2 */');
+  });
+
   test('didSave re-resolves and publishes again', async () => {
     const got = nextDiagnostics(uri());
     await client.sendNotification(DidSaveTextDocumentNotification.type, { textDocument: { uri: uri() } });
@@ -212,5 +224,21 @@ describe('incremental re-parse', () => {
       state = next;
     }
     expect(spliced).toBe(edits.length);
+  });
+
+  test('a cross-library check on an edited file reads no other file again (the project index has them)', () => {
+    const tree = mkdtempSync(join(tmpdir(), 'flexos-lsp-index-'));
+    temps.push(tree);
+    for (const [rel, text] of Object.entries(TREE)) {
+      mkdirSync(dirname(join(tree, rel)), { recursive: true });
+      writeFileSync(join(tree, rel), text);
+    }
+    const project = Project.load(tree, loadMacroTable(), () => null);
+    // the callee's library disappears from the disk: only the index still knows it
+    rmSync(join(tree, 'b'), { recursive: true, force: true });
+    project.update('a/a.c', TREE['a/a.c']!.replace('\tflexos_gate(libb, b_void, n);', '\tb_void(n);'));
+    const found = project.check('a/a.c');
+    expect(found.map((f) => `${f.code} ${f.line}:${f.column}`)).toEqual(['ungated-call 6:2']);
+    expect(found[0]!.message).toContain("b_void() uses the global 'state'");
   });
 });

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoLeftovers, expectUnchangedOutside, makeWorld, REPO, snapshot } from './world.js';
 
@@ -44,6 +44,24 @@ async function midCommit(anchor: string, timeoutMs = 100_000): Promise<void> {
   }
   throw new Error(`no commit in progress under ${anchor} after ${timeoutMs} ms`);
 }
+
+describe('a file changing during the run', () => {
+  test('a target created by someone else while the commit runs: exit 2, everything rolled back, their file kept', async () => {
+    const w = makeWorld('changing');
+    const before = snapshot(w.dir);
+    const run = flexos(['rewrite', w.tree, '-c', w.config, '--in-place'], 300);
+    await midCommit(w.tree);
+    // deployment.json is the last target: flexos read it as absent, now it exists
+    writeFileSync(join(w.tree, 'flexos', 'deployment.json'), 'edited by a human\n');
+    const r = await run.done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/flexos\/deployment\.json: changed since flexos read it \(edited during the run\?\); nothing was written — run flexos again/);
+    expect(readFileSync(join(w.tree, 'flexos', 'deployment.json'), 'utf8')).toBe('edited by a human\n');
+    expectUnchangedOutside(w.dir, before, ['tree/flexos']);
+    expect(snapshot(join(w.tree, 'flexos'))).toEqual(new Map([['deployment.json', 'edited by a human\n']]));
+    expectNoLeftovers(w.dir);
+  });
+});
 
 describe('a signal during the commit', () => {
   test('SIGTERM during rewrite --in-place: exit 143, every replaced file rolled back, no temp file', async () => {

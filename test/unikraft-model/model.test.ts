@@ -162,6 +162,17 @@ describe('rewrite of a FlexOS-style deployment', () => {
     expect(main).toContain('flexos_intelpku_gate_r(0, 1, r, ext_work, 3);');
   });
 
+  test('a gate naming no known library goes to the default compartment, as kraft sends it, with a warning', async () => {
+    const root = portedCopy();
+    const main = join(root, 'tree', 'lib', 'app', 'main.c');
+    writeFileSync(main, readFileSync(main, 'latin1').replace('flexos_gate_r(libext, r, ext_work, 3);', 'flexos_gate_r(appnowhere, r, ext_work, 3);'), 'latin1');
+    const out = join(root, 'out');
+    const r = await runCli(['rewrite', join(root, 'tree'), '-c', join(root, 'kraft.yaml'), '-o', out]);
+    expect(r.stderr).toMatch(/main\.c:31:16: warning: gate names 'appnowhere', .* rewritten into the default compartment comp1 \(as kraft does\).*\[gate-unknown-library\]/);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, 'lib', 'app', 'main.c'), 'latin1')).toContain('flexos_nop_gate_r(0, 0, r, ext_work, 3);');
+  });
+
   test('--platform xen selects the other implementation of the same API', async () => {
     const root = portedCopy();
     const r = await runCli(['analyze', join(root, 'tree'), '-c', join(root, 'kraft.yaml'), '--platform', 'xen', '--json']);

@@ -25,14 +25,14 @@ export const confusedDeputy: Check = {
         if (arg.kind !== 'identifier' || arg.binding !== 'local' || !arg.baseName) return;
         const pointer = ctx.variableAt(facts, arg.baseName, 'local', arg.span.start)?.variable;
         if (!pointer?.pointsTo) return;
-        const target_ = pointee(ctx, facts, pointer.pointsTo, pointer.nameSpan.start);
-        if (!target_) return;
+        const pointed = pointee(ctx, facts, pointer.pointsTo, pointer.nameSpan.start);
+        if (!pointed) return;
         const param = sig?.params[i];
         const paramText = param ? `parameter ${i + 1} '${param.type.trim()}'` : `argument ${i + 1}`;
         report(
           file,
           arg.span,
-          `argument ${i + 1} of ${callee}() (${paramText}) is '${arg.baseName}', which points at ${target_.kind} '${pointer.pointsTo.name}' (line ${positionOf(facts, target_.at).line}), private to ${ctx.where(own)}; ${target} works on it with its own rights${gated ? ' behind the gate' : ''} — whitelist '${pointer.pointsTo.name}' or pass a copy in shared memory`,
+          `argument ${i + 1} of ${callee}() (${paramText}) is '${arg.baseName}', which points at ${pointed.kind} '${pointer.pointsTo.name}' (line ${positionOf(facts, pointed.at).line}), private to ${ctx.where(own)}; ${target} works on it with its own rights${gated ? ' behind the gate' : ''} — whitelist '${pointer.pointsTo.name}' or pass a copy in shared memory`,
         );
       });
     };

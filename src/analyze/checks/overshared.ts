@@ -2,8 +2,9 @@
  * SPEC §7: a whitelisted variable that never crosses a boundary. Sharing weakens isolation, so a
  * whitelist nobody needs is a finding. Crossing means: its address goes to another compartment
  * (gate, cross-library call, or any call through a pointer, which may be a callback), or code of
- * another compartment names it. A global whose address is stored away (not passed straight to a
- * call) may still escape through the pointer: it is not reported.
+ * another compartment names it. Conservative, so that what is reported is oversharing for sure:
+ * an address passed to any function of the tree, kept in a pointer or stored away may escape
+ * further, and is not reported.
  */
 import { isWhitelist } from '../attributes.js';
 import type { FileFacts, VariableDecl } from '../model.js';
@@ -27,8 +28,18 @@ export const overshared: Check = {
       const found = ctx.variableAt(ctx.facts(arg.file), arg.name, arg.binding === 'local' ? 'local' : 'global', arg.arg.span.start);
       if (found) (arg.binding === 'local' ? crossingLocals : crossingGlobals).add(key(found.file, found.variable));
     }
+    // an address handed to a function of the tree (even the variable's own library) may travel on
+    // from there (`vfs_read(fp, &uio)` reaches a file system's operation through a pointer):
+    // only addresses that stay with libc or never leave their function prove a whitelist unneeded
+    for (const a of ctx.analysis.addressArguments) {
+      if (a.calleeLibrary === null || (!ctx.inScope(a.file) && !(a.binding === 'global' && wanted.has(a.name)))) continue;
+      const found = ctx.variableAt(ctx.facts(a.file), a.name, a.binding === 'local' ? 'local' : 'global', a.arg.span.start);
+      if (found) (a.binding === 'local' ? crossingLocals : crossingGlobals).add(key(found.file, found.variable));
+    }
     for (const u of ctx.analysis.globalUses) if (wanted.has(u.variable.name) && ctx.crosses(u.userLibrary, u.ownerLibrary)) crossingGlobals.add(key(u.ownerFile, u.variable));
     const escapes = wanted.size > 0 ? escapingAddresses(ctx.index.files, wanted) : new Set<string>();
+    // a #define that names the global expands in whichever library uses the macro
+    for (const f of ctx.index.files) for (const b of f.macroBodies ?? []) for (const n of b.names) if (wanted.has(n)) escapes.add(n);
     for (const facts of ctx.index.files) {
       if (!ctx.inScope(facts.path) || facts.library === null) continue;
       const throughPointer = indirectArguments(facts);

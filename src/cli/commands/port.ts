@@ -10,6 +10,7 @@ import type { Library } from '../../analyze/model.js';
 import { InputError } from '../../diagnostics/input-error.js';
 import { FILE_ENCODING, writeFileAtomic } from '../../emit/atomic-write.js';
 import { commitChanges, recoverInterrupted } from '../../emit/transaction.js';
+import { realTarget } from '../../emit/write-tree.js';
 import { bytesForDisplay, colorDiff, fileDiff, type FileDiff } from '../../emit/diff.js';
 import { renderTable } from '../../emit/table.js';
 import { isOutsideTree } from '../../emit/output-layout.js';
@@ -69,7 +70,7 @@ export interface PortedFile {
 export function writePortedFiles(root: string, files: readonly PortedFile[]): Promise<string[]> {
   return commitChanges(
     root,
-    files.map((f) => ({ path: join(root, f.path), content: Buffer.from(f.after, FILE_ENCODING), expected: Buffer.from(f.before, FILE_ENCODING) })),
+    files.map((f) => ({ path: realTarget(root, f.path), content: Buffer.from(f.after, FILE_ENCODING), expected: Buffer.from(f.before, FILE_ENCODING) })),
   );
 }
 

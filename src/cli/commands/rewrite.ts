@@ -9,6 +9,7 @@ import { checkOutputOutsideTree, type WriteTarget } from '../../emit/write-tree.
 import { recoverInterrupted } from '../../emit/transaction.js';
 import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
+import { runUnikraftRewrite } from './rewrite-unikraft.js';
 
 export interface RewriteArgs {
   tree: string;
@@ -18,6 +19,8 @@ export interface RewriteArgs {
   diff?: boolean;
   json?: boolean;
   macros?: string[];
+  target?: string;
+  libs?: string;
   platform?: string;
 }
 
@@ -30,11 +33,14 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('diff', { type: 'boolean', describe: 'print the source changes as a unified diff and write nothing (exit 1 when there are changes)' })
     .option('json', { type: 'boolean', describe: 'print a JSON report (files changed, diagnostics) instead of text' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s)' })
+    .option('target', { type: 'string', choices: ['userspace', 'unikraft'], default: 'userspace', describe: 'userspace: our Linux deployment (flexos/Makefile); unikraft: a FlexOS unikraft tree for Unikraft\'s make (replaces kraft --compartmentalize)' })
+    .option('libs', { type: 'string', describe: "unikraft target: kraft's UK_LIBS (default: ../../libs from the configuration's directory)" })
     .option('platform', { type: 'string', describe: "Unikraft platform to build (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
 export async function runRewrite(args: RewriteArgs, out: CommandOutput): Promise<number> {
+  if (args.target === 'unikraft') return runUnikraftRewrite(args, out);
   const target = writeTarget(args);
   // a run killed mid-write is rolled back before anything is read, so the analysis sees the tree as it was
   if (!args.diff) {
@@ -77,6 +83,6 @@ function writeTarget(args: RewriteArgs): WriteTarget {
   if (args.inPlace) return { inPlace: true };
   if (args.out !== undefined && args.out.trim() === '') throw new InputError('-o needs a directory (e.g. -o flexos-out/mydeployment); with no value it would write into the current directory');
   const outDir = resolve(args.out ?? `flexos-out/${basename(args.config, extname(args.config))}`);
-  checkOutputOutsideTree(args.tree, outDir);
+  checkOutputOutsideTree(args.tree, outDir, args.out === undefined ? `the default output ${outDir} (no -o)` : `-o ${outDir}`);
   return { outDir };
 }

@@ -1,0 +1,64 @@
+import type { AllocKind } from '../analyze/model.js';
+
+/**
+ * The spellings a rewrite target gives to the few constructs whose runtime differs between our
+ * Linux-userspace deployment and FlexOS's Unikraft tree. Gates, `.data_shared` and callback
+ * wrappers are spelled alike in both; the shared allocator and the helpers that move whitelisted
+ * locals are not (userspace: our runtime's functions; Unikraft: ukalloc on `flexos_shared_alloc`).
+ */
+export interface TargetForms {
+  name: 'userspace' | 'unikraft';
+  /** `flexos_malloc_whitelist(…)` → `<callee>(<allocator, >args…)`. */
+  sharedAlloc(kind: AllocKind): { callee: string; allocatorArgument: string | null };
+  /** Statement freeing a shared-heap block that held a whitelisted local. */
+  sharedFree(variable: string): string;
+  /**
+   * Header declaring flexos_dss_local / flexos_heap_local, included after <flexos/isolation.h>
+   * in files whose locals were moved; null when isolation.h itself declares them.
+   */
+  localsHeader: string | null;
+  /** Name of a callback's original body once a wrapper takes its name. */
+  callbackImpl(name: string): string;
+  /**
+   * Wrap callbacks even when caller and callee share a compartment (a nop gate): FlexOS's tree
+   * calls the `_<name>` bodies kraft always generated (uksignal's uk_signal.h).
+   */
+  alwaysWrapCallbacks: boolean;
+  /**
+   * A gate naming no library of the tree or configuration: an error, or (kraft's behaviour,
+   * which FlexOS's trees rely on) run it in the callee's only owner, with a warning.
+   */
+  unknownGateLibrary: 'error' | 'callee-owner';
+}
+
+const USERSPACE_ALLOCATORS: Record<AllocKind, string> = {
+  malloc: 'flexos_shared_malloc',
+  calloc: 'flexos_shared_calloc',
+  realloc: 'flexos_shared_realloc',
+  memalign: 'flexos_shared_memalign',
+  palloc: 'flexos_shared_palloc',
+  free: 'flexos_shared_free',
+  pfree: 'flexos_shared_pfree',
+};
+
+export const USERSPACE_FORMS: TargetForms = {
+  name: 'userspace',
+  sharedAlloc: (kind) => ({ callee: USERSPACE_ALLOCATORS[kind], allocatorArgument: null }),
+  sharedFree: (v) => `flexos_shared_free(${v});`,
+  localsHeader: null,
+  callbackImpl: (name) => `${name}__flexos_impl`,
+  alwaysWrapCallbacks: false,
+  unknownGateLibrary: 'error',
+};
+
+/** FlexOS's flexos-core: `flexos_shared_alloc` is the shared heap's struct uk_alloc. */
+export const UNIKRAFT_FORMS: TargetForms = {
+  name: 'unikraft',
+  sharedAlloc: (kind) => ({ callee: `uk_${kind}`, allocatorArgument: 'flexos_shared_alloc' }),
+  sharedFree: (v) => `uk_free(flexos_shared_alloc, ${v});`,
+  localsHeader: 'flexos/rewrite-locals.h',
+  callbackImpl: (name) => `_${name}`,
+  alwaysWrapCallbacks: true,
+  // lib-flexos-example gates into 'appisolatedexample', an old name of the app
+  unknownGateLibrary: 'callee-owner',
+};
