@@ -2,6 +2,7 @@
 # Install what the QEMU TCG lane (src/harness/qemu.ts) needs on a Debian 12 machine, as root.
 #
 #  - apt packages: qemu-system-x86 busybox-static gcc libc6-dev make cpio gzip (only if missing)
+#  - the csmith lane's packages (scripts/setup-csmith.sh: csmith, libcsmith-dev, cvise)
 #  - a Debian kernel: the concrete linux-image-<abi>-amd64 that the linux-image-amd64 metapackage
 #    depends on is fetched with `apt-get download` (NOT installed) and unpacked with `dpkg -x`
 #    under <project>/.cache/qemu/; its vmlinuz is copied to <project>/.cache/qemu/vmlinuz.
@@ -62,6 +63,9 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 not on 
 
 # ---- 1b. Slurm + munge for the `explore --executor slurm` test (optional: that test skips, saying why)
 bash "$ROOT/scripts/setup-slurm.sh" || say "slurm: not installed; test/explore/slurm.test.ts will be skipped with the reason"
+
+# ---- 1c. csmith lane (test/csmith): csmith, libcsmith-dev, cvise; its tests skip, saying why, without them
+bash "$ROOT/scripts/setup-csmith.sh" || say "csmith lane unavailable (scripts/setup-csmith.sh failed); its tests will be skipped"
 
 # ---- 2. guest kernel ---------------------------------------------------------------------------
 mkdir -p "$CACHE"

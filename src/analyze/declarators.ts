@@ -107,3 +107,20 @@ export function specifiers(declaration: SyntaxNode): Specifiers {
   }
   return { storage, qualifiers, type: parts.join(' '), typeNode };
 }
+
+/**
+ * The qualifiers of the object a declarator declares (not of what it points to): read from the
+ * name outwards, array derivations keep the element's qualifiers, the first pointer derivation
+ * decides by its own qualifiers (`T *const p` is const, `const T *p` is not), and with no
+ * pointer the declaration's specifiers decide (`const T x`, `const T a[3]`).
+ */
+export function objectQualifiers(declarator: SyntaxNode, specifierQualifiers: ReadonlySet<string>): Set<string> {
+  const name = declaratorShape(declarator).nameNode;
+  if (!name) return new Set();
+  for (let n: SyntaxNode | null = name.parent; n !== null && n.startIndex >= declarator.startIndex && n.endIndex <= declarator.endIndex; n = n.parent) {
+    if (n.type === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => c.type === 'type_qualifier').map((c) => c.text));
+    if (n.type === 'function_declarator') return new Set();
+    if (n.startIndex === declarator.startIndex && n.endIndex === declarator.endIndex && n.type === declarator.type) break;
+  }
+  return new Set(specifierQualifiers);
+}

@@ -8,7 +8,7 @@ import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
 import { nameUses } from './name-uses.js';
-import { declaratorShape, declaratorsOf, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
+import { declaratorShape, declaratorsOf, objectQualifiers, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
   AttributeUse,
@@ -371,11 +371,11 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
   const declarators = declaratorsOf(node);
   const storage = spec.storage.has('static') ? 'static' : spec.storage.has('extern') ? 'extern' : 'none';
   const type = spec.type;
-  const isConst = spec.qualifiers.has('const');
   for (const d of declarators) {
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode || shape.isFunction) continue;
     const init = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+    const qualifiers = objectQualifiers(d, spec.qualifiers);
     const v: VariableDecl = {
       name: shape.name,
       storage,
@@ -384,7 +384,8 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       nameSpan: span(shape.nameNode),
       type,
       isArray: shape.isArray,
-      isConst: isConst && !shape.isPointer,
+      isConst: qualifiers.has('const'),
+      isVolatile: qualifiers.has('volatile'),
       hasInitializer: init !== null,
       attributes: [],
       siblingCount: declarators.length,

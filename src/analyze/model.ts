@@ -103,7 +103,9 @@ export interface VariableDecl {
   nameSpan: Span;
   type: string;
   isArray: boolean;
+  /** Qualifiers of the object itself (`T *const p` is const; `const T *p` is not). */
   isConst: boolean;
+  isVolatile: boolean;
   hasInitializer: boolean;
   initializerSpan?: Span;
   attributes: AttributeUse[];

@@ -171,7 +171,9 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 OPT ?= -O2 -g
-CFLAGS := -std=gnu11 $(OPT) -Wall -Werror ${plan.cflags.join(' ')}
+# EXTRA_CFLAGS: the caller's additions (include paths, warnings a test relaxes for the original too)
+EXTRA_CFLAGS ?=
+CFLAGS := -std=gnu11 $(OPT) -Wall -Werror ${plan.cflags.join(' ')} $(EXTRA_CFLAGS)
 INCLUDES := -Iflexos/include ${plan.includeDirs.map((i) => `-I${i}`).join(' ')}
 LDFLAGS := ${plan.ldflags.join(' ')} -Wl,-T,flexos/flexos_extra.ld
 ifeq ($(STATIC),1)

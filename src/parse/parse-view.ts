@@ -58,9 +58,18 @@ export function buildParseView(text: string, table: MacroTable): ParseView {
     sites.push(site.site);
     scanner.lastIndex = site.site.end;
   }
-  if (copied === 0) return { view: text, sites };
+  if (copied === 0) return { view: blankAnonymousBitFields(text), sites };
   chunks.push(text.slice(copied));
-  return { view: chunks.join(''), sites };
+  return { view: blankAnonymousBitFields(chunks.join('')), sites };
+}
+
+/**
+ * `unsigned : 0;` (an unnamed bit-field, padding only) is valid C that tree-sitter-c reads as a
+ * field with a missing name; nothing flexos looks at is in it, so the view blanks it.
+ */
+const ANONYMOUS_BIT_FIELD = /^([ \t]*)((?:(?:const|volatile|signed|unsigned|int|char|short|long|_Bool)[ \t]+)*(?:signed|unsigned|int|char|short|long|_Bool)[ \t]*:[ \t]*\d+[ \t]*;)/gm;
+function blankAnonymousBitFields(view: string): string {
+  return view.replace(ANONYMOUS_BIT_FIELD, (_m, indent: string, field: string) => indent + ' '.repeat(field.length));
 }
 
 const scanners = new WeakMap<MacroTable, RegExp>();

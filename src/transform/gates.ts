@@ -1,16 +1,13 @@
 import type { TreeIndex } from '../analyze/index.js';
-import type { GateSite } from '../analyze/model.js';
+import type { FunctionDef, GateSite } from '../analyze/model.js';
 import { resolveLibraryName } from '../analyze/library-names.js';
 import { gateMechanism, type Deployment } from './deployment.js';
+import { byValueShape, rewriteByValueGate } from './byvalue.js';
 import type { FileEdits } from './edits.js';
 import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
 import { pointerMask, type Entry, type EntryTable } from './entries.js';
 
 export const MAX_GATE_ARGUMENTS = 6;
-
-function isStructByValue(type: string): boolean {
-  return /^(const\s+|volatile\s+)*(struct|union)\b/.test(type.trim()) && !type.includes('*');
-}
 
 /** Libraries whose code defines `name`: a function, a static inline of a header, or a macro. */
 function definingLibraries(index: TreeIndex, name: string): string[] {
@@ -25,7 +22,9 @@ function definingLibraries(index: TreeIndex, name: string): string[] {
  * flexos_gate[_r](libX, …) → flexos_<m>_gate[_r](from, to, …). A gate names the domain the call
  * runs in (FlexOS's semantics): the named library need not define the callee. Only what cannot be
  * rewritten is an error (a domain no library or configuration entry stands for, too many
- * arguments, a struct by value); FlexOS's inconsistencies are warnings with the fix.
+ * arguments); FlexOS's inconsistencies are warnings with the fix. Structs and unions by value
+ * are marshalled through shared memory under isolating gates; results are converted from the
+ * callee's type by the runtime's gate macros.
  */
 export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, d: Deployment, forms: TargetForms = USERSPACE_FORMS, entries?: EntryTable): void {
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
@@ -91,15 +90,6 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
       edits.report('gate-argument-count', 'error', site.span, `gate passes ${site.args.length} argument${site.args.length === 1 ? '' : 's'} to '${site.callee}', which takes ${params}${def.def.variadic ? ' and more' : ''}; pass ${def.def.variadic ? 'at least' : 'exactly'} ${params}`);
       return;
     }
-    const byValue = def.def.params.find((p) => isStructByValue(p.type));
-    if (byValue) {
-      edits.report('gate-struct-by-value', 'error', site.span, `'${site.callee}' takes '${byValue.type}' by value; a gate passes only integers and pointers — pass a pointer to shared data`);
-      return;
-    }
-    if (isStructByValue(def.def.returnType)) {
-      edits.report('gate-struct-by-value', 'error', site.span, `'${site.callee}' returns '${def.def.returnType}' by value; a gate returns only integers and pointers — return through a shared out-parameter`);
-      return;
-    }
   }
   const to = d.compartmentOf.get(library.name) ?? d.defaultId;
   const entry = (): Omit<Entry, 'callers'> | string => {
@@ -110,7 +100,7 @@ export function rewriteGate(edits: FileEdits, site: GateSite, index: TreeIndex, 
     // not in the tree (kraft fetches the library): an extern function, arity from the call
     return { name: site.callee, compartment: to, arity: params ? params.length : site.args.length, pointerArgs: params ? pointerMask(params) : 0, viaAlias: false };
   };
-  if (enter(edits, site, d, to, entries, entry)) writeGate(edits, site, d, to);
+  if (enter(edits, site, d, to, entries, entry)) writeGate(edits, site, d, to, def?.def ?? null, entries);
 }
 
 /**
@@ -138,11 +128,20 @@ function enter(edits: FileEdits, site: GateSite, d: Deployment, to: number, entr
   return problem === null;
 }
 
-/** The mechanism's gate between the caller's compartment and `to`. */
-function writeGate(edits: FileEdits, site: GateSite, d: Deployment, to: number): void {
+/** The mechanism's gate between the caller's compartment and `to` (`def`: the callee's definition, when known). */
+function writeGate(edits: FileEdits, site: GateSite, d: Deployment, to: number, def: FunctionDef | null = null, entries?: EntryTable): void {
   const keyword = site.kind === 'gate' ? 'flexos_gate' : 'flexos_gate_r';
   const from = d.compartmentOf.get(edits.facts.library ?? '') ?? d.defaultId;
   const mech = gateMechanism(d, from, to);
+  if (def && mech !== 'nop') {
+    // structs and unions by value go through shared memory (src/transform/byvalue.ts)
+    const byValue = byValueShape(def);
+    if (byValue.params.length > 0 || byValue.result) {
+      rewriteByValueGate(edits, site, def, from, to, mech, entries);
+      return;
+    }
+    convertBoolArguments(edits, site, def.params);
+  }
   edits.code.overwrite(site.span.start, site.span.start + keyword.length, `flexos_${mech}_${site.kind}`);
   edits.code.overwrite(site.librarySpan.start, site.librarySpan.end, `${from}, ${to}`);
   terminateStatement(edits, site);
@@ -171,4 +170,18 @@ function terminateStatement(edits: FileEdits, site: GateSite): void {
   if (i >= t.length || /[;,)\]:?]/.test(t[i]!)) return;
   edits.code.appendLeft(site.span.end, ';');
   edits.report('gate-missing-semicolon', 'warning', site.span, `this gate is a statement without its ';'; the rewrite adds it — add it to the source`);
+}
+
+/**
+ * An isolating gate passes each argument's low bytes, which is the conversion a direct call
+ * makes to every integer and pointer parameter type except _Bool (256 becomes 1, not 0): those
+ * arguments are converted explicitly.
+ */
+function convertBoolArguments(edits: FileEdits, site: GateSite, params: readonly { type: string }[]): void {
+  site.args.forEach((arg, i) => {
+    const type = params[i]?.type ?? '';
+    if (!/\b(_Bool|bool)\b/.test(type) || /[*[(]/.test(type)) return;
+    edits.code.prependRight(arg.span.start, '(_Bool)(');
+    edits.code.appendLeft(arg.span.end, ')');
+  });
 }

@@ -99,8 +99,8 @@ export function rewriteWhitelistedLocals(edits: FileEdits, parsed: ParsedSource,
   for (const c of converted) rewriteUses(edits, parsed, c, locals);
   // every exit path releases the variable: heap frees the block (zeroed by the allocator), dss
   // zeroes the shadow slot so that nothing stays readable once the frame is gone (issue 11)
-  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted, (name) => forms.sharedFree(name));
-  if (sharing === 'dss' && forms.clearDssOnExit) insertFrees(edits, parsed, fn, converted, (name) => `__builtin_memset(${name}, 0, sizeof(*${name}));`);
+  if (sharing === 'heap') insertFrees(edits, parsed, fn, converted, (v) => forms.sharedFree(freeArgument(v)));
+  if (sharing === 'dss' && forms.clearDssOnExit) insertFrees(edits, parsed, fn, converted, (v) => `__builtin_memset(${freeArgument(v)}, 0, sizeof(*${v.name}));`);
   return converted.length;
 }
 
@@ -119,7 +119,7 @@ function convertDeclaration(edits: FileEdits, parsed: ParsedSource, c: Converted
       parsed.view.slice(v.span.start, v.nameSpan.start).replace(/\s+/g, ' ').trimStart() + slot + parsed.view.slice(v.nameSpan.end, v.declaratorSpan.end) + '; ';
     edits.code.prependLeft(v.span.start, slotDecl);
     edits.code.overwrite(v.nameSpan.start, v.nameSpan.end, self);
-    wrapInitializer(edits, v, init, isList, `flexos_dss_local(&${slot}, sizeof(*${name}), ${initArg}`);
+    wrapInitializer(edits, v, init, isList, `flexos_dss_local(${qualified(v) ? '(void *)' : ''}&${slot}, sizeof(*${name}), ${initArg}`);
   } else {
     edits.code.overwrite(v.nameSpan.start, v.nameSpan.end, self);
     wrapInitializer(edits, v, init, isList, `flexos_heap_local(sizeof(*${name}), ${initArg}`);
@@ -143,7 +143,8 @@ function rewriteUses(edits: FileEdits, parsed: ParsedSource, c: Converted, local
     if (node.startIndex < v.declaratorSpan.end || node.text !== v.name) continue;
     if (shadows.some((o) => o.scope && node.startIndex > o.nameSpan.start && node.startIndex < o.scope.end && node.startIndex >= o.scope.start)) continue;
     if (v.initializerSpan && node.startIndex >= v.initializerSpan.start && node.endIndex <= v.initializerSpan.end) continue;
-    edits.code.overwrite(node.startIndex, node.endIndex, `(*${v.name})`);
+    // contentOnly: an initializer wrapped around this use (`T *q = &v;` with q converted too) ends here
+    edits.code.overwrite(node.startIndex, node.endIndex, `(*${v.name})`, { contentOnly: true });
   }
 }
 
@@ -206,7 +207,7 @@ function exitPathsProvable(edits: FileEdits, parsed: ParsedSource, fn: FunctionD
 }
 
 /** Releases (frees, or clears) before every exit of each converted variable's scope: block end, return, break/continue/goto out. */
-function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[], release: (name: string) => string): void {
+function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, converted: Converted[], release: (v: VariableDecl) => string): void {
   if (converted.length === 0) return;
   const body = nodeAt(parsed.tree.rootNode, fn.body, 'compound_statement');
   if (!body) return;
@@ -215,7 +216,7 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
   for (const j of all) if (j.kind === 'label') labels.set(labelName(j.node) ?? '', j.node);
   const live = (at: number): Converted[] =>
     converted.filter((c) => at >= c.declaration.endIndex && at < c.scope.endIndex).sort((a, b) => b.declaration.startIndex - a.declaration.startIndex);
-  const frees = (list: Converted[]): string => list.map((c) => guarded(c, release(c.v.name))).join(' ');
+  const frees = (list: Converted[]): string => list.map((c) => guarded(c, release(c.v))).join(' ');
   for (const j of all) {
     const at = j.node.startIndex;
     let exited: Converted[] = [];
@@ -234,8 +235,8 @@ function insertFrees(edits: FileEdits, parsed: ParsedSource, fn: FunctionDef, co
     const close = c.scope.endIndex - 1;
     const lineStart = edits.text.lastIndexOf('\n', close - 1) + 1;
     const indent = edits.text.slice(lineStart, close);
-    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, c.guard ? `#if ${c.guard}\n${indent}\t${release(c.v.name)}\n#endif\n` : `${indent}\t${release(c.v.name)}\n`);
-    else edits.code.appendLeft(close, ` ${guarded(c, release(c.v.name))} `);
+    if (/^[ \t]*$/.test(indent)) edits.code.appendLeft(lineStart, c.guard ? `#if ${c.guard}\n${indent}\t${release(c.v)}\n#endif\n` : `${indent}\t${release(c.v)}\n`);
+    else edits.code.appendLeft(close, ` ${guarded(c, release(c.v))} `);
   }
 }
 
@@ -256,4 +257,13 @@ function wrapJump(edits: FileEdits, j: Jump, free: string, fn: FunctionDef): voi
   }
   edits.code.prependRight(n.startIndex, `{ ${free} `);
   edits.code.appendLeft(n.endIndex, ' }');
+}
+
+/** A heap (or DSS) local of const or volatile type goes to free (the DSS helper) through `(void *)`: they take plain pointers. */
+function freeArgument(v: VariableDecl): string {
+  return qualified(v) ? `(void *)${v.name}` : v.name;
+}
+
+function qualified(v: VariableDecl): boolean {
+  return v.isConst || v.isVolatile || /\b(const|volatile)\b/.test(v.type);
 }

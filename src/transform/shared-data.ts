@@ -4,7 +4,7 @@ import type { FileEdits } from './edits.js';
 import type { TargetForms } from './target-forms.js';
 
 export const SHARED_SECTION = '__attribute__((section(".data_shared")))';
-/** const data cannot share a section with writable data (gcc: section type conflict). */
+/** const data cannot share a section with writable data (gcc: section type conflict); `const volatile` data is writable data to gcc. */
 export const SHARED_RO_SECTION = '__attribute__((section(".data_shared.ro")))';
 
 /** A whitelisted global (or static local) moves to the shared section, written before the type. */
@@ -15,7 +15,7 @@ export function rewriteWhitelistedStatic(edits: FileEdits, v: VariableDecl): voi
     edits.report('whitelist-multi-declarator', 'error', v.nameSpan, `'${v.name}' is whitelisted inside a declaration of ${v.siblingCount} variables; split the declaration so each shared variable has its own`);
     return;
   }
-  const section = v.isConst ? SHARED_RO_SECTION : SHARED_SECTION;
+  const section = v.isConst && !v.isVolatile ? SHARED_RO_SECTION : SHARED_SECTION;
   const [first, ...rest] = whitelist;
   if (first!.placement === 'before') {
     if (!edits.code.slice(first!.span.start, first!.span.end).includes('section')) edits.code.overwrite(first!.span.start, first!.span.end, section);

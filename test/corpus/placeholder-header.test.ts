@@ -2,7 +2,8 @@
  * rules/fcalls/placeholders/flexos/isolation.h turns every porting annotation into plain code, so a
  * ported tree compiles with gcc -Wall -Werror before any rewrite: gates become calls (also with no
  * argument), shared allocators become the C heap, unknown attributes are accepted, and a gate with
- * more than 6 arguments or a struct argument fails to compile.
+ * more than 6 arguments or an argument wider than 8 bytes (other than a struct or union, which the
+ * rewrite marshals) fails to compile.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
@@ -92,16 +93,29 @@ int main(void) { int r; flexos_gate_r(libf, r, f, 1, 2, 3, 4, 5, 6, 7); return r
     expect(c.stderr).toMatch(/at most 6 arguments/);
   });
 
-  test('a struct passed by value through a gate does not compile', () => {
+  test('a value wider than 8 bytes that is not a struct does not compile through a gate', () => {
     const c = compile(
-      'big',
+      'wide',
       `#include <flexos/isolation.h>
-struct big { long a, b; };
-static int f(struct big b) { return (int)b.a; }
-int main(void) { struct big b = { 1, 2 }; int r; flexos_gate_r(libf, r, f, b); return r; }
+static int f(__int128 w) { return (int)w; }
+int main(void) { __int128 w = 1; int r; flexos_gate_r(libf, r, f, w); return r; }
 `,
     );
     expect(c.status).not.toBe(0);
     expect(c.stderr).toMatch(/larger than 8 bytes/);
+  });
+
+  test('a struct or union by value compiles (the rewrite marshals it through shared memory)', () => {
+    const c = compile(
+      'big',
+      `#include <flexos/isolation.h>
+struct big { long a, b; };
+union u { long a; char c[16]; };
+static int f(struct big b, union u v) { return (int)(b.a + v.a); }
+int main(void) { struct big b = { 1, 2 }; union u v = { 3 }; int r; flexos_gate_r(libf, r, f, b, v); return r - 4; }
+`,
+    );
+    expect(c.stderr).toBe('');
+    expect(c.status).toBe(0);
   });
 });

@@ -32,12 +32,12 @@ function brokenTree(aSource: string): string {
     mkdirSync(join(root, lib), { recursive: true });
     writeFileSync(join(root, lib, 'Makefile.uk'), `$(eval $(call addlib,${lib}))\n`);
   }
-  writeFileSync(join(root, 'libb', 'exportsyms.uk'), 'b_add\nb_pair\nb_many\n');
+  writeFileSync(join(root, 'libb', 'exportsyms.uk'), 'b_add\nb_pair\nb_many\nb_mk6\n');
   writeFileSync(
     join(root, 'libb', 'b.c'),
-    'struct pair { int a, b; };\nint b_add(int x, int y) { return x + y; }\nint b_pair(struct pair p) { return p.a; }\nint b_many(int a, int b, int c, int d, int e, int f, int g) { return a + g; }\n',
+    'struct pair { int a, b; };\nint b_add(int x, int y) { return x + y; }\nint b_pair(struct pair p) { return p.a; }\nint b_many(int a, int b, int c, int d, int e, int f, int g) { return a + g; }\nstruct pair b_mk6(int a, int b, int c, int d, int e, int f) { struct pair p = { a + c + e, b + d + f }; return p; }\n',
   );
-  writeFileSync(join(root, 'liba', 'a.c'), `#include <flexos/isolation.h>\nstruct pair { int a, b; };\nint b_add(int, int);\nint b_pair(struct pair);\nint b_many(int, int, int, int, int, int, int);\n${aSource}\n`);
+  writeFileSync(join(root, 'liba', 'a.c'), `#include <flexos/isolation.h>\nstruct pair { int a, b; };\nint b_add(int, int);\nint b_pair(struct pair);\nint b_many(int, int, int, int, int, int, int); struct pair b_mk6(int, int, int, int, int, int);\n${aSource}\n`);
   return root;
 }
 
@@ -46,7 +46,8 @@ const CONFIG = `compartments:\n  - name: one\n    mechanism: { driver: vmept }\n
 describe('bad input: a clear error with its location, exit 2, nothing written', () => {
   const cases: [string, string, string | null, RegExp][] = [
     ['a gate with 7 arguments', 'int f(void) { int r; flexos_gate_r(libb, r, b_many, 1, 2, 3, 4, 5, 6, 7); return r; }', null, /a\.c:6:\d+: error: gate passes 7 arguments.*\[gate-too-many-arguments\]/],
-    ['a struct passed by value', 'int f(void) { int r; struct pair p = {1, 2}; flexos_gate_r(libb, r, b_pair, p); return r; }', null, /a\.c:6:\d+: error: 'b_pair' takes 'struct pair p' by value.*\[gate-struct-by-value\]/],
+    // a struct by value is marshalled through shared memory; its result buffer takes a seventh slot here
+    ['a struct result with 6 arguments', 'int f(void) { struct pair p; flexos_gate_r(libb, p, b_mk6, 1, 2, 3, 4, 5, 6); return p.a; }', null, /a\.c:6:\d+: error: 'b_mk6' returns a struct by value and takes 6 arguments.*\[gate-too-many-arguments\]/],
     ['an unknown compartment in the configuration', 'int f(void) { return 0; }', CONFIG.replace('libb: { compartment: two }', 'libb: { compartment: three }'), /config\.yaml:8:\d+: .*three/],
     ['a malformed YAML file', 'int f(void) { return 0; }', 'compartments:\n  - name: [unclosed\n', /config\.yaml:\d+:\d+: /],
   ];

@@ -414,3 +414,13 @@ void flexos_shared_pfree(void *p, size_t npages)
 	(void)npages;
 	flexos_shared_free(p);
 }
+
+/* The shared copy of a struct passed or returned by value through a gate (flexos/runtime.h):
+ * running out of shared heap here has no error path in the caller's code, so it is fatal. */
+void *flexos_byval_result(size_t size)
+{
+	void *p = flexos_shared_malloc(size ? size : 1);
+	if (p == NULL)
+		flexos_rt_die("shared heap exhausted copying a %zu-byte struct through a gate", size);
+	return p;
+}

@@ -1,11 +1,14 @@
-/** SPEC §7: gate arguments and results are integers or pointers (≤ 8 bytes): no struct by value, no floating point. */
+/**
+ * SPEC §7: gate arguments and results are integers or pointers (≤ 8 bytes), no floating point.
+ * Structs and unions by value are not findings any more: the rewrite marshals them through
+ * shared memory (src/transform/byvalue.ts, issue 13).
+ */
 import type { Check } from './model.js';
 
 /** Why a C type does not fit a general-purpose register, or null when it does. */
 export function nonRegisterType(type: string): string | null {
   const t = type.replace(/\b(const|volatile|register|restrict|__restrict)\b/g, ' ').replace(/\s+/g, ' ').trim();
   if (t.includes('*') || t.includes('[')) return null;
-  if (/^(struct|union)\b/.test(t)) return `'${type.trim()}' is a ${t.split(' ')[0]} by value`;
   if (/\b(float|double|_Complex)\b/.test(t)) return `'${type.trim()}' is floating point`;
   return null;
 }
@@ -13,7 +16,7 @@ export function nonRegisterType(type: string): string | null {
 export const gateNonRegisterArgument: Check = {
   code: 'gate-non-register-argument',
   severity: 'error',
-  summary: 'gate argument or result that is not integer- or pointer-class (struct by value, floating point)',
+  summary: 'gate argument or result that is not integer- or pointer-class (floating point)',
   origin: 'SPEC §7',
   deploymentDependent: false,
   run(ctx, report) {

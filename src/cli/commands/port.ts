@@ -32,6 +32,7 @@ export interface PortArgs {
   config?: string;
   platform?: string;
   project?: string;
+  inPlaceGates?: boolean;
 }
 
 /** What tests replace: the all-or-nothing writer and the colour decision. */
@@ -52,6 +53,7 @@ export function portBuilder(y: Argv): Argv<PortArgs> {
     .option('config', { alias: 'c', type: 'string', describe: "deployment configuration (kraft.yaml): its targets: and libc (newlib, musl) decide the build analysed" })
     .option('platform', { type: 'string', describe: "Unikraft platform (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .option('project', { type: 'string', describe: `project file (default: <tree>/${PROJECT_FILE} when present): caller-domain libraries, gate/no-gate overrides` })
+    .option('in-place-gates', { type: 'boolean', describe: 'gate calls in &&/||/?:, comma operands, loop conditions and unsequenced statements where they stand (a GNU statement expression) instead of listing them for a human' })
     .example('$0 port corpus/vanilla --lib kvs', 'propose the annotations for libkvs as a diff')
     .example('$0 port corpus/vanilla --write', 'annotate every library in place') as Argv<PortArgs>;
 }
@@ -86,7 +88,7 @@ export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps
   progress.done();
   if (analysis.libraries.length === 0) throw new InputError(`${args.tree}: no library found (no Makefile.uk with an addlib line); pass the root of a Unikraft-style tree`);
   const libraries = args.lib && args.lib.length > 0 ? chooseLibraries(analysis.libraries, args.lib) : undefined;
-  const result = portTree(analysis, libraries ? { libraries } : {});
+  const result = portTree(analysis, { ...(libraries ? { libraries } : {}), inPlaceGates: args.inPlaceGates ?? false });
   const diffs = result.files.map((f) => fileDiff(f.path, f.before, f.after));
   const summary = summarizePort(result, new Map(diffs.map((d) => [d.path, d])));
   const patch = diffs.map((d) => d.text).join('');

@@ -22,6 +22,8 @@ export class PortContext {
   constructor(
     readonly analysis: TreeAnalysis,
     readonly chosen: ReadonlySet<string>,
+    /** Gate calls that cannot move in place, inside a statement expression (port --in-place-gates). */
+    readonly inPlaceGates = false,
   ) {
     this.typedefs = TypedefTable.of(analysis.parsed.values());
     this.macros = MacroDefinitions.of(analysis.parsed.values());

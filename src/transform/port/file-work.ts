@@ -14,6 +14,8 @@ export class FileWork {
    */
   readonly code: MagicString;
   readonly proposals: Proposal[] = [];
+  /** Start offsets of statement-level comma expressions already split into statements. */
+  splitCommas = new Set<number>();
   private readonly usedNames = new Map<string, Set<string>>();
   private real: MagicString;
   private readonly touched = new TouchedPlaces();
@@ -97,6 +99,7 @@ export class FileWork {
    */
   attempt(edit: () => void): boolean {
     const proposals = this.proposals.length;
+    const commas = new Set(this.splitCommas);
     // dry run: record the edits; when none touches a place edited before (nor another of them),
     // MagicString cannot refuse them, and they are applied as recorded
     this.dry = { ops: [], readAfterWrite: false };
@@ -126,6 +129,7 @@ export class FileWork {
     // a possible collision: undo the dry run's side effects and run it for real on a backup
     this.proposals.length = proposals;
     for (const [set, name] of names) set.delete(name);
+    this.splitCommas = new Set(commas);
     const backup = this.real.clone();
     try {
       edit();
@@ -133,6 +137,7 @@ export class FileWork {
     } catch {
       this.real = backup;
       this.proposals.length = proposals;
+      this.splitCommas = commas;
       return false;
     }
   }

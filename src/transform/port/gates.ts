@@ -6,10 +6,16 @@
  *   initializer  T x = f(a);      → T x; flexos_gate_r(libX, x, f, a);
  *   return       return f(a);     → T flexos_ret; flexos_gate_r(libX, flexos_ret, f, a); return flexos_ret;
  *   hoist        … g(f(a)) …      → T flexos_tmp1; flexos_gate_r(libX, flexos_tmp1, f, a); … g(flexos_tmp1) …
+ *   expression   … (x, f(a)) …    → … (x, ({ T flexos_tmp1; flexos_gate_r(libX, flexos_tmp1, f, a); flexos_tmp1; })) …
+ * The expression form (a GNU statement expression, evaluated exactly where the call was, so
+ * every sequencing of the original — comma, &&, ?:, loop conditions, side effects around it —
+ * is kept) is, with --in-place-gates, the fallback where moving the call would change
+ * evaluation order; without it those calls are manual sites (SPEC §6).
  */
 import type { FunctionDef, ResolvedCall } from '../../analyze/model.js';
 import type { ParsedSource, SyntaxNode } from '../../parse/parser.js';
 import { declaratorShape } from '../../analyze/declarators.js';
+import { isStructByValue } from '../byvalue.js';
 import type { PortContext } from './context.js';
 import { hoistRefusal, sideEffect, type Refusal } from './evaluation-order.js';
 import type { FileWork } from './file-work.js';
@@ -47,6 +53,8 @@ export interface GatePlan {
   literals: SyntaxNode[];
   /** Why the call needs a gate (what it reaches that is not the caller's). */
   why?: string;
+  /** statement/assignment: the call is an operand of this statement-level comma expression, split into statements. */
+  splitComma?: SyntaxNode;
 }
 
 /** `libkvs` for the library that defines the callee (dashes removed, `lib` prefix kept). */
@@ -109,10 +117,14 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
     caller,
     literals: argNodes.map(stripCasts).filter((a) => a.type === 'string_literal' || a.type === 'concatenated_string'),
   };
-  const form = directForm(ctx, work, node, statement, callee, caller);
+  let form = directForm(ctx, work, node, statement, callee, caller);
+  if ('reason' in form && ctx.inPlaceGates && IN_PLACE_REASONS.has(form.reason)) form = expressionForm(ctx, work, node, callee, caller) ?? form;
   if ('reason' in form) return form;
   if (call.class === 'macro' && form.form !== 'statement') {
     return { reason: 'macro-expansion', message: `${site.callee} is a macro of ${domain} used as a value; a gate on a macro is a statement — port it by hand` };
+  }
+  if (form.form !== 'statement' && form.form !== 'assignment' && ctx.typedefs.classify(callee.returnType) === 'struct' && !ctx.typedefs.isAssignable(callee.returnType)) {
+    return { reason: 'struct-by-value', message: `${site.callee}() returns '${callee.returnType}', which has a const member: its value cannot be assigned to the temporary a gate needs; port it by hand` };
   }
   if ((form.form === 'hoist' || form.form === 'return') && /\n[ \t]*#/.test(work.text.slice(args.startIndex, args.endIndex))) {
     return { reason: 'preprocessor', message: `the arguments of ${site.callee}() contain preprocessor directives and would have to move; port it by hand` };
@@ -120,7 +132,18 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
   return { ...base, ...form };
 }
 
-type FormChoice = Pick<GatePlan, 'form' | 'value' | 'lhs' | 'declarator' | 'variable' | 'temp' | 'tempType' | 'inBlock'>;
+/** Refusals to move a call that the expression form answers: it does not move the call. */
+const IN_PLACE_REASONS = new Set(['loop-condition', 'conditional', 'comma', 'unsequenced', 'not-in-block', 'multi-declarator', 'const-initializer', 'preprocessor']);
+
+/** The call replaced in place by a statement expression holding the gate, or null when its type cannot be written. */
+function expressionForm(ctx: PortContext, work: FileWork, call: SyntaxNode, callee: FunctionDef, caller: FunctionDef): FormChoice | null {
+  if (callee.returnsVoid) return { form: 'expression', value: call };
+  const calleeType = returnTypeOf(ctx.analysis.parsed.get(definitionFile(ctx, callee)) ?? null, callee);
+  if (calleeType === null) return null;
+  return { form: 'expression', value: call, temp: work.freshName(caller, 'flexos_tmp', true), tempType: calleeType };
+}
+
+type FormChoice = Pick<GatePlan, 'form' | 'value' | 'lhs' | 'declarator' | 'variable' | 'temp' | 'tempType' | 'inBlock' | 'splitComma'>;
 
 function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statement: SyntaxNode, callee: FunctionDef, caller: FunctionDef): FormChoice | Refusal {
   const name = callee.name;
@@ -130,13 +153,17 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
   const parent = value.parent!;
   const valueClass = ctx.typedefs.classify(callee.returnType);
 
-  // f(a);   (void)f(a);
+  // f(a);   (void)f(a);   and the same as an operand of `a, f(b), c;`, which becomes statements
   if (parent.type === 'cast_expression' && isVoidCast(parent)) {
     let outer: SyntaxNode = parent;
     while (outer.parent?.type === 'parenthesized_expression') outer = outer.parent;
     if (outer.parent?.type === 'expression_statement') return { form: 'statement', value: outer };
+    const comma = statementComma(outer);
+    if (comma) return { form: 'statement', value: outer, splitComma: comma };
   }
   if (parent.type === 'expression_statement') return { form: 'statement', value };
+  const comma = statementComma(value);
+  if (comma) return { form: 'statement', value, splitComma: comma };
 
   // return f(a);   (in a void function: `return f(a);` with f void, a GNU C idiom)
   if (parent.type === 'return_statement' && caller.returnsVoid) {
@@ -147,12 +174,13 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
     return { reason: 'non-register-value', message: `${name}() returns '${callee.returnType}', which a gate cannot return (integer and pointer values only); port it by hand` };
   }
 
-  // x = f(a);
-  if (parent.type === 'assignment_expression' && operatorOf(parent) === '=' && same(parent.childForFieldName('right'), value) && parent.parent?.type === 'expression_statement') {
+  // x = f(a);   (also as an operand of a statement-level comma expression)
+  const assignmentComma = parent.type === 'assignment_expression' ? statementComma(parent) : null;
+  if (parent.type === 'assignment_expression' && operatorOf(parent) === '=' && same(parent.childForFieldName('right'), value) && (parent.parent?.type === 'expression_statement' || assignmentComma)) {
     const lhs = parent.childForFieldName('left')!;
     const effect = sideEffect(lhs, names, { allowVolatile: true });
     if (effect) return { reason: 'unsequenced', message: `the left operand of '= ${name}(...)' contains ${effect}; port it by hand` };
-    return { form: 'assignment', value, lhs };
+    return { form: 'assignment', value, lhs, ...(assignmentComma ? { splitComma: assignmentComma } : {}) };
   }
 
   // T x = f(a);
@@ -203,6 +231,43 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
   return { form: 'hoist', value, temp: work.freshName(caller, 'flexos_tmp', true), tempType: calleeType };
 }
 
+/**
+ * The comma expression `node` is a direct operand of, when that comma expression (through
+ * unparenthesised commas only) is a whole expression statement: `a(), x = f(b), c;` splits
+ * into statements without changing what runs when (a comma is a sequence point).
+ */
+function statementComma(node: SyntaxNode): SyntaxNode | null {
+  let top: SyntaxNode | null = null;
+  let n = node;
+  while (n.parent?.type === 'comma_expression') {
+    top = n.parent;
+    n = n.parent;
+  }
+  return top !== null && top.parent?.type === 'expression_statement' ? top : null;
+}
+
+/** `a, b, c;` → `a; b; c;` (braced when the statement is not directly in a block); once per statement. */
+export function splitCommaStatement(work: FileWork, comma: SyntaxNode): void {
+  if (!work.splitCommas.has(comma.startIndex)) {
+    work.splitCommas.add(comma.startIndex);
+    const statement = comma.parent!;
+    const operators: SyntaxNode[] = [];
+    const stack = [comma];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      for (const child of c.children) {
+        if (child.type === ',') operators.push(child);
+        else if (child.type === 'comma_expression') stack.push(child);
+      }
+    }
+    for (const op of operators) work.code.overwrite(op.startIndex, op.endIndex, ';');
+    if (statement.parent?.type !== 'compound_statement' && !canInsertBefore(statement)) {
+      work.code.prependRight(statement.startIndex, '{ ');
+      work.code.appendLeft(statement.endIndex, ' }');
+    }
+  }
+}
+
 /** Why a callee cannot be called through a gate at all, or null. */
 function signatureRefusal(ctx: PortContext, callee: FunctionDef, passed: number): Refusal | null {
   const name = callee.name;
@@ -211,11 +276,12 @@ function signatureRefusal(ctx: PortContext, callee: FunctionDef, passed: number)
   if (count > MAX_GATE_ARGUMENTS) return { reason: 'too-many-arguments', message: `${name}() takes ${count} arguments; a gate passes at most ${MAX_GATE_ARGUMENTS} — pack them into a shared struct and pass its address` };
   for (const p of callee.params) {
     const cls = ctx.typedefs.classify(p.type);
-    if (cls === 'struct') return { reason: 'struct-by-value', message: `${name}() takes '${p.type}' by value; a gate passes register values only — pass a pointer to shared memory instead` };
+    // spelled `struct S`/`union U`, the rewrite marshals it through shared memory (src/transform/byvalue.ts); through a typedef it cannot see the struct
+    if (cls === 'struct' && !isStructByValue(p.type)) return { reason: 'struct-by-value', message: `${name}() takes '${p.type}', a struct through a typedef, by value; write the parameter as 'struct …' so the rewrite can marshal it, or pass a pointer to shared memory` };
     if (cls === 'float' || cls === 'wide') return { reason: 'non-register-value', message: `${name}() takes '${p.type}', which a gate cannot pass (integer and pointer values only); port it by hand` };
   }
-  if (ctx.typedefs.classify(callee.returnType) === 'struct') {
-    return { reason: 'struct-by-value', message: `${name}() returns '${callee.returnType}' by value; a gate returns one register value — return it through a pointer to shared memory instead` };
+  if (ctx.typedefs.classify(callee.returnType) === 'struct' && !isStructByValue(callee.returnType)) {
+    return { reason: 'struct-by-value', message: `${name}() returns '${callee.returnType}', a struct through a typedef, by value; write the return type as 'struct …' so the rewrite can marshal it, or return through a pointer to shared memory` };
   }
   return null;
 }
@@ -349,6 +415,7 @@ export function applyGate(plan: GatePlan): void {
       code.overwrite(value.startIndex, cut, head());
       dropTail();
       work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'statement', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
+      if (plan.splitComma) splitCommaStatement(work, plan.splitComma);
       return;
     case 'assignment': {
       const lhs = plan.lhs!;
@@ -356,6 +423,7 @@ export function applyGate(plan: GatePlan): void {
       code.overwrite(lhs.endIndex, cut, `, ${callee}${argSep}`);
       dropTail();
       work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'assignment', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
+      if (plan.splitComma) splitCommaStatement(work, plan.splitComma);
       return;
     }
     case 'initializer':
@@ -381,6 +449,19 @@ export function applyGate(plan: GatePlan): void {
         code.overwrite(call.endIndex, statement.endIndex, `; return ${temp}; }`);
       }
       work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'return', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
+      return;
+    }
+    case 'expression': {
+      const temp = plan.temp;
+      if (temp === undefined) {
+        code.overwrite(call.startIndex, cut, `({ ${head()}`);
+        code.overwrite(close, call.endIndex, '); })');
+        work.propose({ kind: 'gate', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
+        return;
+      }
+      code.overwrite(call.startIndex, cut, `({ ${declaration(plan.tempType!, temp)} ${head(temp)}`);
+      code.overwrite(close, call.endIndex, `); ${temp}; })`);
+      work.propose({ kind: 'gate_r', span: span(call), name: callee, target: lib, form: 'expression', inFunction: plan.caller.name, ...(plan.why ? { reason: plan.why } : {}) });
       return;
     }
     case 'hoist': {

@@ -7,7 +7,7 @@ import type { Span } from '../../analyze/model.js';
 export type ProposalKind = 'gate' | 'gate_r' | 'whitelist' | 'shared-literal' | 'shared-heap' | 'callback' | 'include';
 
 /** How a gated call was placed (SPEC §2: only where evaluation order is provably kept). */
-export type GateForm = 'statement' | 'assignment' | 'initializer' | 'return' | 'hoist';
+export type GateForm = 'statement' | 'assignment' | 'initializer' | 'return' | 'hoist' | 'expression';
 
 /** One annotation `port` adds, at a place in the original text. */
 export interface Proposal {
@@ -53,7 +53,8 @@ export type ManualReason =
   | 'unparsed'
   | 'preprocessor'
   | 'shared-heap'
-  | 'inline-type';
+  | 'inline-type'
+  | 'address-escapes';
 
 export interface ManualSite {
   file: string;

@@ -16,11 +16,18 @@ import type { GateDecisionSite, PortResult, PortedFile } from './model.js';
 import { positionOf } from '../../analyze/facts.js';
 import { applyShareRequests, callbackCalls, shareRequests } from './shared-variables.js';
 import { shareCrossingHeap, type HeapCrossing } from './heap.js';
+import { transitiveShareRequests } from './transitive-sharing.js';
 import { nodeAt } from './syntax.js';
 
 export interface PortOptions {
   /** Library names (`libkvs`) to port; all libraries of the tree when absent. */
   libraries?: readonly string[];
+  /**
+   * Gate calls whose move would change evaluation order (&&, ?:, comma operands, loop
+   * conditions, unsequenced statements) where they stand, inside a GNU statement expression,
+   * instead of listing them for a human (SPEC §6 lists them by default).
+   */
+  inPlaceGates?: boolean;
 }
 
 /** Calls port cannot decide alone: reported at the site whatever their reach. */
@@ -28,7 +35,7 @@ const REPORTED_CLASSES = new Set(['cross-unexported', 'ambiguous']);
 
 export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): PortResult {
   const chosen = new Set(options.libraries ?? analysis.libraries.map((l) => l.name));
-  const ctx = new PortContext(analysis, chosen);
+  const ctx = new PortContext(analysis, chosen, options.inPlaceGates ?? false);
 
   const plans: GatePlan[] = [];
   const refused: { file: string; span: { start: number; end: number }; callee: string }[] = [];
@@ -74,7 +81,8 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
     }
   }
 
-  applyShareRequests(ctx, shareRequests(ctx));
+  const requests = shareRequests(ctx);
+  applyShareRequests(ctx, [...requests, ...transitiveShareRequests(ctx, requests)]);
   addCallbacks(ctx);
   for (const g of analysis.gates) {
     const facts = ctx.index.file(g.file);

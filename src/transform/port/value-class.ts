@@ -5,7 +5,7 @@
  */
 import Parser from 'tree-sitter';
 import { cLanguage, type ParsedSource } from '../../parse/parser.js';
-import { declaratorShape } from '../../analyze/declarators.js';
+import { declaratorShape, objectQualifiers } from '../../analyze/declarators.js';
 
 export type ValueClass = 'register' | 'struct' | 'float' | 'wide' | 'void';
 
@@ -18,11 +18,15 @@ interface TypedefEntry {
 
 export class TypedefTable {
   private readonly entries = new Map<string, TypedefEntry>();
+  /** `struct S` / `union U` tags whose objects cannot be assigned (a const member, directly or nested). */
+  private readonly unassignable = new Set<string>();
 
   static of(parsed: Iterable<ParsedSource>): TypedefTable {
     const table = new TypedefTable();
     const query = typedefQuery();
-    for (const source of parsed) {
+    const sources = [...parsed];
+    table.findUnassignable(sources);
+    for (const source of sources) {
       for (const { node } of query.captures(source.tree.rootNode)) {
         const type = node.childForFieldName('type');
         if (!type) continue;
@@ -35,6 +39,44 @@ export class TypedefTable {
       }
     }
     return table;
+  }
+
+  /** Can an object of this struct type be assigned (`x = f()`)? Not with a const member. */
+  isAssignable(text: string): boolean {
+    const m = /\b(struct|union)\s+([A-Za-z_]\w*)/.exec(text);
+    return !m || !this.unassignable.has(`${m[1]} ${m[2]}`);
+  }
+
+  private findUnassignable(sources: ParsedSource[]): void {
+    const members = new Map<string, string[]>();
+    for (const source of sources) {
+      for (const { node } of recordQuery().captures(source.tree.rootNode)) {
+        const name = node.childForFieldName('name')?.text;
+        const body = node.childForFieldName('body');
+        if (!name || !body) continue;
+        const tag = `${node.type === 'union_specifier' ? 'union' : 'struct'} ${name}`;
+        const nested: string[] = [];
+        for (const field of body.namedChildren) {
+          if (field.type !== 'field_declaration') continue;
+          const quals = new Set(field.namedChildren.filter((c) => c.type === 'type_qualifier').map((c) => c.text));
+          const declarators = field.childrenForFieldName('declarator');
+          if (declarators.length === 0 ? quals.has('const') : declarators.some((d) => objectQualifiers(d, quals).has('const'))) this.unassignable.add(tag);
+          const type = field.childForFieldName('type');
+          const inner = type && (type.type === 'struct_specifier' || type.type === 'union_specifier') ? type.childForFieldName('name')?.text : undefined;
+          if (inner && declarators.every((d) => !declaratorShape(d).isPointer)) nested.push(`${type!.type === 'union_specifier' ? 'union' : 'struct'} ${inner}`);
+        }
+        members.set(tag, nested);
+      }
+    }
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [tag, nested] of members) {
+        if (!this.unassignable.has(tag) && nested.some((n) => this.unassignable.has(n))) {
+          this.unassignable.add(tag);
+          changed = true;
+        }
+      }
+    }
   }
 
   /**
@@ -65,6 +107,12 @@ const BUILTIN_WORDS = new Set(['char', 'short', 'int', 'long', 'signed', 'unsign
 
 function squash(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
+}
+
+let records: Parser.Query | null = null;
+function recordQuery(): Parser.Query {
+  records ??= new Parser.Query(cLanguage(), '[(struct_specifier) (union_specifier)] @r');
+  return records;
 }
 
 let query: Parser.Query | null = null;

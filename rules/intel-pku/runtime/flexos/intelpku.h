@@ -47,7 +47,7 @@ uint64_t flexos_intelpku_trampoline(uint64_t a1, uint64_t a2, uint64_t a3, uint6
 	do {                                                                                     \
 		FLEXOS_TYPECHECK_CALL_R(ret, f, __VA_ARGS__);                                    \
 		(void)(from);                                                                    \
-		FLEXOS_SET_RET(ret, flexos_intelpku_trampoline(FLEXOS_PACK(__VA_ARGS__),         \
+		FLEXOS_SET_RET(ret, (f)(__VA_ARGS__), flexos_intelpku_trampoline(FLEXOS_PACK(__VA_ARGS__), \
 							       FLEXOS_CALL_ID(f, __VA_ARGS__),   \
 							       (uint64_t)(to)));                 \
 	} while (0)

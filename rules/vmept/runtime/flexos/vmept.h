@@ -31,7 +31,7 @@ uint64_t flexos_vmept_call(int from, int to, uint64_t id, uint64_t a1, uint64_t 
 #define flexos_vmept_gate_r(from, to, ret, f, ...)                                               \
 	do {                                                                                     \
 		FLEXOS_TYPECHECK_CALL_R(ret, f, __VA_ARGS__);                                    \
-		FLEXOS_SET_RET(ret, flexos_vmept_call((from), (to), FLEXOS_CALL_ID(f, __VA_ARGS__), \
+		FLEXOS_SET_RET(ret, (f)(__VA_ARGS__), flexos_vmept_call((from), (to), FLEXOS_CALL_ID(f, __VA_ARGS__), \
 						      FLEXOS_PACK(__VA_ARGS__)));                \
 	} while (0)
 

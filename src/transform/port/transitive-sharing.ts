@@ -1,0 +1,258 @@
+/**
+ * Sharing closed under "the address is stored in shared data or passed across" (issue 13):
+ * a variable another compartment can reach only through a pointer must be shared too.
+ *  - shared `g_p` with `int *g_p = &g_x;` (or any store `g_p… = &x`, `*g_p = &x`, `g_p[i] = a`):
+ *    the other side follows g_p, so x is shared;
+ *  - `int *p = &l; set(p);` with set() in another library: p's value crosses, so what p holds
+ *    (l) is shared; chains `q = p` are followed, and `&` or array names anywhere in what is stored.
+ * Stores into memory the analysis cannot name (through a parameter, a call's result) that carry
+ * the address of a variable nobody shares are reported as `address-escapes`, never guessed.
+ */
+import { isWhitelist, sharedSection } from '../../analyze/attributes.js';
+import type { FileFacts, VariableDecl } from '../../analyze/model.js';
+import { fileTables } from '../../analyze/resolve.js';
+import { cQuery, type SyntaxNode } from '../../parse/parser.js';
+import { localAt, type PortContext } from './context.js';
+import { gateLibraryName } from './gates.js';
+import type { ShareRequest } from './shared-variables.js';
+import { nodeAt } from './syntax.js';
+
+interface Resolved {
+  file: string;
+  variable: VariableDecl;
+}
+
+/** `lhs = rhs` or `T lhs = rhs`, with the variable the left side is rooted at. */
+interface Store {
+  facts: FileFacts;
+  root: Resolved | null;
+  /** The left side's root is a parameter or not a variable (a call result, a cast, …). */
+  opaque: string | null;
+  rhs: SyntaxNode;
+}
+
+const UNEVALUATED = new Set(['sizeof_expression', 'alignof_expression', 'offsetof_expression']);
+
+export function transitiveShareRequests(ctx: PortContext, initial: ShareRequest[]): ShareRequest[] {
+  const key = (r: Resolved): string => `${r.file}\u0000${r.variable.nameSpan.start}`;
+  const stores = new Map<string, Store[]>();
+  const opaqueStores: Store[] = [];
+  for (const facts of ctx.index.files) {
+    if (!ctx.ported(facts)) continue;
+    const parsed = ctx.analysis.parsed.get(facts.path);
+    if (!parsed) continue;
+    for (const s of storesOf(ctx, facts, parsed.tree.rootNode)) {
+      if (s.root) {
+        const k = key(s.root);
+        const list = stores.get(k) ?? [];
+        list.push(s);
+        stores.set(k, list);
+      } else if (s.opaque) opaqueStores.push(s);
+    }
+  }
+
+  const shared = new Map<string, { r: Resolved; reason: string | null }>();
+  const valued = new Set<string>();
+  const work: { r: Resolved; kind: 'shared' | 'value'; reason: string }[] = [];
+  const share = (r: Resolved, reason: string | null): void => {
+    const k = key(r);
+    if (shared.has(k)) return;
+    shared.set(k, { r, reason });
+    work.push({ r, kind: 'shared', reason: reason ?? '' });
+  };
+  const crosses = (r: Resolved, reason: string): void => {
+    const k = key(r);
+    if (valued.has(k) || shared.has(k)) return;
+    valued.add(k);
+    work.push({ r, kind: 'value', reason });
+  };
+
+  for (const req of initial) share({ file: req.file, variable: req.variable }, null);
+  for (const facts of ctx.index.files) {
+    for (const v of [...facts.globals, ...facts.locals]) if (v.attributes.some((a) => isWhitelist(a) || sharedSection(a))) share({ file: facts.path, variable: v }, null);
+  }
+  for (const { facts, node, callee } of crossingArguments(ctx)) {
+    for (const id of evaluatedIdentifiers(node)) {
+      const r = resolve(ctx, facts, id.text, id.startIndex);
+      if (r) crosses(r, `it is passed to ${callee}() in another library`);
+    }
+  }
+
+  while (work.length > 0) {
+    const item = work.pop()!;
+    const via = `'${item.r.variable.name}'`;
+    for (const s of stores.get(key(item.r)) ?? []) {
+      const reason = item.kind === 'shared' ? `its address is stored in shared ${via}` : `its address is held by ${via}, whose value crosses (${item.reason})`;
+      storedValues(ctx, s, (r) => share(r, reason), (r) => crosses(r, reason));
+    }
+  }
+
+  const out: ShareRequest[] = [];
+  for (const { r, reason } of shared.values()) {
+    if (reason === null || !ctx.ported(ctx.index.file(r.file))) continue;
+    out.push({ file: r.file, variable: r.variable, reason });
+  }
+  for (const s of opaqueStores) {
+    const unshared: string[] = [];
+    storedValues(ctx, s, (r) => void (shared.has(key(r)) ? null : unshared.push(r.variable.name)), () => undefined);
+    if (unshared.length === 0) continue;
+    const names = [...new Set(unshared)].map((n) => `'${n}'`).join(', ');
+    ctx.report(s.facts, { start: s.rhs.startIndex, end: s.rhs.endIndex }, 'address-escapes', `the address of ${names} is stored through ${s.opaque}, memory the analysis cannot name; if another library can read it, whitelist ${names} by hand`);
+  }
+  return out;
+}
+
+/** Variables whose address (`&x`, an array name) a store writes, and variables whose value it copies. */
+function storedValues(ctx: PortContext, s: Store, address: (r: Resolved) => void, value: (r: Resolved) => void): void {
+  // `element`: the node is read through (`a[i]`, `*p`, `s.f`), so an array there does not decay to its address
+  const stack: { n: SyntaxNode; element: boolean }[] = [{ n: s.rhs, element: false }];
+  while (stack.length > 0) {
+    const { n, element } = stack.pop()!;
+    if (UNEVALUATED.has(n.type)) continue;
+    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') {
+      const base = baseIdentifier(n.childForFieldName('argument'));
+      if (base) {
+        const r = resolve(ctx, s.facts, base.text, base.startIndex);
+        if (r) address(r);
+      }
+      // indices inside `&a[i]` are values, not addresses
+      continue;
+    }
+    // what a call returns is stored, not its arguments (those cross by the address rule, if at all)
+    if (n.type === 'call_expression') continue;
+    if (n.type === 'identifier') {
+      const r = resolve(ctx, s.facts, n.text, n.startIndex);
+      if (r) (r.variable.isArray && !element ? address : value)(r);
+      continue;
+    }
+    if (n.type === 'subscript_expression') {
+      const arg = n.childForFieldName('argument');
+      const index = n.childForFieldName('index');
+      if (arg) stack.push({ n: arg, element: true });
+      if (index) stack.push({ n: index, element: false });
+      continue;
+    }
+    if (n.type === 'pointer_expression' || n.type === 'field_expression') {
+      const arg = n.childForFieldName('argument');
+      if (arg) stack.push({ n: arg, element: n.type === 'pointer_expression' || element || n.child(1)?.type === '.' });
+      continue;
+    }
+    for (const c of n.namedChildren) stack.push({ n: c, element: false });
+  }
+}
+
+/** Every assignment and initialised declaration of the ported file, with the variable it writes into. */
+function storesOf(ctx: PortContext, facts: FileFacts, root: SyntaxNode): Store[] {
+  const out: Store[] = [];
+  for (const { node } of storeQuery().captures(root)) {
+    let lhs: SyntaxNode | null;
+    let rhs: SyntaxNode | null;
+    if (node.type === 'assignment_expression') {
+      lhs = node.childForFieldName('left');
+      rhs = node.childForFieldName('right');
+    } else {
+      lhs = node.childForFieldName('declarator');
+      rhs = node.childForFieldName('value');
+      while (lhs && lhs.type !== 'identifier') lhs = lhs.childForFieldName('declarator');
+    }
+    if (!lhs || !rhs) continue;
+    const base = baseIdentifier(lhs);
+    let resolved: Resolved | null = null;
+    if (base && node.type === 'init_declarator') {
+      const declared = [...facts.locals, ...facts.globals].find((v) => v.nameSpan.start === base.startIndex);
+      resolved = declared ? { file: facts.path, variable: declared } : null;
+    } else if (base) resolved = resolve(ctx, facts, base.text, base.startIndex);
+    // `param = …` only changes the parameter (a local); `*param = …`, `param->f = …` store into memory the caller chose
+    const intoMemory = base === null || base.startIndex !== lhs.startIndex || base.endIndex !== lhs.endIndex;
+    const opaque = resolved || !intoMemory ? null : base ? `'${base.text}' (a parameter, or a name the analysis cannot resolve)` : `'${lhs.text.slice(0, 40)}'`;
+    out.push({ facts, root: resolved, opaque, rhs });
+  }
+  return out;
+}
+
+/** The variable an lvalue or address expression is rooted at: `x`, `x[i]`, `x.f`, `*x`, `(x)`. */
+function baseIdentifier(node: SyntaxNode | null): SyntaxNode | null {
+  let n = node;
+  while (n) {
+    switch (n.type) {
+      case 'identifier':
+        return n;
+      case 'subscript_expression':
+      case 'field_expression':
+      case 'pointer_expression':
+        n = n.childForFieldName('argument');
+        break;
+      case 'parenthesized_expression':
+        n = n.namedChildren[0] ?? null;
+        break;
+      case 'cast_expression':
+        n = n.childForFieldName('value');
+        break;
+      default:
+        return null;
+    }
+  }
+  return null;
+}
+
+/** A name at `at` as a variable definition of the tree (locals first, then globals), or null. */
+function resolve(ctx: PortContext, facts: FileFacts, name: string, at: number): Resolved | null {
+  const local = localAt(facts, name, at);
+  if (local) return local.storage === 'extern' ? null : { file: facts.path, variable: local };
+  const fn = facts.functions.find((f) => at >= f.span.start && at < f.span.end);
+  if (fn && fn.params.some((p) => p.name === name)) return null;
+  const own = fileTables(facts).globals.get(name);
+  if (own && own.storage !== 'extern') return { file: facts.path, variable: own };
+  const defs = ctx.index.globalDefinitions(name);
+  return defs.length === 1 ? { file: defs[0]!.file, variable: defs[0]!.def } : null;
+}
+
+/** Identifiers of an expression that are evaluated (not under sizeof, not called, not field names). */
+function evaluatedIdentifiers(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (UNEVALUATED.has(n.type)) continue;
+    if (n.type === 'identifier') {
+      out.push(n);
+      continue;
+    }
+    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') continue; // addresses: already shared by the address rule
+    if (n.type === 'call_expression') continue; // its result crosses, not its arguments
+    if (n.type === 'field_expression') {
+      const arg = n.childForFieldName('argument');
+      if (arg) stack.push(arg);
+      continue;
+    }
+    for (const c of n.namedChildren) stack.push(c);
+  }
+  return out;
+}
+
+/** Arguments of calls and gates from a ported library into another library. */
+function crossingArguments(ctx: PortContext): { facts: FileFacts; node: SyntaxNode; callee: string }[] {
+  const out: { facts: FileFacts; node: SyntaxNode; callee: string }[] = [];
+  const add = (file: string, span: { start: number; end: number }, callee: string, skip: number): void => {
+    const facts = ctx.index.file(file);
+    const parsed = ctx.analysis.parsed.get(file);
+    if (!facts || !parsed || !ctx.ported(facts)) return;
+    const call = nodeAt(parsed.tree.rootNode, span, 'call_expression');
+    for (const a of (call?.childForFieldName('arguments')?.namedChildren ?? []).slice(skip)) out.push({ facts, node: a, callee });
+  };
+  for (const c of ctx.analysis.calls) {
+    if ((c.class === 'cross-exported' || c.class === 'cross-unexported') && c.callerLibrary !== c.calleeLibrary) add(c.file, c.site.span, c.site.callee, 0);
+  }
+  for (const g of ctx.analysis.gates) {
+    const target = g.calleeLibrary ?? g.site.library;
+    if (g.callerLibrary !== null && gateLibraryName(target) === gateLibraryName(g.callerLibrary)) continue;
+    add(g.file, g.site.span, g.site.callee, g.site.kind === 'gate_r' ? 3 : 2);
+  }
+  return out;
+}
+
+let query: ReturnType<typeof cQuery> | null = null;
+function storeQuery(): ReturnType<typeof cQuery> {
+  query ??= cQuery('[(assignment_expression) (init_declarator)] @s');
+  return query;
+}
