@@ -25,10 +25,11 @@ export interface TargetForms {
    */
   alwaysWrapCallbacks: boolean;
   /**
-   * A gate naming no library of the tree or configuration: an error, or (kraft's behaviour,
-   * which FlexOS's trees rely on) run it in the callee's only owner, with a warning.
+   * A gate naming no library of the tree or configuration goes, with a warning, to the default
+   * compartment (kraft's catch-all rule) — or first to the callee's only owner when one library
+   * defines it (the Unikraft target: FlexOS's example gates into an old name of its app).
    */
-  unknownGateLibrary: 'error' | 'callee-owner';
+  unknownGateLibrary: 'default-compartment' | 'callee-owner';
   /**
    * Hardened userspace runtimes (issue 11): gates enter generated entry tables, and a DSS
    * shadow slot is cleared on every exit of its scope. FlexOS's flexos-core has neither.
@@ -54,7 +55,7 @@ export const USERSPACE_FORMS: TargetForms = {
   localsHeader: null,
   callbackImpl: (name) => `${name}__flexos_impl`,
   alwaysWrapCallbacks: false,
-  unknownGateLibrary: 'error',
+  unknownGateLibrary: 'default-compartment',
   entryTables: true,
   clearDssOnExit: true,
 };

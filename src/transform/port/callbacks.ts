@@ -55,7 +55,26 @@ export function crossesForSure(ctx: PortContext, r: ResolvedFunctionRef): boolea
 
 /** Is the call the reference is an argument of one that this port gates? */
 function passedToGatedCall(ctx: PortContext, file: string, callee: string, at: { start: number; end: number }): boolean {
-  return ctx.analysis.calls.some((c) => c.file === file && c.site.callee === callee && c.site.argsSpan.start <= at.start && at.end <= c.site.argsSpan.end && c.gate?.needed === true);
+  return (gatedCallArguments(ctx).get(`${file}\u0000${callee}`) ?? []).some((args) => args.start <= at.start && at.end <= args.end);
+}
+
+const gatedArgumentsCache = new WeakMap<PortContext, Map<string, { start: number; end: number }[]>>();
+
+/** Argument spans of the calls that need a gate, by file and callee (built once per port run). */
+function gatedCallArguments(ctx: PortContext): Map<string, { start: number; end: number }[]> {
+  let map = gatedArgumentsCache.get(ctx);
+  if (!map) {
+    map = new Map();
+    for (const c of ctx.analysis.calls) {
+      if (c.gate?.needed !== true) continue;
+      const key = `${c.file}\u0000${c.site.callee}`;
+      const list = map.get(key);
+      if (list) list.push(c.site.argsSpan);
+      else map.set(key, [c.site.argsSpan]);
+    }
+    gatedArgumentsCache.set(ctx, map);
+  }
+  return map;
 }
 
 /** The definition a function name refers to from `file`: its own static one, else the library's. */

@@ -58,11 +58,17 @@ export function portTree(analysis: TreeAnalysis, options: PortOptions = {}): Por
       refused.push({ file: call.file, span: call.site.span, callee: call.site.callee });
     } else plans.push(plan);
   }
+  const refusedByFile = new Map<string, typeof refused>();
+  for (const r of refused) {
+    const list = refusedByFile.get(r.file);
+    if (list) list.push(r);
+    else refusedByFile.set(r.file, [r]);
+  }
   // a gate around a call whose argument call is left to a human would change that call's context
   // (a `return` wrapped in a block makes it hoistable): port both by hand, so a second port agrees
   for (let i = plans.length - 1; i >= 0; i--) {
     const plan = plans[i]!;
-    const inner = refused.find((r) => r.file === plan.work.facts.path && r.span.start >= plan.args.startIndex && r.span.end <= plan.args.endIndex);
+    const inner = (refusedByFile.get(plan.work.facts.path) ?? []).find((r) => r.span.start >= plan.args.startIndex && r.span.end <= plan.args.endIndex);
     if (!inner) continue;
     plans.splice(i, 1);
     ctx.report(plan.work.facts, { start: plan.call.startIndex, end: plan.call.endIndex }, 'unsequenced', `${plan.callee}() has an argument, ${inner.callee}(), that is left for manual porting; gate both by hand`, { callee: plan.callee, inFunction: plan.caller.name });

@@ -38,8 +38,15 @@ function addressRequests(ctx: PortContext): ShareRequest[] {
     const target = g.calleeLibrary ?? g.site.library;
     if (g.callerLibrary !== null && gateLibraryName(target) === gateLibraryName(g.callerLibrary)) sameLibraryGates.add(`${g.file}:${g.site.span.start}`);
   }
+  // an address crosses where the call runs in another domain: at a gate, or at a call that needs one
+  // (the analysis's decision, so a call this port gates shares the same variables as the gate a
+  // second port sees; a pure or libc call shares nothing)
+  const gateSites = new Set(ctx.analysis.gates.map((g) => `${g.file}:${g.site.span.start}`));
+  const callNeedsGate = new Map(ctx.analysis.calls.map((c) => [`${c.file}:${c.site.span.start}`, c.gate?.needed === true]));
   for (const a of ctx.analysis.addressArguments) {
-    if (!a.crossLibrary || sameLibraryGates.has(`${a.file}:${a.callSpan.start}`)) continue;
+    const site = `${a.file}:${a.callSpan.start}`;
+    const crosses = gateSites.has(site) ? a.crossLibrary : callNeedsGate.get(site) === true;
+    if (!crosses || sameLibraryGates.has(site)) continue;
     const facts = ctx.index.file(a.file);
     if (!facts || ctx.includes.shadowing(facts, a.callee) !== null) continue;
     const reason = `its address is passed to ${a.callee}()${a.calleeLibrary ? ` of ${a.calleeLibrary}` : ''} at ${a.file}`;

@@ -241,7 +241,8 @@ function crossingArguments(ctx: PortContext): { facts: FileFacts; node: SyntaxNo
     for (const a of (call?.childForFieldName('arguments')?.namedChildren ?? []).slice(skip)) out.push({ facts, node: a, callee });
   };
   for (const c of ctx.analysis.calls) {
-    if ((c.class === 'cross-exported' || c.class === 'cross-unexported') && c.callerLibrary !== c.calleeLibrary) add(c.file, c.site.span, c.site.callee, 0);
+    // calls that run in another domain: those that need a gate (the analysis's decision; a gate a second port sees is the same call)
+    if (c.gate?.needed === true && c.callerLibrary !== c.gate.domain) add(c.file, c.site.span, c.site.callee, 0);
   }
   for (const g of ctx.analysis.gates) {
     const target = g.calleeLibrary ?? g.site.library;
