@@ -442,6 +442,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
       calleeSpan: span(fn),
       args: args.slice(0, alloc.arity),
       libraries: args.slice(alloc.arity).map((a) => a.text),
+      libraryArgs: args.slice(alloc.arity),
       inFunction,
     } satisfies SharedAllocSite);
     return;

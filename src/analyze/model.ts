@@ -202,6 +202,8 @@ export interface SharedAllocSite {
   args: CallArgument[];
   /** Library names listed after the allocation arguments. */
   libraries: string[];
+  /** The same, as arguments (their places, for diagnostics). */
+  libraryArgs: CallArgument[];
   inFunction: string | null;
 }
 

@@ -6,6 +6,7 @@ import type { CommonRuntimeSpec, MechanismSpec } from '../config/mechanisms.js';
 import type { Deployment } from '../transform/deployment.js';
 import type { EntryTable } from '../transform/entries.js';
 import { entriesHeader, entriesSource } from './entry-files.js';
+import { groupsHeader, groupsSource, type GroupTableInput } from './group-files.js';
 import { mechanismIdDefines, mechanismMacroName, mechanismsSource } from './mechanism-files.js';
 import { InputError } from '../diagnostics/input-error.js';
 import { outputLibraryDir, outputPath } from './output-layout.js';
@@ -41,6 +42,7 @@ ${mechanismIdDefines(all)}
 #include <flexos/runtime.h>
 ${includes.join('\n')}
 #include <flexos/entries.h>
+#include <flexos/groups.h>
 
 /* A whitelisted local under sharing: heap: a shared-heap block holding the initial value. */
 static inline void *flexos_heap_local(unsigned long size, const void *init)
@@ -150,7 +152,7 @@ export function buildPlan(analysis: TreeAnalysis, d: Deployment, mechanisms: Mec
   return {
     sources,
     includeDirs,
-    runtimeSources: [...runtimeSources, 'flexos/deployment.c', 'flexos/entries.c', 'flexos/mechanisms.c'],
+    runtimeSources: [...runtimeSources, 'flexos/deployment.c', 'flexos/entries.c', 'flexos/groups.c', 'flexos/mechanisms.c'],
     cflags: [...new Set([...common.cflags, ...mechanisms.flatMap((m) => m.cflags)])],
     ldflags: [...ldflags],
     libraryCflags,
@@ -215,7 +217,7 @@ clean:
   return parts.join('\n\n');
 }
 
-export function generateDeploymentFiles(analysis: TreeAnalysis, d: Deployment, all: ReadonlyMap<string, MechanismSpec>, common: CommonRuntimeSpec, entries: EntryTable): GeneratedFiles {
+export function generateDeploymentFiles(analysis: TreeAnalysis, d: Deployment, all: ReadonlyMap<string, MechanismSpec>, common: CommonRuntimeSpec, entries: EntryTable, groups: GroupTableInput): GeneratedFiles {
   const mechanisms = mechanismsUsed(d, all);
   const files: GeneratedFiles = new Map();
   for (const h of [...common.headers, ...mechanisms.flatMap((m) => m.headers)]) files.set(`flexos/include/flexos/${basename(h)}`, readFileSync(h, 'latin1'));
@@ -226,6 +228,8 @@ export function generateDeploymentFiles(analysis: TreeAnalysis, d: Deployment, a
   files.set('flexos/deployment.c', deploymentSource(d));
   files.set('flexos/include/flexos/entries.h', entriesHeader(entries, d.compartments.length));
   files.set('flexos/entries.c', entriesSource(entries, d.compartments.length));
+  files.set('flexos/include/flexos/groups.h', groupsHeader(groups, d.compartments.map((c) => c.name)));
+  files.set('flexos/groups.c', groupsSource(groups));
   files.set('flexos/flexos_extra.ld', linkerScript(d, common));
   const plan = buildPlan(analysis, d, mechanisms, common);
   files.set('flexos/Makefile', makefile(plan, d));

@@ -36,7 +36,7 @@ export function rewriteForDeployment(tree: string, configFile: string, options: 
     analysis,
     deployment,
     rewrite,
-    generated: generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime(), rewrite.entries),
+    generated: generateDeploymentFiles(analysis, deployment, mechanisms, loadCommonRuntime(), rewrite.entries, rewrite.groups),
     errors: all.filter((d) => d.severity === 'error'),
     // the analysis's warnings too (unparsed regions, links): a rewrite must not be quieter than analyze
     warnings: [...configWarnings(config), ...analysis.diagnostics.filter((d) => d.severity === 'warning'), ...rewrite.diagnostics.filter((d) => d.severity !== 'error')],

@@ -2,6 +2,7 @@ import type { Library } from '../analyze/model.js';
 import { libraryForKey } from '../analyze/build-selection.js';
 import { ConfigError, type DeploymentConfig, type SharingStrategy } from '../config/index.js';
 import type { MechanismSpec } from '../config/mechanisms.js';
+import type { SourceLocation } from '../config/types.js';
 
 export interface Compartment {
   id: number;
@@ -9,6 +10,8 @@ export interface Compartment {
   mechanism: MechanismSpec;
   isDefault: boolean;
   libraries: string[];
+  /** Where the configuration declares it (absent for deployments built without a file). */
+  location?: SourceLocation;
 }
 
 /** A configuration resolved against a tree: every library has a compartment. */
@@ -32,7 +35,7 @@ export function resolveDeployment(config: DeploymentConfig, libraries: readonly 
   const compartments: Compartment[] = config.compartments.map((c) => {
     const mechanism = mechanisms.get(c.driver);
     if (!mechanism) throw new ConfigError(c.location, `unknown mechanism driver '${c.driver}'; available: ${[...mechanisms.keys()].join(', ')}`);
-    return { id: c.id, name: c.name, mechanism, isDefault: c.isDefault, libraries: [] };
+    return { id: c.id, name: c.name, mechanism, isDefault: c.isDefault, libraries: [], location: c.location };
   });
   const byName = new Map(compartments.map((c) => [c.name, c]));
   const defaultId = config.defaultCompartment.id;

@@ -12,6 +12,7 @@ import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
 import { rewriteSharedAlloc, rewriteWhitelistedStatic } from './shared-data.js';
 import { USERSPACE_FORMS, type TargetForms } from './target-forms.js';
+import { groupName, planSharedGroups, type GroupPlan } from './shared-groups.js';
 
 export interface RewrittenFile {
   path: string;
@@ -25,6 +26,8 @@ export interface TreeRewrite {
   diagnostics: Diagnostic[];
   /** What other compartments may enter, per compartment (flexos/entries.h, entries.c). */
   entries: EntryTable;
+  /** The shared-heap groups with a region of their own (flexos/groups.h, groups.c). */
+  groups: GroupPlan;
 }
 
 /** Every annotated file of the tree, rewritten for one deployment and target. Pure: no I/O. */
@@ -33,13 +36,18 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
   const diagnostics: Diagnostic[] = [];
   const entries = new EntryTable();
   const isolated = deployment.compartments.length > 1 && deployment.compartments.some((c) => c.mechanism.strength > 0);
+  const groups = planSharedGroups(analysis.index.files, analysis.index, deployment, isolated && forms.groupAlloc !== null);
+  diagnostics.push(...groups.diagnostics);
   for (const facts of analysis.index.files) {
     const parsed = analysis.parsed.get(facts.path);
     if (!parsed) continue;
     const edits = new FileEdits(facts, parsed.text);
     for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment, forms, forms.entryTables ? entries : undefined);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
-    for (const alloc of facts.sharedAllocs) rewriteSharedAlloc(edits, alloc, forms);
+    for (const alloc of facts.sharedAllocs) {
+      const group = groups.groupOfSite(facts.path, alloc.span.start);
+      rewriteSharedAlloc(edits, alloc, forms, group ? groupName(group.mask) : undefined);
+    }
     for (const note of facts.callbacks) {
       const fn = facts.functions.find((f) => f.name === note.function && (note.onPrototype === true || f.attributes.includes(note.attribute)));
       if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, forms, forms.entryTables ? entries : undefined);
@@ -65,7 +73,7 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
   for (const facts of analysis.index.files) enterRewrittenGates(facts, analysis, deployment, entries);
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));
   diagnostics.sort(compareDiagnostics);
-  return { files, diagnostics, entries };
+  return { files, diagnostics, entries, groups };
 }
 
 /**

@@ -42,9 +42,12 @@ export function removeWithLeadingSpace(edits: FileEdits, start: number, end: num
   edits.code.remove(s, end);
 }
 
-/** flexos_malloc_whitelist(size, libs…) → the target's shared allocator on (size), and the other variants. */
-export function rewriteSharedAlloc(edits: FileEdits, site: SharedAllocSite, forms: TargetForms): void {
-  const form = forms.sharedAlloc(site.kind);
+/**
+ * flexos_malloc_whitelist(size, libs…) → the target's shared allocator on (size), and the other
+ * variants; with a `group` (shared-groups.ts), the group's allocator on (group, size).
+ */
+export function rewriteSharedAlloc(edits: FileEdits, site: SharedAllocSite, forms: TargetForms, group?: string): void {
+  const form = group && forms.groupAlloc ? { callee: forms.groupAlloc(site.kind), allocatorArgument: group } : forms.sharedAlloc(site.kind);
   edits.code.overwrite(site.calleeSpan.start, site.calleeSpan.end, form.callee);
   const first = site.args[0];
   if (form.allocatorArgument) {

@@ -36,6 +36,11 @@ export interface TargetForms {
    */
   entryTables: boolean;
   clearDssOnExit: boolean;
+  /**
+   * Shared-heap groups (issue 11): an allocation whose libraries are not every compartment gets
+   * `<callee>(<group>, args…)` in a region of its group only; null: one shared heap (FlexOS).
+   */
+  groupAlloc: ((kind: AllocKind) => string) | null;
 }
 
 const USERSPACE_ALLOCATORS: Record<AllocKind, string> = {
@@ -58,6 +63,7 @@ export const USERSPACE_FORMS: TargetForms = {
   unknownGateLibrary: 'default-compartment',
   entryTables: true,
   clearDssOnExit: true,
+  groupAlloc: (kind) => `flexos_shared_group_${kind}`,
 };
 
 /** FlexOS's flexos-core: `flexos_shared_alloc` is the shared heap's struct uk_alloc. */
@@ -72,4 +78,5 @@ export const UNIKRAFT_FORMS: TargetForms = {
   unknownGateLibrary: 'callee-owner',
   entryTables: false,
   clearDssOnExit: false,
+  groupAlloc: null,
 };

@@ -1,8 +1,8 @@
 /**
  * Issue 11's attack table as tests: the "attack" fixture (libA = compartment 1, the attacker and
  * main; libB = compartment 2, the victim; libC = compartment 3) runs one attack per process,
- * under vmept natively and under intel-pku in the QEMU TCG lane (all intel-pku jobs in one boot;
- * natively instead when the lane is unavailable but this CPU has PKU). Each test names the row
+ * under vmept natively and under intel-pku natively when this CPU has PKU (else in the QEMU TCG
+ * lane, all intel-pku jobs in one boot). Each test names the row
  * of the table it covers; rows that stay open are tested as open ("open:" in the name) so that
  * closing one shows up, and the README table says why. Built with FLEXOS_CHECK_POINTER_ARGS.
  * Outputs are compared with stdout and stderr joined (the guest joins them too).
@@ -111,10 +111,11 @@ const CASES: Case[] = [
   },
   { row: "read another compartment's freed shared-heap blocks", attack: 'heap-leak', vmept: { status: 0, output: /B's freed block now reads 0\n$/ }, pku: { status: 0, output: /B's freed block now reads 0\n$/ } },
   {
-    row: 'open: read shared blocks meant for other libraries (one shared heap for all)',
+    // B's flexos_malloc_whitelist(64, libC): a region of group {B, C}; C (a member) reads it, A faults
+    row: 'read shared blocks meant for other libraries (a region per group of libraries)',
     attack: 'heap-groups',
-    vmept: { status: 0, output: /a block meant for libC reads 0x5ec2e75ec2e7\n$/ },
-    pku: { status: 0, output: /a block meant for libC reads 0x5ec2e75ec2e7\n$/ },
+    vmept: { status: 0, output: /^attack heap-groups\nlibC reads B's block for \{libB, libC\}: 0x5ec2e75ec2e7\nA reads it\nfault si_code=1\n$/ },
+    pku: { status: 0, output: /^attack heap-groups\nlibC reads B's block for \{libB, libC\}: 0x5ec2e75ec2e7\nA reads it\nfault si_code=4\n$/ },
   },
   {
     row: "read B's whitelisted local (DSS shadow) after the gate returned",
@@ -155,8 +156,8 @@ const VMEPT = [spec('vmept', 'dss'), spec('vmept', 'heap')];
 const PKU = [spec('intel-pku', 'dss'), spec('intel-pku', 'heap')];
 const apps = new Map<string, string>();
 const pkuResults = new Map<string, { status: number | null; output: string }>();
-const qemu = qemuAvailability();
-const pkuNative = !qemu.ok && cpuHasPku();
+const pkuNative = cpuHasPku();
+const qemu = pkuNative ? { ok: false as const, reason: 'not needed: this CPU has PKU' } : qemuAvailability();
 let pkuSkip: string | null = null;
 let scanFailure = '';
 
@@ -170,17 +171,17 @@ beforeAll(async () => {
     scanFailure = (e as Error).message;
   }
   const pkuCases = CASES.filter((c) => c.pku);
-  if (qemu.ok) {
+  if (pkuNative) {
+    for (const c of pkuCases) {
+      const r = runNative(appOf('intel-pku', c.sharing), [c.attack], c.env ?? {});
+      pkuResults.set(`${c.sharing ?? 'dss'} ${c.attack}`, { status: r.status, output: r.stdout + r.stderr });
+    }
+  } else if (qemu.ok) {
     const run = await runInGuestDetailed(
       pkuCases.map((c) => ({ name: `${c.sharing ?? 'dss'} ${c.attack}`, binary: appOf('intel-pku', c.sharing), args: [c.attack], ...(c.env ? { env: c.env } : {}) })),
       { jobTimeoutMs: 30_000 },
     );
     for (const r of run.results) pkuResults.set(r.name, { status: r.exitCode, output: r.stdout });
-  } else if (pkuNative) {
-    for (const c of pkuCases) {
-      const r = runNative(appOf('intel-pku', c.sharing), [c.attack], c.env ?? {});
-      pkuResults.set(`${c.sharing ?? 'dss'} ${c.attack}`, { status: r.status, output: r.stdout + r.stderr });
-    }
   } else {
     pkuSkip = `QEMU lane unavailable (${qemu.reason}) and this CPU has no PKU`;
     console.warn(`intel-pku attack tests skipped: ${pkuSkip}`);
@@ -197,7 +198,7 @@ describe('vmept against a compromised compartment', () => {
   });
 });
 
-describe(`intel-pku against a compromised compartment (${qemu.ok ? 'QEMU lane, one boot' : pkuNative ? 'natively: this CPU has PKU' : 'skipped'})`, () => {
+describe(`intel-pku against a compromised compartment (${pkuNative ? 'natively: this CPU has PKU' : qemu.ok ? 'QEMU lane, one boot' : 'skipped'})`, () => {
   const maybe = pkuSkip === null && (qemu.ok || pkuNative) ? test : test.skip;
   maybe.each(CASES.filter((c) => c.pku).map((c) => [c.row, c] as const))('%s', (_row, c) => {
     const r = pkuResults.get(`${c.sharing ?? 'dss'} ${c.attack}`)!;

@@ -4,9 +4,11 @@
  * runtime headers, runtime/*.c, deployment.c, flexos_extra.ld from rules/common's template, the
  * libraries compiled to build/<lib>/*.o so the linker patterns match, linked into build/app.
  *
- * Fixture sources are already rewritten except for two placeholders filled in per deployment:
- * `@id:<lib>@` (libX's compartment id) and `@g:<from>:<to>@` (gate infix for a call libX → libY:
- * nop inside one compartment, else the stronger mechanism's `gate` from its mechanism.yaml).
+ * Fixture sources are already rewritten except for placeholders filled in per deployment:
+ * `@id:<lib>@` (libX's compartment id), `@g:<from>:<to>@` (gate infix for a call libX → libY:
+ * nop inside one compartment, else the stronger mechanism's `gate` from its mechanism.yaml) and
+ * `@grp:<lib>:<lib>…@` (the shared-heap group of those libraries' compartments, as the rewrite
+ * names it: `__flexos_group_<ids>`, or 0 when that is every compartment).
  * Fixture directories not assigned to any compartment (e.g. support/) are trusted code.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +19,8 @@ import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { entriesHeader, entriesSource } from '../../src/emit/entry-files.js';
 import { EntryTable } from '../../src/transform/entries.js';
+import { groupsHeader, groupsSource } from '../../src/emit/group-files.js';
+import { groupName, maskOfGroupName } from '../../src/transform/shared-groups.js';
 import { mechanismIdDefines, mechanismsSource } from '../../src/emit/mechanism-files.js';
 
 const run = promisify(execFile);
@@ -257,6 +261,7 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
       '#include <flexos/runtime.h>',
       ...[...new Set(isolated)].flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
       '#include <flexos/entries.h>',
+      '#include <flexos/groups.h>',
       '#endif',
       '',
     ].join('\n'),
@@ -292,6 +297,7 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
   };
   const objects: { src: string; obj: string }[] = [];
   const entries = new EntryTable(pointerMasksOf(fixture));
+  const groupMasks = new Set<number>();
   for (const rel of listFiles(fixture)) {
     const text = readFileSync(join(fixture, rel), 'utf8')
       .replace(/@id:(\w+)@/g, (_m, lib: string) => {
@@ -299,8 +305,17 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
         if (c === undefined) throw new Error(`${spec.tag}: @id:${lib}@ names no library of the deployment`);
         return String(c);
       })
-      .replace(/@g:(\w+):(\w+)@/g, (_m, a: string, b: string) => gateInfix(a, b));
+      .replace(/@g:(\w+):(\w+)@/g, (_m, a: string, b: string) => gateInfix(a, b))
+      .replace(/@grp:([\w:]+)@/g, (_m, libs: string) => {
+        const mask = libs.split(':').reduce((m, lib) => {
+          const c = compOf.get(lib);
+          if (c === undefined) throw new Error(`${spec.tag}: @grp:${libs}@ names ${lib}, no library of the deployment`);
+          return m | (1 << c);
+        }, 0);
+        return mask === (1 << spec.compartments.length) - 1 ? '0' : groupName(mask);
+      });
     collectEntries(text, entries, `${spec.tag}: ${rel}`);
+    for (const m of text.matchAll(/\b__flexos_group_\d+(?:_\d+)*\b/g)) groupMasks.add(maskOfGroupName(m[0])!);
     const dest = join(out, 'src', rel);
     mkdirSync(dirname(dest), { recursive: true });
     writeFileSync(dest, text);
@@ -308,8 +323,12 @@ export async function buildDeployment(spec: DeploymentSpec): Promise<string> {
   }
   writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, spec.compartments.length));
   writeFileSync(join(out, 'entries.c'), entriesSource(entries, spec.compartments.length));
+  // the group table the rewrite would generate: every group the sources name, by mask
+  const groups = { all: (1 << spec.compartments.length) - 1, groups: [...groupMasks].sort((a, b) => a - b).map((mask, i) => ({ index: i + 1, mask })) };
+  writeFileSync(join(inc, 'groups.h'), groupsHeader(groups, spec.compartments.map((c) => c.name)));
+  writeFileSync(join(out, 'groups.c'), groupsSource(groups));
   writeFileSync(join(out, 'mechanisms.c'), mechanismsSource(used));
-  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c'), join(out, 'entries.c'), join(out, 'mechanisms.c')])
+  for (const s of [...sources.map((s) => join(rtdir, basename(s))), join(out, 'deployment.c'), join(out, 'entries.c'), join(out, 'groups.c'), join(out, 'mechanisms.c')])
     objects.push({ src: s, obj: join(out, 'build', 'flexos', basename(s).replace(/\.c$/, '.o')) });
 
   const cflags = ['-O2', '-Wall', '-Werror', '-I', join(out, 'include'), ...used.flatMap((m) => m.cflags), ...(spec.extraCflags ?? [])];
@@ -377,12 +396,14 @@ export async function compileSnippet(
       '#include <flexos/runtime.h>',
       ...[...mechs.values()].filter((m) => !m.always).flatMap((m) => m.headers.map((h) => `#include <flexos/${basename(h)}>`)),
       '#include <flexos/entries.h>',
+      '#include <flexos/groups.h>',
       '',
     ].join('\n'),
   );
   const entries = new EntryTable(new Map());
   collectEntries(code, entries, tag);
   writeFileSync(join(inc, 'entries.h'), entriesHeader(entries, 3));
+  writeFileSync(join(inc, 'groups.h'), groupsHeader({ all: 7, groups: [] }, []));
   writeFileSync(join(dir, 'snippet.c'), code);
   try {
     const r = await run('gcc', [...flags, '-I', join(dir, 'include'), 'snippet.c'], { cwd: dir });

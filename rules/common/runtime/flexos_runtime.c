@@ -18,6 +18,9 @@
 #ifndef FLEXOS_SHARED_HEAP_SIZE
 #define FLEXOS_SHARED_HEAP_SIZE (256UL << 20)
 #endif
+#ifndef FLEXOS_SHARED_GROUP_HEAP_SIZE
+#define FLEXOS_SHARED_GROUP_HEAP_SIZE (64UL << 20)
+#endif
 
 union flexos_comp_rt_page flexos_comp_rt_page __attribute__((aligned(4096)));
 struct flexos_comp_state flexos_rt_boot;
@@ -132,11 +135,11 @@ static void check_table(void)
 		flexos_rt_die(".data_shared not page aligned; link with -Wl,-T,flexos_extra.ld");
 }
 
-static size_t heap_size(void)
+static size_t heap_size(const char *var, size_t dflt)
 {
-	const char *s = getenv("FLEXOS_SHARED_HEAP_SIZE");
+	const char *s = getenv(var);
 	if (!s || !*s)
-		return FLEXOS_SHARED_HEAP_SIZE;
+		return dflt;
 	char *end;
 	unsigned long long v = strtoull(s, &end, 0);
 	switch (*end) {
@@ -145,7 +148,7 @@ static size_t heap_size(void)
 	case 'g': case 'G': v <<= 30; end++; break;
 	}
 	if (*end || v < (1UL << 20))
-		flexos_rt_die("FLEXOS_SHARED_HEAP_SIZE=%s: expected a size of at least 1M", s);
+		flexos_rt_die("%s=%s: expected a size of at least 1M", var, s);
 	return FLEXOS_PAGE_UP(v);
 }
 
@@ -221,8 +224,21 @@ void flexos_rt_init(void)
 			map_shared(__flexos_data_shared_start, len);
 		}
 	}
-	size_t hs = heap_size();
-	flexos_rt_heap_init(map_shared(NULL, hs), hs);
+	size_t hs = heap_size("FLEXOS_SHARED_HEAP_SIZE", FLEXOS_SHARED_HEAP_SIZE);
+	flexos_rt_heap_init(0, map_shared(NULL, hs), hs);
+	unsigned groups = flexos_rt_num_groups();
+	if (groups > 1) {
+		/* one reservation for the groups' regions: fenced as a whole (no mmap/mprotect over
+		 * them after start-up), each region its own piece of shared memory */
+		size_t gs = heap_size("FLEXOS_SHARED_GROUP_HEAP_SIZE", FLEXOS_SHARED_GROUP_HEAP_SIZE);
+		char *area = mmap(NULL, gs * (groups - 1), PROT_NONE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (area == MAP_FAILED)
+			flexos_rt_die("mmap(shared-heap groups): %s", strerror(errno));
+		for (unsigned g = 1; g < groups; g++)
+			flexos_rt_heap_init(g, map_shared(area + gs * (g - 1), gs), gs);
+		flexos_rt_fence(area, area + gs * (groups - 1));
+	}
 	make_stacks();
 	if (shm_fd >= 0) { /* the mappings keep the memory; the program keeps its descriptors */
 		close(shm_fd);
@@ -362,6 +378,7 @@ int __wrap_main(int argc, char **argv, char **envp)
 	for (m = flexos_mechanisms; *m; m++)
 		if ((*m)->start && flexos_rt_any_mech((*m)->id))
 			(*m)->start(entry_frame); /* returns in the main process only */
+	flexos_rt_drop_groups(); /* the groups none of this process's compartments is in */
 	int shared = 0;
 	for (m = flexos_mechanisms; *m; m++)
 		if (flexos_rt_any_mech((*m)->id)) {

@@ -109,6 +109,38 @@ static void tag(void *lo, void *hi, int prot, int key, int c, const char *what)
 			      strerror(errno));
 }
 
+/* Shared-heap groups (flexos/groups.c) whose members are some but not all of this process's
+ * compartments get a key of their own, allowed in their members' PKRU only. Groups with every
+ * compartment of this process keep key 0; groups with none are not mapped here (vmept). The
+ * rewrite gives the excess groups to group 0 when they outnumber the free keys (with a warning);
+ * a kernel with fewer keys than it budgeted stops here. */
+static void key_groups(int rk)
+{
+	uint32_t here = 0;
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
+		if (flexos_comp_rt[c].host == flexos_rt_my_host)
+			here |= 1u << c;
+	unsigned n = flexos_rt_num_groups();
+	for (unsigned g = 1; g < n; g++) {
+		uint32_t m = flexos_rt_group_members(g) & here;
+		if (m == 0 || m == here)
+			continue;
+		int key = pkey_alloc(0, PKEY_DISABLE_ACCESS);
+		if (key < 0)
+			flexos_rt_die("intel-pku: pkey_alloc for shared-heap group %u (compartments %#x): "
+				      "%s; this kernel has fewer protection keys than the rewrite "
+				      "budgeted", g, flexos_rt_group_members(g), strerror(errno));
+		if (key == rk)
+			flexos_rt_die("intel-pku: pkey_alloc returned the runtime key");
+		char *lo, *hi;
+		flexos_rt_group_region(g, &lo, &hi);
+		tag(lo, hi, PROT_READ | PROT_WRITE, key, -1, "shared-heap group");
+		for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
+			if (m >> c & 1)
+				RO.pkru[c] &= ~((uint32_t)3 << (2 * key));
+	}
+}
+
 /* exit(0) called by a compartment other than the default one inside a gate ends the program
  * with 70 and says so: a compromised library must not end it silently with success. */
 static void exit_check(int status, void *arg)
@@ -146,7 +178,8 @@ static void setup(void)
 			continue;
 		int key = 0;
 		if (k->mech == FLEXOS_MECH_INTELPKU) {
-			key = pkey_alloc(0, 0);
+			/* no access for the set-up thread itself (and the watchdog it starts) */
+			key = pkey_alloc(0, PKEY_DISABLE_ACCESS);
 			if (key < 0)
 				flexos_rt_die("intel-pku: pkey_alloc for compartment %d (%s): %s", c,
 					      k->name, strerror(errno));
@@ -158,8 +191,12 @@ static void setup(void)
 			    PROT_READ | PROT_WRITE, key, c, "stack");
 #endif
 		}
-		RO.pkru[c] = flexos_comp_rt[c].pkru = pkru_allowing(key, rk);
+		RO.pkru[c] = pkru_allowing(key, rk);
 	}
+	key_groups(rk);
+	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
+		if (flexos_comp_rt[c].host == flexos_rt_my_host)
+			flexos_comp_rt[c].pkru = RO.pkru[c];
 	RO.pkru[BOOT] = RO.pkru[FLEXOS_DEFAULT_COMPARTMENT]; /* what runs after main: its rights */
 	RO.vector = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx") ? 1 : 0;
 	RO.active = 1;

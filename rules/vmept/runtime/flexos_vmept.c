@@ -415,6 +415,7 @@ static void child_main(int comp, void *entry_frame)
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
 		if (c != comp)
 			flexos_rt_drop_compartment(c);
+	flexos_rt_drop_groups();
 	drop_channels();
 	on_exit(child_on_exit, NULL);
 	flexos_rt_switch_call((uint64_t)comp, (uint64_t)(uintptr_t)entry_frame, 0, 0, 0, 0,

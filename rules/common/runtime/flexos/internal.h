@@ -11,9 +11,19 @@
 /* Idempotent start-up part that runs before main (constructor): checks the compartment table,
  * creates the shared memory, the shared heap and the compartment stacks. */
 void flexos_rt_init(void) FLEXOS_HIDDEN;
-void flexos_rt_heap_init(void *base, size_t size) FLEXOS_HIDDEN;
+/* Sets up the region of shared-heap group `group` (0: every compartment) over [base, base+size). */
+void flexos_rt_heap_init(unsigned group, void *base, size_t size) FLEXOS_HIDDEN;
 /* Makes the heap's bounds (this process's copy) read-only: start of __wrap_main. */
 void flexos_rt_heap_seal(void) FLEXOS_HIDDEN;
+/* The number of shared-heap groups of the deployment (flexos/groups.c, checked). */
+unsigned flexos_rt_num_groups(void) FLEXOS_HIDDEN;
+/* The compartments of group `group` (bit c: compartment c). */
+uint32_t flexos_rt_group_members(unsigned group) FLEXOS_HIDDEN;
+/* Where group `group`'s region lies (after flexos_rt_init). */
+void flexos_rt_group_region(unsigned group, char **lo, char **hi) FLEXOS_HIDDEN;
+/* Unmaps the regions of the groups none of whose compartments runs in this process (vmept:
+ * called in every process once flexos_rt_my_host is known). */
+void flexos_rt_drop_groups(void) FLEXOS_HIDDEN;
 
 /* 1 if some compartment of the deployment uses `mech`. */
 int flexos_rt_any_mech(int mech) FLEXOS_HIDDEN;

@@ -148,6 +148,24 @@ void flexos_shared_free(void *p);
 void *flexos_shared_palloc(size_t npages);
 void flexos_shared_pfree(void *p, size_t npages);
 
+/* Shared-heap groups (issue 11): `flexos_malloc_whitelist(size, libs…)` allocates in the region
+ * of the group of compartments its libraries (and the allocating one) are in, mapped or keyed
+ * for those compartments only. The rewrite names a group `__flexos_group_<c>_<c>…` (its
+ * compartment ids; an enum constant of the generated flexos/groups.h, the group's index) and
+ * generates the table (flexos/groups.c); an allocation whose group is every compartment stays
+ * a plain flexos_shared_malloc. Blocks of every group are freed with flexos_shared_free. */
+#define FLEXOS_MAX_SHARED_GROUPS 64
+struct flexos_shared_groups {
+	const uint32_t *members; /* bit c: compartment c; [0]: every compartment */
+	unsigned count;
+};
+extern const struct flexos_shared_groups flexos_shared_groups; /* flexos/groups.c */
+void *flexos_shared_group_malloc(unsigned group, size_t size);
+void *flexos_shared_group_calloc(unsigned group, size_t n, size_t size);
+void *flexos_shared_group_realloc(unsigned group, void *p, size_t size);
+void *flexos_shared_group_memalign(unsigned group, size_t align, size_t size);
+void *flexos_shared_group_palloc(unsigned group, size_t npages);
+
 /* ---- per-compartment runtime state (runtime memory: key 0, per process) ------------------- */
 struct flexos_comp_state {
 	uint64_t pkru;      /* offset 0: PKRU while this compartment runs (intel-pku) */
