@@ -430,19 +430,19 @@ describe('ported form: shared data and callbacks', () => {
     expect(ported.index.files.flatMap((f) => f.strayAttributes)).toEqual([]);
   });
 
-  test('shared heap: 4 flexos_malloc_whitelist + 5 flexos_free_whitelist, all in kvs naming libkvs', () => {
+  test('shared heap: 4 flexos_malloc_whitelist + 5 flexos_free_whitelist, all in kvs, each naming the libraries that read the block', () => {
     const got = ported.index.files.flatMap((f) => f.sharedAllocs.map((s) => `${f.library} ${s.kind} ${s.inFunction} [${s.libraries.join(',')}]`));
     expect(sorted(got)).toEqual(
       sorted([
-        'libkvs malloc kvs_foreach [libkvs]',
-        'libkvs malloc kvs_snapshot [libkvs]',
-        'libkvs malloc kvs_restore [libkvs]',
-        'libkvs malloc kvs_snapshot_async [libkvs]',
-        'libkvs free kvs_foreach [libkvs]',
-        'libkvs free kvs_snapshot [libkvs]',
-        'libkvs free kvs_restore [libkvs]',
-        'libkvs free kvs_snapshot_work [libkvs]',
-        'libkvs free kvs_snapshot_async [libkvs]',
+        'libkvs malloc kvs_foreach [libapp]',
+        'libkvs malloc kvs_snapshot [libramfs,libukhash]',
+        'libkvs malloc kvs_restore [libramfs,libukhash]',
+        'libkvs malloc kvs_snapshot_async [libuklock,libramfs]',
+        'libkvs free kvs_foreach [libapp]',
+        'libkvs free kvs_snapshot [libramfs,libukhash]',
+        'libkvs free kvs_restore [libramfs,libukhash]',
+        'libkvs free kvs_snapshot_work [libuklock,libramfs]',
+        'libkvs free kvs_snapshot_async [libuklock,libramfs]',
       ]),
     );
   });

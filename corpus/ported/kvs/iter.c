@@ -37,7 +37,7 @@ int kvs_foreach(kvs_iter_cb cb, void *arg)
 	 * than a pointer into the table: the table stays private to kvs,
 	 * the record is on the shared heap where the callback can read it.
 	 */
-	rec = flexos_malloc_whitelist(sizeof(*rec), libkvs);
+	rec = flexos_malloc_whitelist(sizeof(*rec), libapp);
 	if (!rec)
 		return -ENOMEM;
 	kvs_lock();
@@ -50,7 +50,7 @@ int kvs_foreach(kvs_iter_cb cb, void *arg)
 			break;
 	}
 	kvs_unlock();
-	flexos_free_whitelist(rec, libkvs);
+	flexos_free_whitelist(rec, libapp);
 	return rc != 0 ? rc : n;
 }
 

@@ -69,7 +69,7 @@ __ssz kvs_snapshot(const char *path)
 	int fd;
 
 	/* Shared: ramfs and ukhash read it. */
-	buf = flexos_malloc_whitelist(KVS_SNAP_BUF, libkvs);
+	buf = flexos_malloc_whitelist(KVS_SNAP_BUF, libramfs, libukhash);
 	if (!buf)
 		return -ENOMEM;
 	kvs_lock();
@@ -121,7 +121,7 @@ out_close:
 	flexos_gate(libramfs, ramfs_close, fd);
 out:
 	kvs_unlock();
-	flexos_free_whitelist(buf, libkvs);
+	flexos_free_whitelist(buf, libramfs, libukhash);
 	return rc;
 }
 
@@ -172,7 +172,7 @@ int kvs_restore(const char *path)
 		goto out_close;
 	}
 	total = hdr.payload_len + (__u32)sizeof(stored);
-	payload = flexos_malloc_whitelist(total, libkvs);
+	payload = flexos_malloc_whitelist(total, libramfs, libukhash);
 	if (!payload) {
 		rc = -ENOMEM;
 		goto out_close;
@@ -205,7 +205,7 @@ int kvs_restore(const char *path)
 	kvs_unlock();
 out_close:
 	flexos_gate(libramfs, ramfs_close, fd);
-	flexos_free_whitelist(payload, libkvs);
+	flexos_free_whitelist(payload, libramfs, libukhash);
 	return rc;
 }
 
@@ -215,7 +215,7 @@ static void __attribute__((libuklock_callback)) kvs_snapshot_work(void *arg)
 	struct kvs_snap_req *req = arg;
 
 	async_status = kvs_snapshot(req->path);
-	flexos_free_whitelist(req, libkvs);
+	flexos_free_whitelist(req, libuklock, libramfs);
 }
 
 int kvs_snapshot_async(const char *path)
@@ -226,9 +226,9 @@ int kvs_snapshot_async(const char *path)
 	if (strlen(path) >= RAMFS_PATH_MAX)
 		return -ENAMETOOLONG;
 	/* The request outlives this call: it is freed by the work item. It
-	 * is shared because uklock passes it along.
+	 * is shared because uklock passes it along, and its path goes to ramfs.
 	 */
-	req = flexos_malloc_whitelist(sizeof(*req), libkvs);
+	req = flexos_malloc_whitelist(sizeof(*req), libuklock, libramfs);
 	if (!req)
 		return -ENOMEM;
 	strcpy(req->path, path);
@@ -236,7 +236,7 @@ int kvs_snapshot_async(const char *path)
 	flexos_gate_r(libuklock, rc, uk_workq_post, kvs_snapshot_work, req);
 	if (rc < 0) {
 		async_status = rc;
-		flexos_free_whitelist(req, libkvs);
+		flexos_free_whitelist(req, libuklock, libramfs);
 	}
 	return rc;
 }
