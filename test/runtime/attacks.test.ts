@@ -147,8 +147,10 @@ const CASES: Case[] = [
   {
     row: 'B hangs',
     attack: 'hang',
-    env: { FLEXOS_VMEPT_TIMEOUT_MS: '300' },
+    env: { FLEXOS_VMEPT_TIMEOUT_MS: '300', FLEXOS_INTELPKU_TIMEOUT_MS: '300' },
     vmept: { status: 70, output: /flexos: vmept: compartment comp1 \(process 0\) waited more than 300 ms for compartment comp2 \(process 1\) to return from b_hang; giving up/ },
+    // the watchdog thread: no system call per gate, a generation counter it polls
+    pku: { status: 70, output: /^attack hang\nflexos: compartment 1 \(comp2\) did not return to compartment 0 \(comp1\) within 300 ms \(entry b_hang\); stopping \(FLEXOS_INTELPKU_TIMEOUT_MS\)\n$/ },
   },
 ];
 

@@ -19,10 +19,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <flexos/isolation.h>
@@ -31,9 +35,12 @@
 #define BOOT FLEXOS_MAX_COMPARTMENTS /* the pseudo-compartment of start-up code */
 #define MAX_DEPTH 1024               /* nested gates */
 #define TRUSTED_STACK (256UL << 10)
+#define WATCHDOG_STACK (256UL << 10)
+#define TIMEOUT_DEFAULT_MS 30000
 
 struct frame {
-	int32_t caller, callee;
+	int16_t caller, callee; /* 0..FLEXOS_NUM_COMPARTMENTS, BOOT */
+	uint32_t entry;      /* the entry index called (for the watchdog's report) */
 	char *caller_sp;     /* where the caller's stack continues when the callee returns */
 	char *saved_next_sp; /* the caller's next entry point before this gate */
 };
@@ -43,6 +50,7 @@ struct state {
 	int32_t cur;   /* offset 0: the compartment running now (BOOT before main) */
 	int32_t depth; /* gates in progress */
 	char *tsp;     /* offset 8: where the next trusted frame goes */
+	uint64_t gen;  /* +1 on every gate entry and return: the watchdog sees progress */
 	char *next_sp[FLEXOS_MAX_COMPARTMENTS + 1];
 	struct frame frames[MAX_DEPTH];
 };
@@ -55,6 +63,8 @@ struct ro {
 	int32_t vector;      /* offset 80: 0 SSE only, 1 AVX, 2 AVX-512 */
 	int32_t active;      /* offset 84: keys are set, the gates switch */
 	int32_t runtime_key;
+	long timeout_ms;     /* FLEXOS_INTELPKU_TIMEOUT_MS: the watchdog's limit (0: none) */
+	char *watchdog_stack;
 };
 _Static_assert(__builtin_offsetof(struct ro, state) == 72, "asm uses offset 72");
 _Static_assert(__builtin_offsetof(struct ro, vector) == 80, "asm uses offset 80");
@@ -172,6 +182,19 @@ static void setup(void)
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++)
 		s->next_sp[c] = (char *)((uintptr_t)flexos_comp_rt[c].stack_hi & ~(uintptr_t)15);
 	RO.state = s;
+	const char *t = getenv("FLEXOS_INTELPKU_TIMEOUT_MS");
+	RO.timeout_ms = t && *t ? strtol(t, NULL, 0) : TIMEOUT_DEFAULT_MS;
+	if (RO.timeout_ms > 0) {
+		/* the watchdog's stack (and, at its top, its thread control block): runtime key, so
+		 * no compartment can write what the watchdog runs on */
+		char *w = mmap(NULL, WATCHDOG_STACK, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (w == MAP_FAILED)
+			flexos_rt_die("intel-pku: mmap(watchdog stack): %s", strerror(errno));
+		tag(w, w + WATCHDOG_STACK, PROT_READ | PROT_WRITE, rk, -1, "watchdog stack");
+		flexos_rt_fence(w, w + WATCHDOG_STACK);
+		RO.watchdog_stack = w;
+	}
 	for (int c = 0; c < FLEXOS_NUM_COMPARTMENTS; c++) {
 		const struct flexos_compartment *k = &flexos_compartments[c];
 		if (flexos_comp_rt[c].host != flexos_rt_my_host)
@@ -235,6 +258,8 @@ uint64_t flexos_intelpku_enter(struct gate_frame *f, uint64_t to_word, uint64_t 
 	struct frame *fr = &s->frames[s->depth++];
 	fr->caller = caller;
 	fr->callee = to;
+	fr->entry = (uint32_t)id;
+	s->gen++; /* one add; the watchdog reads it with an atomic load */
 	fr->caller_sp = caller_sp;
 	fr->saved_next_sp = s->next_sp[caller];
 	caller_sp = (char *)((uintptr_t)caller_sp & ~(uintptr_t)15);
@@ -259,6 +284,7 @@ uint64_t flexos_intelpku_leave(struct gate_frame *f)
 	struct frame *fr = &s->frames[--s->depth];
 	if (fr->callee != s->cur)
 		flexos_rt_die("intel-pku: gate frames out of order");
+	s->gen++; /* one add; the watchdog reads it with an atomic load */
 	s->cur = fr->caller;
 	s->next_sp[fr->caller] = fr->saved_next_sp;
 	s->tsp = (char *)(f + 1);
@@ -469,6 +495,133 @@ __asm__(".text\n"
 int flexos_intelpku_enter_main(int argc, char **argv, char **envp, void *fn, char *sp,
 			       uint32_t pkru) FLEXOS_HIDDEN;
 
+/*
+ * The watchdog: a compartment that does not return from a gate within RO.timeout_ms ends the
+ * program (status 70), as vmept's caller timeout does. Gates pay no system call for it: each
+ * entry and return bumps the state's generation counter, and this thread wakes every
+ * timeout/10 (at most 250 ms) to see whether a gate is open with the same generation as the
+ * time before. It is trusted and runs no compartment code. What a compartment could use to
+ * take it over is out of its reach: its stack and thread control block carry the runtime key
+ * (read-only to compartments), it reads only the runtime state, read-only tables and const
+ * data, it blocks every signal, and it calls no libc code whose data compartments can write
+ * (no stdio, no malloc: the report is formatted here and written with write(2)). It is started
+ * after the lockdown, so the seccomp filter and Landlock hold for it too, and inherits the
+ * set-up thread's PKRU: key 0 and the runtime key, no compartment's or group's key.
+ */
+static char *put_str(char *p, char *end, const char *s)
+{
+	while (*s && p < end)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_num(char *p, char *end, long v)
+{
+	char digits[24];
+	int n = 0;
+	if (v < 0) {
+		p = put_str(p, end, "-");
+		v = -v;
+	}
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 24);
+	while (n && p < end)
+		*p++ = digits[--n];
+	return p;
+}
+
+static char *put_compartment(char *p, char *end, int c)
+{
+	p = put_str(p, end, "compartment ");
+	if (c < 0 || c >= FLEXOS_NUM_COMPARTMENTS)
+		return put_str(p, end, "(start-up)");
+	p = put_num(p, end, c);
+	p = put_str(p, end, " (");
+	p = put_str(p, end, flexos_compartments[c].name);
+	return put_str(p, end, ")");
+}
+
+static long monotonic_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+static __attribute__((noreturn)) void watchdog_report(const struct frame *fr)
+{
+	char msg[512], *p = msg, *end = msg + sizeof(msg) - 1;
+	p = put_str(p, end, "flexos: ");
+	p = put_compartment(p, end, fr->callee);
+	p = put_str(p, end, " did not return to ");
+	p = put_compartment(p, end, fr->caller);
+	p = put_str(p, end, " within ");
+	p = put_num(p, end, RO.timeout_ms);
+	p = put_str(p, end, " ms");
+	if (fr->callee >= 0 && fr->callee < FLEXOS_NUM_COMPARTMENTS &&
+	    fr->entry < flexos_entry_tables[fr->callee].count) {
+		p = put_str(p, end, " (entry ");
+		p = put_str(p, end, flexos_entry_tables[fr->callee].entries[fr->entry].name);
+		p = put_str(p, end, ")");
+	}
+	p = put_str(p, end, "; stopping (FLEXOS_INTELPKU_TIMEOUT_MS)\n");
+	for (char *q = msg; q < p;) {
+		long n = syscall(SYS_write, 2, q, (size_t)(p - q));
+		if (n <= 0)
+			break;
+		q += n;
+	}
+	syscall(SYS_exit_group, 70);
+	__builtin_unreachable();
+}
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	const struct state *s = RO.state;
+	long period = RO.timeout_ms / 10;
+	period = period < 1 ? 1 : period > 250 ? 250 : period;
+	uint64_t last = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
+	long since = monotonic_ms();
+	for (;;) {
+		struct timespec ts = { period / 1000, period % 1000 * 1000000L };
+		syscall(SYS_nanosleep, &ts, NULL);
+		int32_t depth = __atomic_load_n(&s->depth, __ATOMIC_RELAXED);
+		uint64_t gen = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
+		long now = monotonic_ms();
+		if (depth <= 0 || depth > MAX_DEPTH || gen != last) {
+			last = gen;
+			since = now;
+			continue;
+		}
+		/* the same gate has been open since `since`: its frame has not changed either */
+		if (now - since >= RO.timeout_ms)
+			watchdog_report(&s->frames[depth - 1]);
+	}
+	return NULL;
+}
+
+static void start_watchdog(void)
+{
+	if (RO.timeout_ms <= 0)
+		return;
+	pthread_attr_t attr;
+	pthread_t tid;
+	sigset_t all, old;
+	sigfillset(&all);
+	if (pthread_attr_init(&attr) != 0 ||
+	    pthread_attr_setstack(&attr, RO.watchdog_stack, WATCHDOG_STACK) != 0 ||
+	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0)
+		flexos_rt_die("intel-pku: watchdog thread attributes");
+	pthread_sigmask(SIG_SETMASK, &all, &old); /* inherited: the watchdog takes no signal */
+	int err = pthread_create(&tid, &attr, watchdog, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err != 0)
+		flexos_rt_die("intel-pku: starting the watchdog thread: %s", strerror(err));
+}
+
 /* main runs as the default compartment, on its stack, with its PKRU (set-up code is trusted:
  * the state is written before the switch). */
 static int run_main(int argc, char **argv, char **envp, void *main_fn)
@@ -476,6 +629,7 @@ static int run_main(int argc, char **argv, char **envp, void *main_fn)
 	struct state *s = RO.state;
 	int def = FLEXOS_DEFAULT_COMPARTMENT;
 	char *sp = s->next_sp[def];
+	start_watchdog();
 	s->cur = def;
 	return flexos_intelpku_enter_main(argc, argv, envp, main_fn, sp, RO.pkru[def]);
 }
