@@ -4,11 +4,14 @@
  * stack strategy, mixed with fcalls and with vmept), and the "probe" fixture shows that libB
  * touching libA's private global, heap arena or (with private stacks) stack gets SIGSEGV with
  * si_code SEGV_PKUERR (4) while shared memory stays reachable; the "gates" fixture carries
- * every argument/result class. All guest jobs of this file run in one boot. Natively, without
- * PKU, an intel-pku program says so and exits 77.
+ * every argument/result class. All guest jobs of this file run in one boot — or natively, one
+ * process each with stderr joined to stdout as in the guest, when this CPU has PKU. Natively,
+ * without PKU, an intel-pku program says so and exits 77.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuHasPku } from '../../src/harness/e2e.js';
 import { qemuAvailability, runInGuestDetailed, type GuestResult } from '../../src/harness/qemu.js';
 import { FIXTURES, buildDeployment, buildGatebench, parseGatebench, runNative, type DeploymentSpec, type Sharing } from './deploy.js';
 
@@ -66,7 +69,8 @@ const VALUES: Record<string, number> = {
   global: 41, 'shared-global': 43, heap: 44, stack: 45, 'shared-local': 46, 'shared-heap': 47,
 };
 
-const avail = qemuAvailability();
+const native = cpuHasPku();
+const avail = native ? { ok: true as const } : qemuAvailability();
 const guest = new Map<string, GuestResult>();
 let reference = '';
 let guestInfo = '';
@@ -87,7 +91,7 @@ beforeAll(async () => {
   for (const v of [...CALLS, ...PROBES, ...GATES]) apps.set(v.tag, await buildDeployment(v));
   for (const sharing of BENCH) apps.set(`gatebench-${sharing}`, buildGatebench(`pku-gatebench-${sharing}`, [sharing, 'pku', 'static']));
   if (!avail.ok) {
-    console.warn(`intel-pku guest tests skipped: QEMU lane unavailable: ${avail.reason}`);
+    console.warn(`intel-pku guest tests skipped: QEMU lane unavailable: ${'reason' in avail ? avail.reason : ''}`);
     return;
   }
   const jobs = [
@@ -101,6 +105,15 @@ beforeAll(async () => {
       TARGETS.flatMap((t) => ['read', 'write'].map((op) => ({ name: `${v.tag} ${t}-${op}`, binary: apps.get(v.tag)!, args: [`${t}-${op}`] }))),
     ),
   ];
+  if (native) {
+    // as in the guest: stdout and stderr in one pipe, interleaved as written
+    for (const j of jobs) {
+      const r = spawnSync('sh', ['-c', 'exec "$0" "$@" 2>&1', j.binary, ...j.args], { encoding: 'utf8', timeout: j.timeoutMs ?? 30_000 });
+      guest.set(j.name, { name: j.name, exitCode: r.status, stdout: r.stdout, timedOut: r.error !== undefined });
+    }
+    guestInfo = `natively, pku flag: ${cpuHasPku()}`;
+    return;
+  }
   const run = await runInGuestDetailed(jobs, { jobTimeoutMs: 30_000 });
   guestInfo = `guest ${run.kernelRelease}, pku flag: ${run.cpuFlags.includes('pku')}, ${run.elapsedMs} ms for ${jobs.length} jobs`;
   for (const r of run.results) guest.set(r.name, r);
@@ -121,8 +134,8 @@ describe('intel-pku without PKU (native)', () => {
   });
 });
 
-describe('intel-pku in the QEMU lane', () => {
-  inGuest('the guest CPU has protection keys', () => {
+describe(`intel-pku ${native ? 'natively (this CPU has PKU)' : 'in the QEMU lane'}`, () => {
+  inGuest(`${native ? 'this' : 'the guest'} CPU has protection keys`, () => {
     expect(guestInfo).toContain('pku flag: true');
   });
 
@@ -138,7 +151,7 @@ describe('intel-pku in the QEMU lane', () => {
     expect(r.stdout).toBe(readFileSync(join(FIXTURES, 'gates', 'expected.txt'), 'utf8'));
   });
 
-  inGuest.each(BENCH.map((s) => [s]))('gatebench with intel-pku (%s) runs in the guest (TCG timings: not hardware figures)', (sharing) => {
+  inGuest.each(BENCH.map((s) => [s]))(`gatebench with intel-pku (%s) runs ${native ? 'natively' : 'in the guest (TCG timings: not hardware figures)'}`, (sharing) => {
     const r = guest.get(`gatebench-${sharing}`)!;
     console.log(`${guestInfo}\n${r.stdout}`);
     expect(r.exitCode).toBe(0);
