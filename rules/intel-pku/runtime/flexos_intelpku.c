@@ -183,7 +183,15 @@ static void setup(void)
 		s->next_sp[c] = (char *)((uintptr_t)flexos_comp_rt[c].stack_hi & ~(uintptr_t)15);
 	RO.state = s;
 	const char *t = getenv("FLEXOS_INTELPKU_TIMEOUT_MS");
-	RO.timeout_ms = t && *t ? strtol(t, NULL, 0) : TIMEOUT_DEFAULT_MS;
+	RO.timeout_ms = TIMEOUT_DEFAULT_MS;
+	if (t && *t) {
+		char *end;
+		errno = 0;
+		RO.timeout_ms = strtol(t, &end, 10);
+		if (*end || errno || RO.timeout_ms < 0)
+			flexos_rt_die("FLEXOS_INTELPKU_TIMEOUT_MS=%s: expected a number of milliseconds "
+				      "(0: no watchdog)", t);
+	}
 	if (RO.timeout_ms > 0) {
 		/* the watchdog's stack (and, at its top, its thread control block): runtime key, so
 		 * no compartment can write what the watchdog runs on */
