@@ -143,8 +143,10 @@ export function planSharedGroups(files: readonly FileFacts[], index: TreeIndex, 
   };
 }
 
-/** The allocating library's compartment and those of the listed libraries. */
+/** The allocating library's compartment and those of the listed libraries (no list: everyone). */
 function siteGroup(facts: FileFacts, site: SharedAllocSite, index: TreeIndex, d: Deployment, out: Diagnostic[]): number {
+  // no list: nothing narrows it (what the one shared heap meant before groups)
+  if (site.libraries.length === 0) return d.compartments.reduce((m, c) => m | (1 << c.id), 0);
   let mask = 1 << (d.compartmentOf.get(facts.library ?? '') ?? d.defaultId);
   site.libraries.forEach((written, i) => {
     const name = written.trim();
