@@ -275,36 +275,43 @@ const EXPECTED: Record<string, string> = {
  {
  	*(int *)arg += *v;
  	return 0;
-@@ -12,16 +14,19 @@
+@@ -12,19 +14,23 @@
  
  int b_shared(void)
  {
 -	int local, other = 0;
 -	char name[8];
 -	int sum = 0;
+-	int p1 = 1, p2 = 2;
 +	__attribute__((flexos_whitelist)) int local;
 +	int other = 0;
 +	__attribute__((flexos_whitelist)) char name[8];
 +	__attribute__((flexos_whitelist)) int sum = 0;
++	__attribute__((flexos_whitelist)) int p1 = 1;
++	__attribute__((flexos_whitelist)) int p2 = 2;
  
 -	a_fill(b_buf, sizeof(b_buf));
 -	a_fill(name, sizeof(name));
 -	a_fill((char *)&local, sizeof(local));
 -	a_fill((char *)&b_y, sizeof(b_y));
 -	a_fill((char *)&b_count, sizeof(b_count));
+-	a_fill((char *)&p1, sizeof(p1));
+-	a_fill((char *)&p2, sizeof(p2));
 -	a_name("literal");
 -	a_iter(b_cb, &sum);
--	return a_level + a_counter_get() + other + sum + b_x;
+-	return a_level + a_counter_get() + other + sum + b_x + p1 + p2;
 +	flexos_gate(liba, a_fill, b_buf, sizeof(b_buf));
 +	flexos_gate(liba, a_fill, name, sizeof(name));
 +	flexos_gate(liba, a_fill, (char *)&local, sizeof(local));
 +	flexos_gate(liba, a_fill, (char *)&b_y, sizeof(b_y));
 +	flexos_gate(liba, a_fill, (char *)&b_count, sizeof(b_count));
++	flexos_gate(liba, a_fill, (char *)&p1, sizeof(p1));
++	flexos_gate(liba, a_fill, (char *)&p2, sizeof(p2));
 +	flexos_gate(liba, a_name, FLEXOS_SHARED_LITERAL("literal"));
 +	flexos_gate(liba, a_iter, b_cb, &sum);
 +	int flexos_tmp1;
 +	flexos_gate_r(liba, flexos_tmp1, a_counter_get);
-+	return a_level + flexos_tmp1 + other + sum + b_x;
++	return a_level + flexos_tmp1 + other + sum + b_x + p1 + p2;
  }
 `,
   'b/statement.c': `diff --git a/b/statement.c b/b/statement.c
@@ -429,7 +436,7 @@ describe('summary', () => {
     const lines = run.stderr.split('\n');
     expect(lines[0]).toMatch(/^library\s+lines \+\/-\s+gates\s+gate_r\s+shared vars\s+shared literals\s+callbacks\s+manual$/);
     expect(lines.find((l) => l.startsWith('liba '))).toMatch(/^liba\s+\+3\/-2\s+0\s+0\s+2\s+0\s+0\s+0$/);
-    expect(lines.find((l) => l.startsWith('libb '))).toMatch(/^libb\s+\+72\/-38\s+11\s+19\s+6\s+2\s+1\s+18$/);
+    expect(lines.find((l) => l.startsWith('libb '))).toMatch(/^libb\s+\+76\/-41\s+13\s+19\s+8\s+2\s+1\s+18$/);
   });
 });
 
@@ -544,7 +551,7 @@ describe('options and exit codes', () => {
       [5, 'a_get', 'liba', 'return'],
       [11, 'a_get', 'liba', 'return'],
     ]);
-    expect(json.summary.total).toMatchObject({ gates: 11, gatesR: 19, sharedVariables: 8, sharedLiterals: 2, callbacks: 1, manual: 18 });
+    expect(json.summary.total).toMatchObject({ gates: 13, gatesR: 19, sharedVariables: 10, sharedLiterals: 2, callbacks: 1, manual: 18 });
   });
 
   test('colour only when asked (a TTY): plain text otherwise', async () => {

@@ -4,8 +4,8 @@
  * deps/linenoise → liblinenoise, deps/hdr_histogram → libhdrhistogram). Port runs over it without
  * crashing, every gate it writes names the callee's library, a second port proposes nothing, and
  * every ported file of src and deps/hiredis that compiled before still compiles (gcc -fsyntax-only
- * with redis's include paths and the fcalls placeholder header). Counts and manual sites are
- * printed. Skipped, with the reason printed, only when the fetch fails for lack of network.
+ * with redis's include paths and the fcalls placeholder header), and the rewrite accepts what port
+ * wrote (no error for a three-compartment deployment). Counts and manual sites are printed. Skipped, with the reason printed, only when the fetch fails for lack of network.
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { fileDiff } from '../../src/emit/diff.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import type { PortResult } from '../../src/transform/port/model.js';
 import { portTree } from '../../src/transform/port/port-tree.js';
+import { rewriteForDeployment } from '../../src/emit/deployment-rewrite.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FETCH = join(REPO, 'scripts/fetch-redis.sh');
@@ -135,4 +136,28 @@ maybe('port on redis (Debian source package)', () => {
     console.log(`redis: ${files.length} ported .c files in src and deps/hiredis; ${before.length} compile unported; regressions: ${regressions.length}`);
     expect(regressions.map((x) => `${x.f}:\n${x.r.stderr.split('\n').filter((l) => /error/.test(l)).slice(0, 5).join('\n')}`)).toEqual([]);
   }, 900_000);
+
+  test('the rewrite accepts the ported tree: no error for a three-compartment intel-pku deployment', () => {
+    const config = join(dirname(ported), 'deployment.yaml');
+    writeFileSync(
+      config,
+      [
+        'compartments:',
+        '  - { name: server, mechanism: { driver: intel-pku }, default: true }',
+        '  - { name: clients, mechanism: { driver: intel-pku } }',
+        '  - { name: script, mechanism: { driver: intel-pku } }',
+        'libraries:',
+        '  libredis: { compartment: server }',
+        '  libhiredis: { compartment: clients }',
+        '  liblinenoise: { compartment: clients }',
+        '  liblua: { compartment: script }',
+        '  libhdrhistogram: { compartment: script }',
+        'sharing: dss',
+        '',
+      ].join('\n'),
+    );
+    const r = rewriteForDeployment(ported, config);
+    expect(r.errors.map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`)).toEqual([]);
+    expect(r.rewrite.files.filter((f) => f.changed).length).toBeGreaterThan(10);
+  }, 600_000);
 });

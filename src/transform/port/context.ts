@@ -26,7 +26,7 @@ export class PortContext {
     readonly inPlaceGates = false,
   ) {
     this.typedefs = TypedefTable.of(analysis.parsed.values());
-    this.macros = MacroDefinitions.of(analysis.parsed.values());
+    this.macros = new MacroDefinitions(analysis.parsed, analysis.index.files);
     this.includes = new IncludeClosure(analysis.index);
   }
 

@@ -19,46 +19,50 @@ export interface MacroDefinition {
 export class MacroDefinitions {
   private readonly byName = new Map<string, MacroDefinition[]>();
   private readonly byFile = new Map<string, MacroDefinition[]>();
+  /** File order of the tree and, per macro name, the files that define it (from the facts). */
+  private readonly order: string[];
+  private readonly definingFiles = new Map<string, Set<string>>();
 
-  static of(parsed: Iterable<ParsedSource>): MacroDefinitions {
-    const defs = new MacroDefinitions();
-    const query = defineQuery();
-    for (const source of parsed) {
-      const list: MacroDefinition[] = [];
-      for (const { node } of query.captures(source.tree.rootNode)) {
-        const name = node.childForFieldName('name');
-        const value = node.childForFieldName('value');
-        if (!name) continue;
-        const paramsNode = node.childForFieldName('parameters');
-        const params = paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : [];
-        const def: MacroDefinition = {
-          name: name.text,
-          params,
-          body: value ? source.text.slice(value.startIndex, value.endIndex) : '',
-          file: source.path,
-          node,
-          bodyStart: value ? value.startIndex : node.endIndex,
-        };
-        list.push(def);
-        const same = defs.byName.get(def.name);
-        if (same) same.push(def);
-        else defs.byName.set(def.name, [def]);
+  /**
+   * The tree's macros. Definitions are read from a file's parse tree only when a name it defines
+   * (its facts list them) or the file itself is asked about: most of a tree's macros never are.
+   */
+  constructor(
+    private readonly parsed: ReadonlyMap<string, ParsedSource>,
+    macroNames: Iterable<{ path: string; macros: readonly string[] }>,
+  ) {
+    this.order = [...parsed.keys()];
+    for (const { path, macros } of macroNames) {
+      for (const name of macros) {
+        const files = this.definingFiles.get(name);
+        if (files) files.add(path);
+        else this.definingFiles.set(name, new Set([path]));
       }
-      defs.byFile.set(source.path, list);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.definitions(name).length > 0;
+  }
+
+  definitions(name: string): MacroDefinition[] {
+    let defs = this.byName.get(name);
+    if (!defs) {
+      const files = this.definingFiles.get(name);
+      defs = files ? this.order.filter((p) => files.has(p)).flatMap((p) => this.inFile(p).filter((d) => d.name === name)) : [];
+      this.byName.set(name, defs);
     }
     return defs;
   }
 
-  has(name: string): boolean {
-    return this.byName.has(name);
-  }
-
-  definitions(name: string): MacroDefinition[] {
-    return this.byName.get(name) ?? [];
-  }
-
   inFile(path: string): MacroDefinition[] {
-    return this.byFile.get(path) ?? [];
+    let list = this.byFile.get(path);
+    if (!list) {
+      const source = this.parsed.get(path);
+      list = source ? definitionsOf(source) : [];
+      this.byFile.set(path, list);
+    }
+    return list;
   }
 
   /**
@@ -67,10 +71,31 @@ export class MacroDefinitions {
    * evaluated once, as a function argument would be (e.g. `unlikely(x)`).
    */
   evaluatesArgumentsOnce(name: string): boolean {
-    const defs = this.byName.get(name);
-    if (!defs || defs.length === 0) return false;
+    const defs = this.definitions(name);
+    if (defs.length === 0) return false;
     return defs.every((d) => d.node.type === 'preproc_function_def' && simpleBody(d));
   }
+}
+
+/** Every `#define` of one file, in order. */
+function definitionsOf(source: ParsedSource): MacroDefinition[] {
+  const list: MacroDefinition[] = [];
+  for (const { node } of defineQuery().captures(source.tree.rootNode)) {
+    const name = node.childForFieldName('name');
+    const value = node.childForFieldName('value');
+    if (!name) continue;
+    const paramsNode = node.childForFieldName('parameters');
+    const params = paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : [];
+    list.push({
+      name: name.text,
+      params,
+      body: value ? source.text.slice(value.startIndex, value.endIndex) : '',
+      file: source.path,
+      node,
+      bodyStart: value ? value.startIndex : node.endIndex,
+    });
+  }
+  return list;
 }
 
 function simpleBody(def: MacroDefinition): boolean {

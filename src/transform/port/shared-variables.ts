@@ -220,7 +220,10 @@ export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): 
       }
     };
     const everyUnsharedWanted = siblings.every((s) => wanted.has(s.name) || shared(s));
-    if (declarators.length <= 1 || everyUnsharedWanted) {
+    // a shared local gets a slot of its own in the rewrite (DSS shadow or heap), so it must be
+    // alone in its declaration; shared globals may stay together
+    const isLocal = reqs[0]!.variable.functionName !== undefined;
+    if (declarators.length <= 1 || (everyUnsharedWanted && !isLocal)) {
       work.code.prependRight(type.startIndex, `${WHITELIST_ATTRIBUTE} `);
       propose();
       continue;
@@ -231,14 +234,14 @@ export function applyShareRequests(ctx: PortContext, requests: ShareRequest[]): 
       continue;
     }
     const split = work.attempt(() => {
-      splitDeclaration(work.code, work.text, declaration, type, declarators, status, spec);
+      splitDeclaration(work.code, work.text, declaration, type, declarators, status, spec, isLocal);
       propose();
     });
     if (!split) ctx.report(facts, reqs[0]!.variable.nameSpan, 'inline-type', `only some of the variables declared together here must be shared (${[...wanted.keys()].join(', ')}); split the declaration by hand and add ${WHITELIST_ATTRIBUTE} to them`);
   }
 }
 
-/** Splits `T a, b, c;` where the shared status changes, marking the shared runs. */
+/** Splits `T a, b, c;` where the shared status changes (around every shared one: `eachShared`), marking the shared runs. */
 function splitDeclaration(
   code: { prependRight(i: number, s: string): unknown; overwrite(a: number, b: number, s: string): unknown },
   text: string,
@@ -247,13 +250,14 @@ function splitDeclaration(
   declarators: SyntaxNode[],
   status: boolean[],
   spec: string,
+  eachShared: boolean,
 ): void {
   const typeOffset = type.startIndex - declaration.startIndex;
   const sharedSpec = spec.slice(0, typeOffset) + `${WHITELIST_ATTRIBUTE} ` + spec.slice(typeOffset);
   const indent = lineIndent(text, declaration.startIndex);
   if (status[0]) code.prependRight(type.startIndex, `${WHITELIST_ATTRIBUTE} `);
   for (let i = 1; i < declarators.length; i++) {
-    if (status[i] === status[i - 1]) continue;
+    if (status[i] === status[i - 1] && !(eachShared && status[i])) continue;
     const comma = declaration.children.find((c) => c.type === ',' && c.startIndex >= declarators[i - 1]!.endIndex && c.endIndex <= declarators[i]!.startIndex);
     if (!comma || same(comma, declarators[i])) continue;
     code.overwrite(comma.startIndex, declarators[i]!.startIndex, `;\n${indent}${status[i] ? sharedSpec : spec}`);

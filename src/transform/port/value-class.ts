@@ -20,12 +20,14 @@ export class TypedefTable {
   private readonly entries = new Map<string, TypedefEntry>();
   /** `struct S` / `union U` tags whose objects cannot be assigned (a const member, directly or nested). */
   private readonly unassignable = new Set<string>();
+  /** The sources whose records are read on the first assignability question (rarely asked). */
+  private recordSources: ParsedSource[] | null = null;
 
   static of(parsed: Iterable<ParsedSource>): TypedefTable {
     const table = new TypedefTable();
     const query = typedefQuery();
     const sources = [...parsed];
-    table.findUnassignable(sources);
+    table.recordSources = sources;
     for (const source of sources) {
       for (const { node } of query.captures(source.tree.rootNode)) {
         const type = node.childForFieldName('type');
@@ -44,7 +46,12 @@ export class TypedefTable {
   /** Can an object of this struct type be assigned (`x = f()`)? Not with a const member. */
   isAssignable(text: string): boolean {
     const m = /\b(struct|union)\s+([A-Za-z_]\w*)/.exec(text);
-    return !m || !this.unassignable.has(`${m[1]} ${m[2]}`);
+    if (!m) return true;
+    if (this.recordSources !== null) {
+      this.findUnassignable(this.recordSources);
+      this.recordSources = null;
+    }
+    return !this.unassignable.has(`${m[1]} ${m[2]}`);
   }
 
   private findUnassignable(sources: ParsedSource[]): void {
