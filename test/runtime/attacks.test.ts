@@ -118,6 +118,18 @@ const CASES: Case[] = [
     pku: { status: 0, output: /^attack heap-groups\nlibC reads B's block for \{libB, libC\}: 0x5ec2e75ec2e7\nA reads it\nfault si_code=4\n$/ },
   },
   {
+    row: 'allocate in a group of other libraries (its region)',
+    attack: 'group-alloc',
+    vmept: { status: 70, output: /allocating in the group of libB and libC\nflexos: flexos_shared_group_malloc: shared-heap group 1 \(compartments 0x6\) has no compartment in this process\n$/ },
+    pku: { status: 0, output: /allocating in the group of libB and libC\nfault si_code=4\n$/ },
+  },
+  {
+    row: "free another group's block (its region)",
+    attack: 'group-free',
+    vmept: { status: 70, output: /freeing B's block of the group of libB and libC\nflexos: flexos_shared_free\(0x[0-9a-f]+\): a block of shared-heap group 1 \(compartments 0x6\), which has no compartment in this process\n$/ },
+    pku: { status: 0, output: /freeing B's block of the group of libB and libC\nfault si_code=4\n$/ },
+  },
+  {
     row: "read B's whitelisted local (DSS shadow) after the gate returned",
     attack: 'dss-after',
     vmept: { status: 0, output: /after the gate reads 0\n$/ },
