@@ -407,6 +407,27 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
   return result;
 }
 
+/** `p = alloc(…)` / `T *p = alloc(…)` (through parentheses and casts): p. */
+function allocationTarget(node: SyntaxNode): string | null {
+  let child = node;
+  let parent = node.parent;
+  while (parent && (parent.type === 'cast_expression' || parent.type === 'parenthesized_expression')) {
+    child = parent;
+    parent = parent.parent;
+  }
+  if (!parent) return null;
+  if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === child.id) {
+    const left = parent.childForFieldName('left');
+    return left?.type === 'identifier' ? left.text : null;
+  }
+  if (parent.type === 'init_declarator' && parent.childForFieldName('value')?.id === child.id) {
+    let d = parent.childForFieldName('declarator');
+    while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+    return d?.text ?? null;
+  }
+  return null;
+}
+
 function include(node: SyntaxNode): IncludeDirective | null {
   const path = node.childForFieldName('path');
   if (!path) return null;
@@ -436,6 +457,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   }
   const alloc = calleeName !== null && Object.hasOwn(SHARED_ALLOCATORS, calleeName) ? SHARED_ALLOCATORS[calleeName] : undefined;
   if (alloc) {
+    const target = allocationTarget(node);
     facts.sharedAllocs.push({
       kind: alloc.kind,
       span: span(node),
@@ -443,6 +465,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
       args: args.slice(0, alloc.arity),
       libraries: args.slice(alloc.arity).map((a) => a.text),
       libraryArgs: args.slice(alloc.arity),
+      ...(target !== null ? { assignedTo: target } : {}),
       inFunction,
     } satisfies SharedAllocSite);
     return;

@@ -204,6 +204,8 @@ export interface SharedAllocSite {
   libraries: string[];
   /** The same, as arguments (their places, for diagnostics). */
   libraryArgs: CallArgument[];
+  /** The variable the block is stored in (`p = …(…)`, `T *p = …(…)`, through a cast), if any. */
+  assignedTo?: string;
   inFunction: string | null;
 }
 

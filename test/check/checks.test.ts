@@ -82,6 +82,13 @@ const CASES: Case[] = [
     invalid: HEAD + 'void f(void) { flexos_gate(libb, b_log, /*@*/"hello"); }\n',
   },
   {
+    code: 'shared-block-outside-group',
+    // a list naming libb (or no list: every compartment) lets libb read the block
+    valid: HEAD + 'int f(void) {\n\tchar *p = flexos_malloc_whitelist(8, libb);\n\tchar *q = flexos_malloc_whitelist(8);\n\tint r;\n\tflexos_gate_r(libb, r, b_put, p, 8);\n\tflexos_gate_r(libb, r, b_put, q, 8);\n\tflexos_free_whitelist(p, libb);\n\treturn r;\n}\n',
+    invalid: HEAD + 'int f(void) {\n\tchar *p = flexos_malloc_whitelist(8, libcee);\n\tchar *q;\n\tint r;\n\tq = (char *)flexos_malloc_whitelist(8, liba);\n\tflexos_gate_r(libb, r, b_put, /*@*/p, 8);\n\tflexos_gate_r(libb, r, b_put, /*@*/q + 1, 8);\n\treturn r;\n}\n',
+    extra: LIB_CEE,
+  },
+  {
     code: 'missing-include',
     valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n',
     invalid: '#include <b/b.h>\nvoid f(int n) { /*@*/flexos_gate(libb, b_void, n); }\n',
@@ -153,6 +160,12 @@ describe('messages say what to do', () => {
     expect(f[0]!.message).toMatch(/^argument 1 of b_put\(\) \(parameter 1 'char \*buf'\) is 'p', which points at local 'buf' \(line 4\)/);
     expect(f[1]!.message).toContain("points at local 'v'");
   });
+  test('shared block outside its group: the list, its line and the library to add', () => {
+    const c = CASES.find((x) => x.code === 'shared-block-outside-group')!;
+    const f = checkFiles(tree(c, marked(c.invalid).text)).filter((x) => x.code === 'shared-block-outside-group');
+    expect(f[0]!.message).toBe("'p' is a shared-heap block of flexos_malloc_whitelist(…, libcee) (line 4), which libb is not in: under isolation its region is not reachable there and b_put() faults on it — add libb to the allocation's list");
+    expect(f[1]!.message).toContain("flexos_malloc_whitelist(…, liba) (line 7)");
+  });
   test('foreign global: reads and writes are told apart', () => {
     const c = CASES.find((x) => x.code === 'foreign-global')!;
     const f = checkFiles(tree(c, marked(c.invalid).text)).filter((x) => x.code === 'foreign-global');
@@ -178,7 +191,7 @@ function deployment(a: number, b: number): Deployment {
 }
 
 describe('with a configuration, deployment-dependent checks use its compartments', () => {
-  for (const code of ['unshared-address', 'unshared-literal', 'callback-missing', 'foreign-global']) {
+  for (const code of ['unshared-address', 'unshared-literal', 'callback-missing', 'foreign-global', 'shared-block-outside-group']) {
     test(`${code}: found across compartments, not within one`, () => {
       const c = CASES.find((x) => x.code === code)!;
       const text = marked(c.invalid).text;
@@ -236,6 +249,7 @@ describe('quick fixes: applying one removes its finding and adds none of another
     ['unshared-literal', HEAD + 'void f(void) { flexos_gate(libb, b_log, "hello"); }\n'],
     ['missing-include', '#include <b/b.h>\nvoid f(int n) { flexos_gate(libb, b_void, n); }\n'],
     ['foreign-global', HEAD + 'int f(void) { return b_state; }\n'],
+    ['shared-block-outside-group', HEAD + 'int f(void) {\n\tchar *p = flexos_malloc_whitelist(8, libcee);\n\tint r;\n\tflexos_gate_r(libb, r, b_put, p, 8);\n\treturn r;\n}\n'],
   ];
   for (const [code, a] of fixable) {
     test(`${code}: ${a.split('\n').slice(-3, -1).join(' ').slice(0, 60)}`, () => {

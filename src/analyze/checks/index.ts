@@ -17,6 +17,7 @@ import { gateDomainDiffers } from './gate-domain-differs.js';
 import { missingInclude } from './missing-include.js';
 import type { Check, Finding, Fix, Reporter } from './model.js';
 import { overshared } from './overshared.js';
+import { sharedBlockOutsideGroup } from './shared-block-outside-group.js';
 import { ungatedCall } from './ungated-call.js';
 import { unexportedCall } from './unexported-call.js';
 import { unparsedRegion } from './unparsed-region.js';
@@ -41,6 +42,7 @@ export const CHECKS: readonly Check[] = [
   overshared,
   callbackMissing,
   unsharedLiteral,
+  sharedBlockOutsideGroup,
   missingInclude,
   unparsedRegion,
 ];

@@ -32,7 +32,7 @@ export interface CheckInfo {
   /** One line: what the check finds (README table, SARIF rule). */
   summary: string;
   /** The issue or SPEC item it answers. */
-  origin: 'SPEC §7' | 'issue 9' | 'analysis';
+  origin: 'SPEC §7' | 'issue 9' | 'issue 11' | 'analysis';
   /** Depends on the configuration's compartments (without one, every library is isolated). */
   deploymentDependent: boolean;
 }
