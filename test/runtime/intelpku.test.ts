@@ -94,7 +94,7 @@ beforeAll(async () => {
     console.warn(`intel-pku guest tests skipped: QEMU lane unavailable: ${'reason' in avail ? avail.reason : ''}`);
     return;
   }
-  const jobs = [
+  const jobs: { name: string; binary: string; args: string[]; timeoutMs?: number }[] = [
     ...CALLS.flatMap((v) => [
       { name: `${v.tag} run`, binary: apps.get(v.tag)!, args: [] },
       { name: `${v.tag} exit`, binary: apps.get(v.tag)!, args: ['exit'] },
