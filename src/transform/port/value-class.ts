@@ -29,6 +29,8 @@ export class TypedefTable {
     const sources = [...parsed];
     table.recordSources = sources;
     for (const source of sources) {
+      // a type_definition needs the keyword: skip the native walk of files without one
+      if (!source.text.includes('typedef')) continue;
       for (const { node } of query.captures(source.tree.rootNode)) {
         const type = node.childForFieldName('type');
         if (!type) continue;
