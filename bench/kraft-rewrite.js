@@ -10,15 +10,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CACHE, ROOT, SOURCES } from './lib.js';
 
-/** redis split into libraries by directory (as test/port/redis.test.ts does). */
-const REDIS_LIBRARIES = {
-  src: 'libredis',
-  'deps/hiredis': 'libhiredis',
-  'deps/lua/src': 'liblua',
-  'deps/linenoise': 'liblinenoise',
-  'deps/hdr_histogram': 'libhdrhistogram',
-};
-const NOT_BUILT = ['deps/hiredis/adapters', 'deps/hiredis/examples', 'deps/hiredis/fuzzing', 'deps/hiredis/test.c', 'deps/linenoise/example.c'];
+/** redis split into libraries by directory, as test/port/redis.test.ts splits it. */
+const SPLIT = JSON.parse(readFileSync(join(ROOT, 'scripts', 'redis-libraries.json'), 'utf8'));
+const REDIS_LIBRARIES = SPLIT.libraries;
+const NOT_BUILT = SPLIT.notBuilt;
 
 /** Three intel-pku compartments: the server (default), the client libraries, the script engine. */
 export const REDIS_DEPLOYMENT = {
@@ -51,7 +46,7 @@ export function prepareRedisPorted() {
     writeFileSync(join(root, dir, 'Makefile.uk'), `$(eval $(call addlib,${name}))\n`);
   }
   for (const p of NOT_BUILT) rmSync(join(root, p), { recursive: true, force: true });
-  writeFileSync(join(root, 'src', 'release.h'), '#define REDIS_GIT_SHA1 "00000000"\n#define REDIS_GIT_DIRTY "0"\n#define REDIS_BUILD_ID "flexos-bench"\n');
+  writeFileSync(join(root, 'src', 'release.h'), SPLIT.releaseHeader);
   const port = spawnSync(process.execPath, [join(ROOT, 'bin', 'flexos.js'), 'port', root, '--write'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (port.status !== 0 && port.status !== 1) throw new Error(`flexos port --write on redis failed (exit ${port.status}): ${port.stderr.trim().split('\n').pop()}`);
   const config = join(CACHE, 'bench', 'redis-deployment.yaml');

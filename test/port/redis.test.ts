@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,17 +27,11 @@ const SOURCE = join(REPO, '.cache/redis/source');
 const PLACEHOLDERS = join(REPO, 'rules/fcalls/placeholders');
 const NO_NETWORK = 75;
 
-const LIBRARIES: Record<string, string> = {
-  src: 'libredis',
-  'deps/hiredis': 'libhiredis',
-  'deps/lua/src': 'liblua',
-  'deps/linenoise': 'liblinenoise',
-  'deps/hdr_histogram': 'libhdrhistogram',
-};
-/** Not part of the libraries redis links: C++ adapters, examples, fuzzers, tests. */
-const NOT_BUILT = ['deps/hiredis/adapters', 'deps/hiredis/examples', 'deps/hiredis/fuzzing', 'deps/hiredis/test.c', 'deps/linenoise/example.c'];
-/** What src/mkreleasehdr.sh generates at build time. */
-const RELEASE_H = '#define REDIS_GIT_SHA1 "00000000"\n#define REDIS_GIT_DIRTY "0"\n#define REDIS_BUILD_ID "flexos-test"\n';
+/** The split (directories → libraries), what redis does not build, and the generated release.h. */
+const SPLIT = JSON.parse(readFileSync(join(REPO, 'scripts/redis-libraries.json'), 'utf8')) as { libraries: Record<string, string>; notBuilt: string[]; releaseHeader: string };
+const LIBRARIES = SPLIT.libraries;
+const NOT_BUILT = SPLIT.notBuilt;
+const RELEASE_H = SPLIT.releaseHeader;
 
 const fetch = spawnSync('bash', [FETCH], { encoding: 'utf8', timeout: 900_000 });
 const skipReason = fetch.status === NO_NETWORK ? `redis sources unavailable (no network): ${fetch.stderr.trim().split('\n').pop()}` : null;
