@@ -164,7 +164,15 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
     }
   }
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
-  for (const fn of facts.functions) bodyNames(fn, facts.locals, text);
+  // each function's own locals, looked up by its name (scanning every local per function was quadratic)
+  const localsByFunction = new Map<string, VariableDecl[]>();
+  for (const v of facts.locals) {
+    if (v.functionName === undefined) continue;
+    const list = localsByFunction.get(v.functionName);
+    if (list) list.push(v);
+    else localsByFunction.set(v.functionName, [v]);
+  }
+  for (const fn of facts.functions) bodyNames(fn, localsByFunction.get(fn.name) ?? [], text);
   facts.parseErrors = parseErrors(within ? parsed.errors.filter(inRange) : parsed.errors, lines, facts.functions);
   attachAttributes(attributeUses(within ? parsed.macroSites.filter(inRange) : parsed.macroSites), facts, view);
   facts.nameUses = nameUses(view, facts, part?.names);
@@ -211,10 +219,10 @@ function withoutLiterals(text: string): string {
  * Field names after `.`/`->` are not names of variables. Conservative: a shadowed use is dropped
  * only when the function declares that name itself.
  */
-function bodyNames(fn: FunctionDef, locals: VariableDecl[], text: string): void {
+function bodyNames(fn: FunctionDef, locals: readonly VariableDecl[], text: string): void {
   const body = withoutLiterals(text.slice(fn.body.start, fn.body.end));
   const own = new Set<string>(fn.params.flatMap((p) => (p.name ? [p.name] : [])));
-  for (const v of locals) if (v.functionName === fn.name && v.span.start >= fn.body.start && v.span.end <= fn.body.end) own.add(v.name);
+  for (const v of locals) if (v.span.start >= fn.body.start && v.span.end <= fn.body.end) own.add(v.name);
   const names = new Set<string>();
   for (const m of body.matchAll(IDENTIFIER)) {
     if (m[1] || m[3] || own.has(m[2]!)) continue;
