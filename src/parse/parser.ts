@@ -3,6 +3,7 @@ import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
 import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
+import { LineIndex } from './line-index.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
@@ -69,6 +70,8 @@ export function parseSource(path: string, text: string, macros: MacroTable): Par
 export interface IncrementalState {
   view: string;
   tree: Tree;
+  /** The tree was edited after its parse (a first-branch retry): usable only as an old tree. */
+  edited?: true;
 }
 
 /**
@@ -95,16 +98,19 @@ export function parseSourceIncremental(
   let edit: Parser.Edit | null = null;
   if (previous !== null) {
     edit = changedRange(previous.view, view);
-    if (edit === null) tree = previous.tree;
+    if (edit === null && !previous.edited) tree = previous.tree;
     else {
-      previous.tree.edit(edit);
+      if (edit !== null) previous.tree.edit(edit);
       tree = parseView(view, previous.tree);
     }
   } else tree = parseView(view);
-  const state = { view, tree };
   const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
-  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state, change };
-  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups), state, change };
+  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state: { view, tree }, change };
+  const retried = retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups);
+  // the primary view's tree for the next incremental parse: its intact re-parse, or the first
+  // tree edited by the retry (an edit only marks stretches to parse again: fine as an old tree)
+  const state: IncrementalState = retried.edited ? { view, tree, edited: true } : { view, tree: retried.primaryTree ?? tree };
+  return { parsed: retried.parsed, state, change };
 }
 
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
@@ -141,20 +147,59 @@ function parseView(view: string, old?: Tree): Tree {
  * When #if/#else groups touch the broken regions, parse again reading those groups as their
  * first branch; keep whichever parse leaves fewer bytes unparsed. The branches left out are
  * recorded as `skipped-branch` sites, so they are reported, never silently dropped.
+ *
+ * The second parse is incremental: the blanked stretches are told to tree-sitter as edits of the
+ * first tree, so only what they touch is parsed again (a full second parse doubled the parse
+ * time of such files). Editing shifts the positions of the first tree's nodes inside those
+ * stretches, so when the first reading wins it is parsed back the same way from the second tree,
+ * and `primaryTree` is that intact tree of the primary view.
  */
-function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): ParsedSource {
+function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): { parsed: ParsedSource; primaryTree?: Tree; edited?: true } {
   const broken = first.errors;
   const groups = all.filter((g) => !g.known && broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
-  if (outermost.length === 0) return first;
+  if (outermost.length === 0) return { parsed: first };
   const view = keepFirstBranches(first.view, outermost);
-  const tree = parseView(view);
+  const blanked = sameLengthEdits(first.view, outermost.flatMap((g) => [...g.directives, ...g.laterBranches]));
+  const tree = reparseEdited(first.tree, blanked, view);
   const errors = errorSpans(tree.rootNode);
-  if (errorBytes(errors) >= errorBytes(broken)) return first;
+  if (errorBytes(errors) >= errorBytes(broken)) {
+    const primary = reparseEdited(tree, blanked, first.view);
+    return { parsed: { ...first, tree: primary }, primaryTree: primary };
+  }
   const skipped: MacroSite[] = outermost.flatMap((g) =>
     g.laterBranches.map((b) => ({ kind: 'skipped-branch' as const, name: '#else', start: b.start, end: b.end, argsText: '' })),
   );
-  return { ...first, view, tree, errors, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) };
+  return { parsed: { ...first, view, tree, errors, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) }, edited: true };
+}
+
+/** Tells `old` that each stretch changed (in place), then parses `text` re-using the rest of it. */
+function reparseEdited(old: Tree, edits: readonly Parser.Edit[], text: string): Tree {
+  for (const e of edits) old.edit(e);
+  return parseView(text, old);
+}
+
+/**
+ * Tree edits for stretches rewritten in place (blanked: same length, newlines kept), merged
+ * where they overlap or touch. Rows and columns do not move, so the old and new ends agree.
+ */
+function sameLengthEdits(text: string, ranges: readonly { start: number; end: number }[]): Parser.Edit[] {
+  const sorted = [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else merged.push({ start: r.start, end: r.end });
+  }
+  const lines = LineIndex.of(text);
+  const pointAt = (offset: number): Parser.Point => {
+    const p = lines.position(offset);
+    return { row: p.line - 1, column: p.column - 1 };
+  };
+  return merged.map((r) => {
+    const end = pointAt(r.end);
+    return { startIndex: r.start, oldEndIndex: r.end, newEndIndex: r.end, startPosition: pointAt(r.start), oldEndPosition: end, newEndPosition: end };
+  });
 }
 
 /** A MISSING token is empty; it still counts as one broken byte. */
