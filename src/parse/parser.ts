@@ -70,8 +70,6 @@ export function parseSource(path: string, text: string, macros: MacroTable): Par
 export interface IncrementalState {
   view: string;
   tree: Tree;
-  /** The tree was edited after its parse (a first-branch retry): usable only as an old tree. */
-  edited?: true;
 }
 
 /**
@@ -98,19 +96,15 @@ export function parseSourceIncremental(
   let edit: Parser.Edit | null = null;
   if (previous !== null) {
     edit = changedRange(previous.view, view);
-    if (edit === null && !previous.edited) tree = previous.tree;
+    if (edit === null) tree = previous.tree;
     else {
-      if (edit !== null) previous.tree.edit(edit);
+      previous.tree.edit(edit);
       tree = parseView(view, previous.tree);
     }
   } else tree = parseView(view);
   const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
   if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state: { view, tree }, change };
-  const retried = retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups);
-  // the primary view's tree for the next incremental parse: its intact re-parse, or the first
-  // tree edited by the retry (an edit only marks stretches to parse again: fine as an old tree)
-  const state: IncrementalState = retried.edited ? { view, tree, edited: true } : { view, tree: retried.primaryTree ?? tree };
-  return { parsed: retried.parsed, state, change };
+  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups), state: { view, tree }, change };
 }
 
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
@@ -148,35 +142,28 @@ function parseView(view: string, old?: Tree): Tree {
  * first branch; keep whichever parse leaves fewer bytes unparsed. The branches left out are
  * recorded as `skipped-branch` sites, so they are reported, never silently dropped.
  *
- * The second parse is incremental: the blanked stretches are told to tree-sitter as edits of the
- * first tree, so only what they touch is parsed again (a full second parse doubled the parse
- * time of such files). Editing shifts the positions of the first tree's nodes inside those
- * stretches, so when the first reading wins it is parsed back the same way from the second tree,
- * and `primaryTree` is that intact tree of the primary view.
+ * The second parse is incremental: the blanked stretches are told to tree-sitter as edits, so
+ * only what they touch is parsed again (a full second parse doubled the parse time of such
+ * files). The edits go to a fresh tree object of the first parse, not to `first.tree`: the first
+ * tree stays intact (it is kept when its reading wins), and the binding updates every node
+ * object of a tree already handed out on each edit (errorSpans handed out thousands).
  */
-function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): { parsed: ParsedSource; primaryTree?: Tree; edited?: true } {
+function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): ParsedSource {
   const broken = first.errors;
   const groups = all.filter((g) => !g.known && broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
-  if (outermost.length === 0) return { parsed: first };
+  if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);
-  const blanked = sameLengthEdits(first.view, outermost.flatMap((g) => [...g.directives, ...g.laterBranches]));
-  const tree = reparseEdited(first.tree, blanked, view);
+  // nothing changed: tree-sitter re-uses the whole first parse, in a tree object no node came from
+  const old = parseView(first.view, first.tree);
+  for (const e of sameLengthEdits(first.view, outermost.flatMap((g) => [...g.directives, ...g.laterBranches]))) old.edit(e);
+  const tree = parseView(view, old);
   const errors = errorSpans(tree.rootNode);
-  if (errorBytes(errors) >= errorBytes(broken)) {
-    const primary = reparseEdited(tree, blanked, first.view);
-    return { parsed: { ...first, tree: primary }, primaryTree: primary };
-  }
+  if (errorBytes(errors) >= errorBytes(broken)) return first;
   const skipped: MacroSite[] = outermost.flatMap((g) =>
     g.laterBranches.map((b) => ({ kind: 'skipped-branch' as const, name: '#else', start: b.start, end: b.end, argsText: '' })),
   );
-  return { parsed: { ...first, view, tree, errors, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) }, edited: true };
-}
-
-/** Tells `old` that each stretch changed (in place), then parses `text` re-using the rest of it. */
-function reparseEdited(old: Tree, edits: readonly Parser.Edit[], text: string): Tree {
-  for (const e of edits) old.edit(e);
-  return parseView(text, old);
+  return { ...first, view, tree, errors, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) };
 }
 
 /**
