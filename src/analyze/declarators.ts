@@ -1,4 +1,5 @@
 import type { SyntaxNode } from '../parse/parser.js';
+import { nodeStart, nodeText, nodeType } from '../parse/node-access.js';
 
 /** What a (possibly nested) declarator declares. */
 export interface DeclaratorShape {
@@ -26,11 +27,11 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
   let parameters: SyntaxNode | null = null;
   let sawFunction = false;
   while (node !== null) {
-    switch (node.type) {
+    switch (nodeType(node)) {
       case 'identifier':
       case 'field_identifier':
       case 'type_identifier':
-        return { name: node.text, nameNode: node, isFunction, isArray, isPointer, parameters };
+        return { name: nodeText(node), nameNode: node, isFunction, isArray, isPointer, parameters };
       case 'init_declarator':
         node = node.childForFieldName('declarator');
         break;
@@ -77,7 +78,7 @@ export function declaratorsOf(declaration: SyntaxNode): SyntaxNode[] {
 
 export function hasStorageClass(declaration: SyntaxNode, which: string): boolean {
   for (const child of declaration.namedChildren) {
-    if (child.type === 'storage_class_specifier' && child.text === which) return true;
+    if (nodeType(child) === 'storage_class_specifier' && nodeText(child) === which) return true;
   }
   return false;
 }
@@ -98,12 +99,12 @@ export function specifiers(declaration: SyntaxNode): Specifiers {
   const qualifiers = new Set<string>();
   const parts: string[] = [];
   for (const child of declaration.namedChildren) {
-    const t = child.type;
-    if (t === 'storage_class_specifier') storage.add(child.text);
+    const t = nodeType(child);
+    if (t === 'storage_class_specifier') storage.add(nodeText(child));
     else if (t === 'type_qualifier') {
-      qualifiers.add(child.text);
-      parts.push(child.text);
-    } else if (child.startIndex === typeStart) parts.push(child.text.replace(/\s+/g, ' '));
+      qualifiers.add(nodeText(child));
+      parts.push(nodeText(child));
+    } else if (nodeStart(child) === typeStart) parts.push(nodeText(child).replace(/\s+/g, ' '));
   }
   return { storage, qualifiers, type: parts.join(' '), typeNode };
 }
@@ -117,10 +118,10 @@ export function specifiers(declaration: SyntaxNode): Specifiers {
 export function objectQualifiers(declarator: SyntaxNode, specifierQualifiers: ReadonlySet<string>): Set<string> {
   const name = declaratorShape(declarator).nameNode;
   if (!name) return new Set();
-  for (let n: SyntaxNode | null = name.parent; n !== null && n.startIndex >= declarator.startIndex && n.endIndex <= declarator.endIndex; n = n.parent) {
-    if (n.type === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => c.type === 'type_qualifier').map((c) => c.text));
-    if (n.type === 'function_declarator') return new Set();
-    if (n.startIndex === declarator.startIndex && n.endIndex === declarator.endIndex && n.type === declarator.type) break;
+  for (let n: SyntaxNode | null = name.parent; n !== null && nodeStart(n) >= nodeStart(declarator) && n.endIndex <= declarator.endIndex; n = n.parent) {
+    if (nodeType(n) === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => nodeType(c) === 'type_qualifier').map((c) => nodeText(c)));
+    if (nodeType(n) === 'function_declarator') return new Set();
+    if (nodeStart(n) === nodeStart(declarator) && n.endIndex === declarator.endIndex && nodeType(n) === nodeType(declarator)) break;
   }
   return new Set(specifierQualifiers);
 }

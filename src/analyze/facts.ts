@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
 import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
+import { nodeStart, nodeText, nodeType } from '../parse/node-access.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
@@ -108,7 +109,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
     nameUses: [],
     suppressions: suppressions(text, lines),
   };
-  const inRange = within ? (s: { start: number; end: number }) => s.start >= within.startIndex && s.end <= within.endIndex : () => true;
+  const inRange = within ? (s: { start: number; end: number }) => s.start >= nodeStart(within) && s.end <= within.endIndex : () => true;
   const macroArgSpans = parsed.macroSites
     .filter((s) => (s.kind === 'iterator' || s.kind === 'definer') && inRange(s))
     .map((s) => macroArgsSpan(s, text));
@@ -117,7 +118,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   let frame: FunctionFrame | null = null;
 
   for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
-    const start = node.startIndex;
+    const start = nodeStart(node);
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (capture) {
       case 'function': {
@@ -146,13 +147,13 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'macro': {
-        facts.macros.push(node.text);
+        facts.macros.push(nodeText(node));
         const body = macroBody(node, text);
         if (body) (facts.macroBodies ??= []).push(body);
         break;
       }
       case 'typedef':
-        facts.typedefs.push(node.text);
+        facts.typedefs.push(nodeText(node));
         break;
       case 'value': {
         if (seenValues.has(start)) break;
@@ -197,11 +198,11 @@ function suppressions(text: string, lines: LineIndex): Suppression[] {
 /** `&v`, `&v[i]`, `&v.f` or an array `v` (cast or not): the variable a pointer initialiser points at. */
 function pointedVariable(init: SyntaxNode): { name: string; address: boolean } | null {
   const base = stripCasts(init);
-  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
+  if (nodeType(base) === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
     const target = lvalueBase(base.childForFieldName('argument') ?? base);
     return target && !target.throughPointer ? { name: target.name, address: true } : null;
   }
-  return base.type === 'identifier' ? { name: base.text, address: false } : null;
+  return nodeType(base) === 'identifier' ? { name: nodeText(base), address: false } : null;
 }
 
 const C_KEYWORDS = new Set(['if', 'else', 'while', 'do', 'for', 'switch', 'case', 'default', 'return', 'break', 'continue', 'goto', 'sizeof', 'typeof', '__typeof__', '_Alignof', 'struct', 'union', 'enum', 'const', 'volatile', 'static', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'void']);
@@ -238,8 +239,8 @@ function macroBody(nameNode: SyntaxNode, text: string): MacroBody | null {
   const value = def?.childForFieldName('value');
   if (!def || !value) return null;
   const paramsNode = def.childForFieldName('parameters');
-  const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : []);
-  const body = withoutLiterals(text.slice(value.startIndex, value.endIndex));
+  const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : []);
+  const body = withoutLiterals(text.slice(nodeStart(value), value.endIndex));
   const calls = new Set<string>();
   const names = new Set<string>();
   for (const m of body.matchAll(IDENTIFIER)) {
@@ -247,7 +248,7 @@ function macroBody(nameNode: SyntaxNode, text: string): MacroBody | null {
     if (m[1] || params.has(name) || name === '__VA_ARGS__' || C_KEYWORDS.has(name)) continue;
     (m[3] ? calls : names).add(name);
   }
-  return { name: nameNode.text, calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
+  return { name: nodeText(nameNode), calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
 }
 
 function macroArgsSpan(site: MacroSite, text: string): Span {
@@ -257,7 +258,7 @@ function macroArgsSpan(site: MacroSite, text: string): Span {
 }
 
 function span(node: SyntaxNode): Span {
-  return { start: node.startIndex, end: node.endIndex };
+  return { start: nodeStart(node), end: node.endIndex };
 }
 
 function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDef | null {
@@ -284,7 +285,7 @@ function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDe
     attributes: [],
   };
   // a definer that writes the body too (`DECLARE_TRAP`) covers the whole definition
-  const macro = definers.find((d) => d.start >= node.startIndex && d.start < body.startIndex);
+  const macro = definers.find((d) => d.start >= nodeStart(node) && d.start < nodeStart(body));
   if (macro) {
     def.viaMacro = macro.name;
     definerSpans(def, macro);
@@ -322,8 +323,8 @@ function definerSpans(def: FunctionDef, site: MacroSite): void {
 function countPointers(declarator: SyntaxNode): number {
   let depth = 0;
   let node: SyntaxNode | null = declarator;
-  while (node && node.type !== 'function_declarator') {
-    if (node.type === 'pointer_declarator') depth++;
+  while (node && nodeType(node) !== 'function_declarator') {
+    if (nodeType(node) === 'pointer_declarator') depth++;
     node = node.childForFieldName('declarator');
   }
   return depth;
@@ -334,14 +335,14 @@ function parameters(list: SyntaxNode | null): { params: Param[]; variadic: boole
   let variadic = false;
   if (!list) return { params, variadic };
   for (const p of list.namedChildren) {
-    if (p.type === 'variadic_parameter') {
+    if (nodeType(p) === 'variadic_parameter') {
       variadic = true;
       continue;
     }
-    if (p.type !== 'parameter_declaration') continue;
+    if (nodeType(p) !== 'parameter_declaration') continue;
     const d = p.childForFieldName('declarator');
     const shape = d ? declaratorShape(d) : null;
-    const typeText = p.text.replace(/\s+/g, ' ');
+    const typeText = nodeText(p).replace(/\s+/g, ' ');
     if (!d && typeText === 'void') continue;
     params.push({ name: shape?.name ?? null, type: typeText, span: span(p) });
   }
@@ -382,13 +383,13 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
   for (const d of declarators) {
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode || shape.isFunction) continue;
-    const init = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+    const init = nodeType(d) === 'init_declarator' ? d.childForFieldName('value') : null;
     const qualifiers = objectQualifiers(d, spec.qualifiers);
     const v: VariableDecl = {
       name: shape.name,
       storage,
       span: span(node),
-      declaratorSpan: span(d.type === 'init_declarator' ? (d.childForFieldName('declarator') ?? d) : d),
+      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (d.childForFieldName('declarator') ?? d) : d),
       nameSpan: span(shape.nameNode),
       type,
       isArray: shape.isArray,
@@ -406,7 +407,7 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
     if (functionName !== null) {
       // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
       let parent = node.parent;
-      while (parent && parent.type.startsWith('preproc_') && parent.parent) parent = parent.parent;
+      while (parent && nodeType(parent).startsWith('preproc_') && parent.parent) parent = parent.parent;
       v.functionName = functionName;
       v.scope = parent ? span(parent) : span(node);
     }
@@ -418,7 +419,7 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
 function include(node: SyntaxNode): IncludeDirective | null {
   const path = node.childForFieldName('path');
   if (!path) return null;
-  const raw = path.text;
+  const raw = nodeText(path);
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
@@ -426,9 +427,9 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   const fn = node.childForFieldName('function');
   const argList = node.childForFieldName('arguments');
   if (!fn || !argList) return;
-  const argNodes = argList.namedChildren.filter((c) => c.type !== 'comment');
+  const argNodes = argList.namedChildren.filter((c) => nodeType(c) !== 'comment');
   const inFunction = frame?.def.name ?? null;
-  const calleeName = fn.type === 'identifier' ? fn.text : null;
+  const calleeName = nodeType(fn) === 'identifier' ? nodeText(fn) : null;
   const args = argNodes.map((a) => argument(a, frame, view));
   const gateKind = calleeName !== null && Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
   if (gateKind) {
@@ -456,14 +457,14 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   }
   identifierArguments(argNodes, args, 0, facts, inFunction, seenValues, calleeName !== null ? { passedTo: calleeName } : {});
   const site: CallSite = {
-    callee: calleeName ?? fn.text,
+    callee: calleeName ?? nodeText(fn),
     span: span(node),
     calleeSpan: span(fn),
     argsSpan: span(argList),
     args,
     inFunction,
     context: 'expression',
-    indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, node.startIndex)),
+    indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, nodeStart(node))),
   };
   const where = callContext(node, inFunction !== null, macroArgSpans);
   site.context = where.context;
@@ -508,7 +509,7 @@ function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[],
   };
   const ret = retIndex >= 0 ? argNodes[retIndex] : undefined;
   if (ret) {
-    site.ret = ret.text;
+    site.ret = nodeText(ret);
     site.retSpan = span(ret);
   }
   const statement = enclosingStatement(node);
@@ -523,10 +524,10 @@ const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif
 /** The `#if`/`#ifdef` line of the innermost conditional group around a node, if any. */
 function enclosingCondition(node: SyntaxNode): string | null {
   for (let n = node.parent; n !== null; n = n.parent) {
-    if (!CONDITIONAL_GROUPS.has(n.type)) continue;
+    if (!CONDITIONAL_GROUPS.has(nodeType(n))) continue;
     let group: SyntaxNode = n;
-    while ((group.type === 'preproc_else' || group.type === 'preproc_elif' || group.type === 'preproc_elifdef') && group.parent) group = group.parent;
-    const line = group.text.split('\n', 1)[0]!.trim();
+    while ((nodeType(group) === 'preproc_else' || nodeType(group) === 'preproc_elif' || nodeType(group) === 'preproc_elifdef') && group.parent) group = group.parent;
+    const line = nodeText(group).split('\n', 1)[0]!.trim();
     return n === group ? line : `${line} (#else branch)`;
   }
   return null;
@@ -535,8 +536,8 @@ function enclosingCondition(node: SyntaxNode): string | null {
 function stripCasts(node: SyntaxNode): SyntaxNode {
   let n = node;
   for (;;) {
-    if (n.type === 'cast_expression') n = n.childForFieldName('value') ?? n;
-    else if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChildren[0]!;
+    if (nodeType(n) === 'cast_expression') n = n.childForFieldName('value') ?? n;
+    else if (nodeType(n) === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChildren[0]!;
     else return n;
   }
 }
@@ -546,11 +547,11 @@ function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean }
   let n = stripCasts(node);
   let throughPointer = false;
   for (;;) {
-    if (n.type === 'identifier') return { name: n.text, throughPointer };
-    if (n.type === 'field_expression') {
+    if (nodeType(n) === 'identifier') return { name: nodeText(n), throughPointer };
+    if (nodeType(n) === 'field_expression') {
       if (n.childForFieldName('operator')?.text === '->') throughPointer = true;
       n = stripCasts(n.childForFieldName('argument') ?? n);
-    } else if (n.type === 'subscript_expression') {
+    } else if (nodeType(n) === 'subscript_expression') {
       n = stripCasts(n.childForFieldName('argument') ?? n);
     } else return null;
   }
@@ -558,21 +559,21 @@ function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean }
 
 function argument(node: SyntaxNode, frame: FunctionFrame | null, view: string): CallArgument {
   const base = stripCasts(node);
-  const arg: CallArgument = { span: span(node), kind: 'other', text: view.slice(node.startIndex, node.endIndex) };
-  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
+  const arg: CallArgument = { span: span(node), kind: 'other', text: view.slice(nodeStart(node), node.endIndex) };
+  if (nodeType(base) === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
     const target = lvalueBase(base.childForFieldName('argument') ?? base);
     arg.kind = 'address-of';
     if (target && !target.throughPointer) {
       arg.baseName = target.name;
-      arg.binding = bindingOf(frame, target.name, node.startIndex);
+      arg.binding = bindingOf(frame, target.name, nodeStart(node));
     }
-  } else if (base.type === 'identifier') {
+  } else if (nodeType(base) === 'identifier') {
     arg.kind = 'identifier';
-    arg.baseName = base.text;
-    arg.binding = bindingOf(frame, base.text, node.startIndex);
-  } else if (base.type === 'string_literal' || base.type === 'concatenated_string') {
+    arg.baseName = nodeText(base);
+    arg.binding = bindingOf(frame, nodeText(base), nodeStart(node));
+  } else if (nodeType(base) === 'string_literal' || nodeType(base) === 'concatenated_string') {
     arg.kind = 'string';
-  } else if (base.type === 'call_expression') {
+  } else if (nodeType(base) === 'call_expression') {
     arg.kind = 'call';
   }
   return arg;
@@ -598,8 +599,8 @@ function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
 }
 
 function valueReference(node: SyntaxNode, frame: FunctionFrame | null): FunctionReference | null {
-  const name = node.text;
-  if (frame !== null && isLocalName(frame, name, node.startIndex)) return null;
+  const name = nodeText(node);
+  if (frame !== null && isLocalName(frame, name, nodeStart(node))) return null;
   const ref: FunctionReference = { name, span: span(node), inFunction: frame?.def.name ?? null };
   let holder = node.parent;
   if (holder?.type === 'pointer_expression' || holder?.type === 'cast_expression') holder = holder.parent;
@@ -607,11 +608,11 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null): Function
     const callNode = holder.parent;
     const fn = callNode?.childForFieldName('function');
     if (callNode && fn?.type === 'identifier') {
-      const calleeName = fn.text;
+      const calleeName = nodeText(fn);
       const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
       if (gateKind) {
-        const args = holder.namedChildren.filter((c) => c.type !== 'comment');
-        const index = args.findIndex((a) => a.startIndex <= node.startIndex && node.endIndex <= a.endIndex);
+        const args = holder.namedChildren.filter((c) => nodeType(c) !== 'comment');
+        const index = args.findIndex((a) => nodeStart(a) <= nodeStart(node) && node.endIndex <= a.endIndex);
         const firstPassed = gateKind === 'gate_r' ? 3 : 2;
         if (index < firstPassed) return null; // library, ret and callee slots are not values
         ref.passedThroughGate = args[0]?.text ?? '';
@@ -630,7 +631,7 @@ const SHORT_CIRCUIT = new Set(['&&', '||']);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
 function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[]): { context: CallContext; statement: SyntaxNode | null } {
-  const at = node.startIndex;
+  const at = nodeStart(node);
   let macroArgument = false;
   for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
   let child = node;
@@ -639,12 +640,12 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
   let nested: CallContext | null = null;
   let decided: CallContext | null = null;
   while (parent !== null) {
-    const type = parent.type;
+    const type = nodeType(parent);
     if (STATEMENT_TYPES.has(type) && type !== 'compound_statement') {
       if (decided === null) {
         if (type === 'expression_statement') decided = nested ?? (direct ? 'statement' : 'expression');
         else if (type === 'return_statement') decided = nested ?? (direct ? 'return' : 'expression');
-        else if (type === 'for_statement' && parent.childForFieldName('body')?.startIndex !== child.startIndex) decided = 'condition';
+        else if (type === 'for_statement' && parent.childForFieldName('body')?.startIndex !== nodeStart(child)) decided = 'condition';
         else decided = nested ?? 'expression';
       }
       return { context: macroArgument ? 'macro-argument' : decided, statement: parent };
@@ -659,7 +660,7 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           break;
         }
         case 'assignment_expression':
-          if (direct && parent.childForFieldName('right')?.startIndex === child.startIndex && parent.parent?.type === 'expression_statement') {
+          if (direct && parent.childForFieldName('right')?.startIndex === nodeStart(child) && parent.parent?.type === 'expression_statement') {
             decided = nested ?? 'assignment';
           }
           direct = false;
@@ -674,7 +675,7 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           direct = false;
           break;
         case 'conditional_expression':
-          if (parent.childForFieldName('condition')?.startIndex !== child.startIndex) nested ??= 'short-circuit';
+          if (parent.childForFieldName('condition')?.startIndex !== nodeStart(child)) nested ??= 'short-circuit';
           direct = false;
           break;
         case 'comma_expression':
@@ -698,8 +699,8 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
 function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
   let n = node.parent;
   while (n !== null) {
-    if (STATEMENT_TYPES.has(n.type) && n.type !== 'compound_statement') return n;
-    if (n.type === 'function_definition' || n.type === 'translation_unit') return null;
+    if (STATEMENT_TYPES.has(nodeType(n)) && nodeType(n) !== 'compound_statement') return n;
+    if (nodeType(n) === 'function_definition' || nodeType(n) === 'translation_unit') return null;
     n = n.parent;
   }
   return null;
