@@ -11,6 +11,8 @@ export interface DeclaratorShape {
   isPointer: boolean;
   /** The parameter list when isFunction. */
   parameters: SyntaxNode | null;
+  /** The declarator and its descendants down to the name (excluded): the name's ancestors, outermost first. */
+  path: SyntaxNode[];
 }
 
 /**
@@ -26,12 +28,15 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
   let parenthesised = false;
   let parameters: SyntaxNode | null = null;
   let sawFunction = false;
+  const path: SyntaxNode[] = [];
   while (node !== null) {
-    switch (nodeType(node)) {
+    const type = nodeType(node);
+    if (type !== 'identifier' && type !== 'field_identifier' && type !== 'type_identifier') path.push(node);
+    switch (type) {
       case 'identifier':
       case 'field_identifier':
       case 'type_identifier':
-        return { name: nodeText(node), nameNode: node, isFunction, isArray, isPointer, parameters };
+        return { name: nodeText(node), nameNode: node, isFunction, isArray, isPointer, parameters, path };
       case 'init_declarator':
         node = node.childForFieldName('declarator');
         break;
@@ -56,7 +61,7 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
         if (isFunction) {
           // `int (f)(void)` is still a function; `(*f)` is not
           node = node.namedChildren[0] ?? null;
-          if (node?.type === 'pointer_declarator') isFunction = false;
+          if (node !== null && nodeType(node) === 'pointer_declarator') isFunction = false;
           break;
         }
         node = node.namedChildren[0] ?? null;
@@ -68,7 +73,7 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
         node = node.childForFieldName('declarator');
     }
   }
-  return { name: null, nameNode: null, isFunction, isArray, isPointer, parameters };
+  return { name: null, nameNode: null, isFunction, isArray, isPointer, parameters, path };
 }
 
 /** Direct declarator children of a declaration (each may be an init_declarator). */
@@ -115,13 +120,16 @@ export function specifiers(declaration: SyntaxNode): Specifiers {
  * decides by its own qualifiers (`T *const p` is const, `const T *p` is not), and with no
  * pointer the declaration's specifiers decide (`const T x`, `const T a[3]`).
  */
-export function objectQualifiers(declarator: SyntaxNode, specifierQualifiers: ReadonlySet<string>): Set<string> {
-  const name = declaratorShape(declarator).nameNode;
-  if (!name) return new Set();
-  for (let n: SyntaxNode | null = name.parent; n !== null && nodeStart(n) >= nodeStart(declarator) && n.endIndex <= declarator.endIndex; n = n.parent) {
-    if (nodeType(n) === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => nodeType(c) === 'type_qualifier').map((c) => nodeText(c)));
-    if (nodeType(n) === 'function_declarator') return new Set();
-    if (nodeStart(n) === nodeStart(declarator) && n.endIndex === declarator.endIndex && nodeType(n) === nodeType(declarator)) break;
+export function objectQualifiers(declarator: SyntaxNode, specifierQualifiers: ReadonlySet<string>, shape: DeclaratorShape = declaratorShape(declarator)): Set<string> {
+  if (!shape.nameNode) return new Set();
+  // the name's ancestors up to the declarator are the path its shape walked down (no .parent:
+  // tree-sitter finds a parent by descending from the root, slow in large files)
+  for (let i = shape.path.length - 1; i >= 0; i--) {
+    const n = shape.path[i]!;
+    const type = nodeType(n);
+    if (type === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => nodeType(c) === 'type_qualifier').map((c) => nodeText(c)));
+    if (type === 'function_declarator') return new Set();
+    if (i > 0 && type === nodeType(declarator) && nodeStart(n) === nodeStart(declarator) && n.endIndex === declarator.endIndex) break;
   }
   return new Set(specifierQualifiers);
 }

@@ -147,8 +147,9 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'macro': {
-        facts.macros.push(nodeText(node));
-        const body = macroBody(node, text);
+        const name = node.childForFieldName('name')!;
+        facts.macros.push(nodeText(name));
+        const body = macroBody(node, name, text);
         if (body) (facts.macroBodies ??= []).push(body);
         break;
       }
@@ -233,11 +234,10 @@ function bodyNames(fn: FunctionDef, locals: readonly VariableDecl[], text: strin
   if (ASM_WORD.test(body)) fn.hasAsm = true;
 }
 
-/** Calls and names of a `#define` body (the name node's parent is the definition). */
-function macroBody(nameNode: SyntaxNode, text: string): MacroBody | null {
-  const def = nameNode.parent;
-  const value = def?.childForFieldName('value');
-  if (!def || !value) return null;
+/** Calls and names of a `#define` body. */
+function macroBody(def: SyntaxNode, nameNode: SyntaxNode, text: string): MacroBody | null {
+  const value = def.childForFieldName('value');
+  if (!value) return null;
   const paramsNode = def.childForFieldName('parameters');
   const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : []);
   const body = withoutLiterals(text.slice(nodeStart(value), value.endIndex));
@@ -384,7 +384,7 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode || shape.isFunction) continue;
     const init = nodeType(d) === 'init_declarator' ? d.childForFieldName('value') : null;
-    const qualifiers = objectQualifiers(d, spec.qualifiers);
+    const qualifiers = objectQualifiers(d, spec.qualifiers, shape);
     const v: VariableDecl = {
       name: shape.name,
       storage,
