@@ -5,6 +5,7 @@ import type Parser from 'tree-sitter';
 import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { nodeStart, nodeText, nodeType } from '../parse/node-access.js';
+import { ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
@@ -64,6 +65,8 @@ export interface FactsOptions {
 
 interface FunctionFrame {
   def: FunctionDef;
+  /** The function_definition node: its descendants' ancestors are found from it (ancestry.ts). */
+  node: SyntaxNode;
   paramNames: Set<string>;
   locals: VariableDecl[];
 }
@@ -116,6 +119,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   const definers = parsed.macroSites.filter((s) => s.kind === 'definer' && inRange(s));
   const seenValues = new Set<number>();
   let frame: FunctionFrame | null = null;
+  const root = parsed.tree.rootNode;
 
   for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
     const start = nodeStart(node);
@@ -125,7 +129,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         const def = functionDefinition(node, definers);
         if (def === null) break;
         facts.functions.push(def);
-        frame = { def, paramNames: new Set(def.params.flatMap((p) => (p.name ? [p.name] : []))), locals: [] };
+        frame = { def, node, paramNames: new Set(def.params.flatMap((p) => (p.name ? [p.name] : []))), locals: [] };
         break;
       }
       case 'declaration': {
@@ -139,7 +143,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'call':
-        call(node, frame, facts, macroArgSpans, view, seenValues);
+        call(node, frame, facts, macroArgSpans, view, seenValues, root);
         break;
       case 'include': {
         const inc = include(node);
@@ -423,7 +427,7 @@ function include(node: SyntaxNode): IncludeDirective | null {
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
-function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>): void {
+function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode): void {
   const fn = node.childForFieldName('function');
   const argList = node.childForFieldName('arguments');
   if (!fn || !argList) return;
@@ -466,7 +470,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
     context: 'expression',
     indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, nodeStart(node))),
   };
-  const where = callContext(node, inFunction !== null, macroArgSpans);
+  const where = callContext(node, inFunction !== null, macroArgSpans, frame?.node ?? root);
   site.context = where.context;
   if (where.statement) site.statementSpan = span(where.statement);
   facts.calls.push(site);
@@ -630,12 +634,16 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null): Function
 const SHORT_CIRCUIT = new Set(['&&', '||']);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
-function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[]): { context: CallContext; statement: SyntaxNode | null } {
+function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode): { context: CallContext; statement: SyntaxNode | null } {
   const at = nodeStart(node);
   let macroArgument = false;
   for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
+  // the way up, found by descending from the function (or the root): see ancestry.ts
+  const up = ancestors(top, node);
+  let level = up.length - 1;
   let child = node;
-  let parent = node.parent;
+  let parent: SyntaxNode | null = up[level] ?? null;
+  const grandparent = (): SyntaxNode | null => up[level - 1] ?? null;
   let direct = true;
   let nested: CallContext | null = null;
   let decided: CallContext | null = null;
@@ -654,19 +662,19 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
     if (decided === null) {
       switch (type) {
         case 'init_declarator': {
-          const decl = parent.parent;
+          const decl = grandparent();
           if (!inFunction || (decl && hasStorageClass(decl, 'static'))) decided = 'static-initializer';
           else decided = nested ?? (direct ? 'initializer' : 'expression');
           break;
         }
         case 'assignment_expression':
-          if (direct && parent.childForFieldName('right')?.startIndex === nodeStart(child) && parent.parent?.type === 'expression_statement') {
+          if (direct && parent.childForFieldName('right')?.startIndex === nodeStart(child) && nodeTypeOrNull(grandparent()) === 'expression_statement') {
             decided = nested ?? 'assignment';
           }
           direct = false;
           break;
         case 'parenthesized_expression': {
-          const holder = parent.parent?.type;
+          const holder = nodeTypeOrNull(grandparent());
           if (holder === 'if_statement' || holder === 'while_statement' || holder === 'do_statement' || holder === 'switch_statement') decided = 'condition';
           break;
         }
@@ -691,9 +699,14 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
       }
     }
     child = parent;
-    parent = parent.parent;
+    level--;
+    parent = up[level] ?? null;
   }
   return { context: macroArgument ? 'macro-argument' : (decided ?? nested ?? 'expression'), statement: null };
+}
+
+function nodeTypeOrNull(node: SyntaxNode | null): string | undefined {
+  return node === null ? undefined : nodeType(node);
 }
 
 function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
