@@ -134,7 +134,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       }
       case 'declaration': {
         if (frame !== null && start >= frame.def.body.start) {
-          const locals = variables(node, frame.def.name);
+          const locals = variables(node, frame.def.name, specifiers(node), frame.node);
           frame.locals.push(...locals);
           facts.locals.push(...locals);
         } else if (frame === null) {
@@ -163,7 +163,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       case 'value': {
         if (seenValues.has(start)) break;
         seenValues.add(start);
-        const ref = valueReference(node, frame);
+        const ref = valueReference(node, frame, root);
         if (ref) facts.functionRefs.push(ref);
         break;
       }
@@ -379,7 +379,7 @@ function fileScopeDeclaration(node: SyntaxNode, facts: FileFacts): void {
 }
 
 /** Variables (not functions) declared by a declaration. */
-function variables(node: SyntaxNode, functionName: string | null, spec: Specifiers = specifiers(node)): VariableDecl[] {
+function variables(node: SyntaxNode, functionName: string | null, spec: Specifiers = specifiers(node), fnNode: SyntaxNode | null = null): VariableDecl[] {
   const result: VariableDecl[] = [];
   const declarators = declaratorsOf(node);
   const storage = spec.storage.has('static') ? 'static' : spec.storage.has('extern') ? 'extern' : 'none';
@@ -410,8 +410,10 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
     }
     if (functionName !== null) {
       // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
-      let parent = node.parent;
-      while (parent && nodeType(parent).startsWith('preproc_') && parent.parent) parent = parent.parent;
+      const up = ancestors(fnNode, node);
+      let level = up.length - 1;
+      while (level > 0 && nodeType(up[level]!).startsWith('preproc_')) level--;
+      const parent = up[level] ?? null;
       v.functionName = functionName;
       v.scope = parent ? span(parent) : span(node);
     }
@@ -602,16 +604,19 @@ function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
   return frame.paramNames.has(name) || localDeclaration(frame, name, at) !== null;
 }
 
-function valueReference(node: SyntaxNode, frame: FunctionFrame | null): FunctionReference | null {
+function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode): FunctionReference | null {
   const name = nodeText(node);
   if (frame !== null && isLocalName(frame, name, nodeStart(node))) return null;
   const ref: FunctionReference = { name, span: span(node), inFunction: frame?.def.name ?? null };
-  let holder = node.parent;
-  if (holder?.type === 'pointer_expression' || holder?.type === 'cast_expression') holder = holder.parent;
-  if (holder?.type === 'argument_list') {
-    const callNode = holder.parent;
+  const up = ancestors(frame?.node ?? root, node);
+  let level = up.length - 1;
+  let holder = up[level] ?? null;
+  const holderType = nodeTypeOrNull(holder);
+  if (holderType === 'pointer_expression' || holderType === 'cast_expression') holder = up[--level] ?? null;
+  if (holder !== null && nodeType(holder) === 'argument_list') {
+    const callNode = up[level - 1] ?? null;
     const fn = callNode?.childForFieldName('function');
-    if (callNode && fn?.type === 'identifier') {
+    if (callNode && fn && nodeType(fn) === 'identifier') {
       const calleeName = nodeText(fn);
       const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
       if (gateKind) {
