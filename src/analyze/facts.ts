@@ -412,10 +412,9 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
       const up = ancestors(fnNode, node);
       let level = up.length - 1;
-      while (level > 0 && nodeType(up[level]!).startsWith('preproc_')) level--;
-      const parent = up[level] ?? null;
+      while (level > 0 && up.type(level).startsWith('preproc_')) level--;
       v.functionName = functionName;
-      v.scope = parent ? span(parent) : span(node);
+      v.scope = level >= 0 ? up.span(level) : span(node);
     }
     result.push(v);
   }
@@ -474,7 +473,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   };
   const where = callContext(node, inFunction !== null, macroArgSpans, frame?.node ?? root);
   site.context = where.context;
-  if (where.statement) site.statementSpan = span(where.statement);
+  if (where.statement) site.statementSpan = where.statement;
   facts.calls.push(site);
 }
 
@@ -610,11 +609,10 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: Syn
   const ref: FunctionReference = { name, span: span(node), inFunction: frame?.def.name ?? null };
   const up = ancestors(frame?.node ?? root, node);
   let level = up.length - 1;
-  let holder = up[level] ?? null;
-  const holderType = nodeTypeOrNull(holder);
-  if (holderType === 'pointer_expression' || holderType === 'cast_expression') holder = up[--level] ?? null;
-  if (holder !== null && nodeType(holder) === 'argument_list') {
-    const callNode = up[level - 1] ?? null;
+  if (level >= 0 && (up.type(level) === 'pointer_expression' || up.type(level) === 'cast_expression')) level--;
+  if (level >= 0 && up.type(level) === 'argument_list') {
+    const holder = up.node(level);
+    const callNode = level > 0 ? up.node(level - 1) : null;
     const fn = callNode?.childForFieldName('function');
     if (callNode && fn && nodeType(fn) === 'identifier') {
       const calleeName = nodeText(fn);
@@ -639,56 +637,55 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: Syn
 const SHORT_CIRCUIT = new Set(['&&', '||']);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
-function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode): { context: CallContext; statement: SyntaxNode | null } {
+function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode): { context: CallContext; statement: Span | null } {
   const at = nodeStart(node);
   let macroArgument = false;
   for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
   // the way up, found by descending from the function (or the root): see ancestry.ts
   const up = ancestors(top, node);
-  let level = up.length - 1;
-  let child = node;
-  let parent: SyntaxNode | null = up[level] ?? null;
-  const grandparent = (): SyntaxNode | null => up[level - 1] ?? null;
   let direct = true;
   let nested: CallContext | null = null;
   let decided: CallContext | null = null;
-  while (parent !== null) {
-    const type = nodeType(parent);
+  // `level` is the parent, `level + 1` (or the call) the child
+  for (let level = up.length - 1; level >= 0; level--) {
+    const type = up.type(level);
+    const childField = up.fieldBelow(level);
     if (STATEMENT_TYPES.has(type) && type !== 'compound_statement') {
       if (decided === null) {
         if (type === 'expression_statement') decided = nested ?? (direct ? 'statement' : 'expression');
         else if (type === 'return_statement') decided = nested ?? (direct ? 'return' : 'expression');
-        else if (type === 'for_statement' && parent.childForFieldName('body')?.startIndex !== nodeStart(child)) decided = 'condition';
+        else if (type === 'for_statement' && childField !== 'body') decided = 'condition';
         else decided = nested ?? 'expression';
       }
-      return { context: macroArgument ? 'macro-argument' : decided, statement: parent };
+      return { context: macroArgument ? 'macro-argument' : decided, statement: up.span(level) };
     }
     if (type === 'function_definition' || type === 'translation_unit' || type === 'compound_statement') break;
     if (decided === null) {
       switch (type) {
         case 'init_declarator': {
-          const decl = grandparent();
-          if (!inFunction || (decl && hasStorageClass(decl, 'static'))) decided = 'static-initializer';
+          if (!inFunction || (level > 0 && hasStorageClass(up.node(level - 1), 'static'))) decided = 'static-initializer';
           else decided = nested ?? (direct ? 'initializer' : 'expression');
           break;
         }
         case 'assignment_expression':
-          if (direct && parent.childForFieldName('right')?.startIndex === nodeStart(child) && nodeTypeOrNull(grandparent()) === 'expression_statement') {
+          if (direct && childField === 'right' && level > 0 && up.type(level - 1) === 'expression_statement') {
             decided = nested ?? 'assignment';
           }
           direct = false;
           break;
         case 'parenthesized_expression': {
-          const holder = nodeTypeOrNull(grandparent());
+          const holder = level > 0 ? up.type(level - 1) : undefined;
           if (holder === 'if_statement' || holder === 'while_statement' || holder === 'do_statement' || holder === 'switch_statement') decided = 'condition';
           break;
         }
-        case 'binary_expression':
-          if (SHORT_CIRCUIT.has(parent.childForFieldName('operator')?.text ?? '')) nested ??= 'short-circuit';
+        case 'binary_expression': {
+          const operator = up.node(level).childForFieldName('operator');
+          if (operator && SHORT_CIRCUIT.has(nodeText(operator))) nested ??= 'short-circuit';
           direct = false;
           break;
+        }
         case 'conditional_expression':
-          if (parent.childForFieldName('condition')?.startIndex !== nodeStart(child)) nested ??= 'short-circuit';
+          if (childField !== 'condition') nested ??= 'short-circuit';
           direct = false;
           break;
         case 'comma_expression':
@@ -703,15 +700,8 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           direct = false;
       }
     }
-    child = parent;
-    level--;
-    parent = up[level] ?? null;
   }
   return { context: macroArgument ? 'macro-argument' : (decided ?? nested ?? 'expression'), statement: null };
-}
-
-function nodeTypeOrNull(node: SyntaxNode | null): string | undefined {
-  return node === null ? undefined : nodeType(node);
 }
 
 function enclosingStatement(node: SyntaxNode): SyntaxNode | null {

@@ -128,7 +128,7 @@ export class ReachAnalysis {
     const target = resolveFunctionName(this.index, file, name);
     switch (target.class) {
       case 'intra': {
-        if (fileTables(file).functionNames.has(name) && file.functions.some((f) => f.name === name && f.linkage === 'static')) return [`${file.path}#${name}`];
+        if (fileTables(file).staticFunctions.has(name)) return [`${file.path}#${name}`];
         const inline = this.index.headerInlines(name).filter((d) => d.library === file.library);
         if (inline.length > 0 && this.index.definitions(name).length === 0) return inline.map((d) => `${d.file}#${name}`);
         return this.nodes.has(`fn:${name}`) ? [`fn:${name}`] : [];

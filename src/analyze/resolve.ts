@@ -139,6 +139,8 @@ function localIsArray(file: FileFacts, arg: CallArgument): boolean {
 
 interface FileTables {
   functionNames: Set<string>;
+  /** Names of the file's static function definitions. */
+  staticFunctions: Set<string>;
   globals: Map<string, VariableDecl>;
   locals: Map<string, VariableDecl[]>;
 }
@@ -149,8 +151,11 @@ const fileTableCache = new WeakMap<FileFacts, FileTables>();
 export function fileTables(file: FileFacts): FileTables {
   let t = fileTableCache.get(file);
   if (!t) {
-    t = { functionNames: new Set(), globals: new Map(), locals: new Map() };
-    for (const f of file.functions) t.functionNames.add(f.name);
+    t = { functionNames: new Set(), staticFunctions: new Set(), globals: new Map(), locals: new Map() };
+    for (const f of file.functions) {
+      t.functionNames.add(f.name);
+      if (f.linkage === 'static') t.staticFunctions.add(f.name);
+    }
     for (const p of file.prototypes) t.functionNames.add(p.name);
     for (const g of file.globals) if (!t.globals.has(g.name)) t.globals.set(g.name, g);
     for (const v of file.locals) {

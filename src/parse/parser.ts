@@ -7,6 +7,7 @@ import { LineIndex } from './line-index.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
+export type TreeCursor = Parser.TreeCursor;
 
 /** A source text, its parse view and the tree of that view (offsets valid in both texts). */
 export interface ParsedSource {
