@@ -36,6 +36,19 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
     started.push({ worker: new Worker(WORKER, { workerData: job, transferList: [port2] }), port: port1 });
   }
   const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
+  let crash: string | null = null;
+  // the workers' results are taken in between this thread's own files: reading them costs this
+  // thread time, and spent there the shared counter balances it (after the last file, only the
+  // results still in flight are left to read)
+  const drain = (): void => {
+    for (const { port } of started) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const r = m.message as WorkerResult;
+        if ('crash' in r) crash ??= `analysis worker failed on ${files[r.index]!.path}: ${r.crash}`;
+        else outcomes[r.index] = 'facts' in r ? { facts: r.facts } : { inputError: new InputError(r.inputError) };
+      }
+    }
+  };
   let done = 0;
   for (let next = Atomics.add(counter, 0, 1); next < files.length; next = Atomics.add(counter, 0, 1)) {
     const i = order[next]!;
@@ -47,17 +60,15 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
       if (!(err instanceof InputError)) throw err;
       outcomes[i] = { inputError: err };
     }
+    drain();
   }
   for (let left = Atomics.load(counter, 1); left > 0; left = Atomics.load(counter, 1)) Atomics.wait(counter, 1, left, 60_000);
+  drain();
   for (const { worker, port } of started) {
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-      const r = m.message as WorkerResult;
-      if ('crash' in r) throw new Error(`analysis worker failed on ${files[r.index]!.path}: ${r.crash}`);
-      outcomes[r.index] = 'facts' in r ? { facts: r.facts } : { inputError: new InputError(r.inputError) };
-    }
     port.close();
     void worker.terminate();
   }
+  if (crash !== null) throw new Error(crash);
   return outcomes.map((o, i) => {
     if (o === undefined) throw new Error(`analysis worker lost ${files[i]!.path}`);
     return o;
