@@ -25,6 +25,9 @@ export function ancestors(top: SyntaxNode | null, target: SyntaxNode): Ancestors
   return (top !== null ? CursorAncestors.below(top, target) : null) ?? new NodeAncestors(target);
 }
 
+/** Type names by symbol id, learnt from the cursor (a number crosses the binding cheaper than a string). */
+const typeNames: string[] = [];
+
 /**
  * Recorded on the way down: each level moves to the first child that extends past the target's
  * start (siblings do not overlap, so that child holds the target).
@@ -57,7 +60,8 @@ class CursorAncestors implements Ancestors {
     for (;;) {
       // the binding returns the child's index, or null (its typings say boolean)
       if ((cursor.gotoFirstChildForIndex(start) as unknown as number | null) === null) return null;
-      const type = cursor.nodeType;
+      const id = cursor.nodeTypeId;
+      const type = (typeNames[id] ??= cursor.nodeType);
       fields.push(cursor.currentFieldName ?? null);
       // the same start and type may be an ancestor wrapping the target: only the object tells
       if (type === targetType && cursor.startIndex === start && cursor.currentNode === target) return new CursorAncestors(top, start, cursor, types, fields);
