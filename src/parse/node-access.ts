@@ -14,12 +14,11 @@
  * the public getters and a disagreement throws (a changed binding), so nothing reads wrong
  * offsets silently; test/parse/node-access.test.ts checks every node of real files.
  */
-import { createRequire } from 'node:module';
-import type { SyntaxNode } from './parser.js';
+import { syntaxNodeClass, type SyntaxNode } from './parser.js';
 
 type NodeClass = abstract new (...args: never[]) => SyntaxNode;
 
-const baseClass = (createRequire(import.meta.url)('tree-sitter') as { SyntaxNode: NodeClass }).SyntaxNode;
+let baseClass: unknown = null;
 const typeByClass = new Map<NodeClass, string>();
 /** Reads still checked against the native getters before the shortcuts are trusted. */
 let unchecked = 256;
@@ -38,6 +37,7 @@ export function nodeType(node: SyntaxNode): string {
   let type = typeByClass.get(cls);
   if (type === undefined) {
     type = node.type;
+    baseClass ??= syntaxNodeClass();
     if (cls !== baseClass) typeByClass.set(cls, type);
   } else if (unchecked > 0) checked(node, type, 'type');
   return type;

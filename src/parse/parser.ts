@@ -50,6 +50,11 @@ function parser(): Parser {
   return shared;
 }
 
+/** The binding's base node class (named node types get subclasses of it: node-access.ts). */
+export function syntaxNodeClass(): unknown {
+  return (binding().TreeSitter as unknown as { SyntaxNode: unknown }).SyntaxNode;
+}
+
 export function cLanguage(): Parser.Language {
   return binding().language;
 }
