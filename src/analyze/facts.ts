@@ -5,7 +5,7 @@ import type Parser from 'tree-sitter';
 import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { nodeStart, nodeText, nodeType } from '../parse/node-access.js';
-import { ancestors } from '../parse/ancestry.js';
+import { AncestorFinder, ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
@@ -120,6 +120,8 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   const seenValues = new Set<number>();
   let frame: FunctionFrame | null = null;
   const root = parsed.tree.rootNode;
+  // one cursor for every ancestor question of this file, asked in document order (ancestry.ts)
+  const finder = new AncestorFinder();
 
   for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
     const start = nodeStart(node);
@@ -134,7 +136,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       }
       case 'declaration': {
         if (frame !== null && start >= frame.def.body.start) {
-          const locals = variables(node, frame.def.name, specifiers(node), frame.node);
+          const locals = variables(node, frame.def.name, specifiers(node), frame.node, finder);
           frame.locals.push(...locals);
           facts.locals.push(...locals);
         } else if (frame === null) {
@@ -143,7 +145,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'call':
-        call(node, frame, facts, macroArgSpans, view, seenValues, root);
+        call(node, frame, facts, macroArgSpans, view, seenValues, root, finder);
         break;
       case 'include': {
         const inc = include(node);
@@ -163,7 +165,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       case 'value': {
         if (seenValues.has(start)) break;
         seenValues.add(start);
-        const ref = valueReference(node, frame, root);
+        const ref = valueReference(node, frame, root, finder);
         if (ref) facts.functionRefs.push(ref);
         break;
       }
@@ -379,7 +381,7 @@ function fileScopeDeclaration(node: SyntaxNode, facts: FileFacts): void {
 }
 
 /** Variables (not functions) declared by a declaration. */
-function variables(node: SyntaxNode, functionName: string | null, spec: Specifiers = specifiers(node), fnNode: SyntaxNode | null = null): VariableDecl[] {
+function variables(node: SyntaxNode, functionName: string | null, spec: Specifiers = specifiers(node), fnNode: SyntaxNode | null = null, finder?: AncestorFinder): VariableDecl[] {
   const result: VariableDecl[] = [];
   const declarators = declaratorsOf(node);
   const storage = spec.storage.has('static') ? 'static' : spec.storage.has('extern') ? 'extern' : 'none';
@@ -410,7 +412,7 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
     }
     if (functionName !== null) {
       // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
-      const up = ancestors(fnNode, node);
+      const up = ancestors(fnNode, node, finder);
       let level = up.length - 1;
       while (level > 0 && up.type(level).startsWith('preproc_')) level--;
       v.functionName = functionName;
@@ -428,7 +430,7 @@ function include(node: SyntaxNode): IncludeDirective | null {
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
-function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode): void {
+function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode, finder: AncestorFinder): void {
   const fn = node.childForFieldName('function');
   const argList = node.childForFieldName('arguments');
   if (!fn || !argList) return;
@@ -471,7 +473,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
     context: 'expression',
     indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, nodeStart(node))),
   };
-  const where = callContext(node, inFunction !== null, macroArgSpans, frame?.node ?? root);
+  const where = callContext(node, inFunction !== null, macroArgSpans, frame?.node ?? root, finder);
   site.context = where.context;
   if (where.statement) site.statementSpan = where.statement;
   facts.calls.push(site);
@@ -603,11 +605,11 @@ function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
   return frame.paramNames.has(name) || localDeclaration(frame, name, at) !== null;
 }
 
-function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode): FunctionReference | null {
+function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode, finder: AncestorFinder): FunctionReference | null {
   const name = nodeText(node);
   if (frame !== null && isLocalName(frame, name, nodeStart(node))) return null;
   const ref: FunctionReference = { name, span: span(node), inFunction: frame?.def.name ?? null };
-  const up = ancestors(frame?.node ?? root, node);
+  const up = ancestors(frame?.node ?? root, node, finder);
   let level = up.length - 1;
   if (level >= 0 && (up.type(level) === 'pointer_expression' || up.type(level) === 'cast_expression')) level--;
   if (level >= 0 && up.type(level) === 'argument_list') {
@@ -637,12 +639,12 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: Syn
 const SHORT_CIRCUIT = new Set(['&&', '||']);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
-function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode): { context: CallContext; statement: Span | null } {
+function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode, finder: AncestorFinder): { context: CallContext; statement: Span | null } {
   const at = nodeStart(node);
   let macroArgument = false;
   for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
   // the way up, found by descending from the function (or the root): see ancestry.ts
-  const up = ancestors(top, node);
+  const up = ancestors(top, node, finder);
   let direct = true;
   let nested: CallContext | null = null;
   let decided: CallContext | null = null;

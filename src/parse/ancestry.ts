@@ -20,57 +20,89 @@ export interface Ancestors {
   span(level: number): { start: number; end: number };
 }
 
-/** `target`'s ancestors from `top` down when `top` holds it, else up to the root by `.parent`. */
-export function ancestors(top: SyntaxNode | null, target: SyntaxNode): Ancestors {
-  return (top !== null ? CursorAncestors.below(top, target) : null) ?? new NodeAncestors(target);
+/**
+ * `target`'s ancestors from `top` down when `top` holds it, else up to the root by `.parent`.
+ * With a finder, the descent starts from the deepest ancestor the finder's last target shares
+ * with this one (targets met in document order share most of their way down).
+ */
+export function ancestors(top: SyntaxNode | null, target: SyntaxNode, finder: AncestorFinder = new AncestorFinder()): Ancestors {
+  return (top !== null ? finder.find(top, target) : null) ?? new NodeAncestors(target);
 }
 
 /** Type names by symbol id, learnt from the cursor (a number crosses the binding cheaper than a string). */
 const typeNames: string[] = [];
 
 /**
- * Recorded on the way down: each level moves to the first child that extends past the target's
- * start (siblings do not overlap, so that child holds the target).
+ * One cursor and the path it last went down: each level's type, the field of the level below
+ * in it, and its span. Each level moves to the first child that extends past the target's start
+ * (siblings do not overlap, so that child holds the target). A finder answers one target at a
+ * time: the Ancestors it returns hold until the next find.
  */
-class CursorAncestors implements Ancestors {
-  private readonly types: string[];
-  private readonly fields: (string | null)[];
-  private cursor: TreeCursor;
-  /** The level the cursor is at (length: the target). */
-  private at: number;
-  private readonly top: SyntaxNode;
-  private readonly start: number;
+export class AncestorFinder implements Ancestors {
+  private top: SyntaxNode | null = null;
+  private cursor: TreeCursor | null = null;
+  private readonly types: string[] = [];
+  private readonly fields: (string | null)[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** Levels of the current path (the target is below the last). */
+  private depth = 0;
+  /** The level the cursor is at (depth: the target). */
+  private at = 0;
+  /** The start the current path was found for (to go down it again). */
+  private goal = 0;
 
-  private constructor(top: SyntaxNode, start: number, cursor: TreeCursor, types: string[], fields: (string | null)[]) {
-    this.top = top;
-    this.start = start;
-    this.cursor = cursor;
-    this.types = types;
-    this.fields = fields;
-    this.at = types.length;
-  }
-
-  static below(top: SyntaxNode, target: SyntaxNode): CursorAncestors | null {
+  find(top: SyntaxNode, target: SyntaxNode): Ancestors | null {
     if (top === target) return null;
     const start = nodeStart(target);
+    const end = target.endIndex;
+    if (top !== this.top || this.cursor === null) {
+      this.top = top;
+      this.cursor = top.walk();
+      this.types[0] = nodeType(top);
+      this.starts[0] = nodeStart(top);
+      this.ends[0] = top.endIndex;
+      this.depth = 1;
+      this.at = 0;
+      this.goal = start;
+    }
+    // the deepest level of the last path that strictly holds the target (a level with the
+    // target's very span may be the target itself: only its object tells, so it is left)
+    let keep = this.depth - 1;
+    while (keep >= 0 && !(this.starts[keep]! <= start && end <= this.ends[keep]! && (this.starts[keep] !== start || this.ends[keep] !== end))) keep--;
+    if (keep < 0) return null;
+    this.moveTo(keep);
+    const cursor = this.cursor;
+    this.depth = keep + 1;
+    this.goal = start;
     const targetType = nodeType(target);
-    const cursor = top.walk();
-    const types = [nodeType(top)];
-    const fields: (string | null)[] = [];
     for (;;) {
       // the binding returns the child's index, or null (its typings say boolean)
-      if ((cursor.gotoFirstChildForIndex(start) as unknown as number | null) === null) return null;
+      if ((cursor.gotoFirstChildForIndex(start) as unknown as number | null) === null) {
+        this.at = this.depth; // below the last level, somewhere: moveTo climbs back
+        this.depth = keep + 1;
+        this.top = null; // the cursor's place is not known exactly: start afresh next time
+        return null;
+      }
       const id = cursor.nodeTypeId;
       const type = (typeNames[id] ??= cursor.nodeType);
-      fields.push(cursor.currentFieldName ?? null);
+      this.fields[this.depth - 1] = cursor.currentFieldName ?? null;
+      const nodeStartAt = cursor.startIndex;
+      const nodeEndAt = cursor.endIndex;
       // the same start and type may be an ancestor wrapping the target: only the object tells
-      if (type === targetType && cursor.startIndex === start && cursor.currentNode === target) return new CursorAncestors(top, start, cursor, types, fields);
-      types.push(type);
+      if (type === targetType && nodeStartAt === start && nodeEndAt === end && cursor.currentNode === target) {
+        this.at = this.depth;
+        return this;
+      }
+      this.types[this.depth] = type;
+      this.starts[this.depth] = nodeStartAt;
+      this.ends[this.depth] = nodeEndAt;
+      this.depth++;
     }
   }
 
   get length(): number {
-    return this.types.length;
+    return this.depth;
   }
 
   type(level: number): string {
@@ -83,26 +115,22 @@ class CursorAncestors implements Ancestors {
 
   node(level: number): SyntaxNode {
     this.moveTo(level);
-    return this.cursor.currentNode;
+    return this.cursor!.currentNode;
   }
 
   span(level: number): { start: number; end: number } {
-    this.moveTo(level);
-    return { start: this.cursor.startIndex, end: this.cursor.endIndex };
+    return { start: this.starts[level]!, end: this.ends[level]! };
   }
 
   private moveTo(level: number): void {
-    if (level > this.at) {
-      // callers go up; going down again means descending anew (the binding's reset() is unwrapped)
-      this.cursor = this.top.walk();
-      this.at = 0;
-      while (this.at < level) {
-        this.cursor.gotoFirstChildForIndex(this.start);
-        this.at++;
-      }
+    const cursor = this.cursor!;
+    while (this.at < level) {
+      // back down the current path (after node() went up)
+      cursor.gotoFirstChildForIndex(this.goal);
+      this.at++;
     }
     while (this.at > level) {
-      this.cursor.gotoParent();
+      cursor.gotoParent();
       this.at--;
     }
   }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, type SyntaxNode } from '../../src/parse/parser.js';
 import { nodeStart, nodeText, nodeType } from '../../src/parse/node-access.js';
-import { ancestors } from '../../src/parse/ancestry.js';
+import { AncestorFinder, ancestors } from '../../src/parse/ancestry.js';
 
 // The shortcuts rely on internals of the pinned node binding (per-type node classes, the node
 // object's fields); if the binding changes, these fail on every node instead of facts going wrong.
@@ -57,13 +57,22 @@ describe('node access shortcuts agree with the binding', () => {
     const root = parseSource(name, text, macros).tree.rootNode;
     const nodes = allNodes(root).filter((n) => n.isNamed && n !== root);
     let checked = 0;
-    for (const node of nodes) {
+    // a fresh finder each time, and one finder asked in document order and backwards (its
+    // descent starts from the way down it found last)
+    const finders: [SyntaxNode[], () => AncestorFinder | undefined][] = [
+      [nodes, () => undefined],
+      ...[nodes, [...nodes].reverse()].map((order): [SyntaxNode[], () => AncestorFinder] => {
+        const finder = new AncestorFinder();
+        return [order, () => finder];
+      }),
+    ];
+    for (const [order, finderOf] of finders) for (const node of order) {
       const expected: SyntaxNode[] = [];
       for (let p = node.parent; p !== null; p = p.parent) expected.unshift(p);
       const fn = expected.find((p) => p.type === 'function_definition') ?? null;
       const top = fn ?? root;
       const want = expected.slice(expected.indexOf(top));
-      const up = ancestors(top, node);
+      const up = ancestors(top, node, finderOf());
       expect(up.length).toBe(want.length);
       for (let level = want.length - 1; level >= 0; level--) {
         expect(up.type(level)).toBe(want[level]!.type);
