@@ -17,7 +17,7 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', {
  * Runs every side-by-side measurement; `worker(...args)` runs bench/worker.js in a fresh process.
  * Returns { rows, details } where a row is { group, what, ours, anchor, ratio, target, note }.
  */
-export async function sideBySide(worker, { runs }) {
+export async function sideBySide(worker, { runs, analysisOnly = false }) {
   // dist/ is built by run.js first, so it is imported only now
   const { analyzeTree } = await import('../dist/analyze/analyze-tree.js');
   const { loadMacroTable } = await import('../dist/parse/macro-table.js');
@@ -50,6 +50,9 @@ export async function sideBySide(worker, { runs }) {
     rows.push({ group: 'analysis', what: `analyze ${name}, ${Math.max(2, cpus().length)} threads vs 1, wall ms`, ours: w2, anchor: w1, anchorWhat: '1 thread', ratio: w1 / w2, target: '≥ 1.7× (speed-up)', met: w1 / w2 >= 1.7 });
     details[name] = { oneThread: one, threads: two, tsParse: tsAll };
   }
+
+  // `--only analysis`: the analysis rows alone (no spatch, no gate builds)
+  if (analysisOnly) return { rows, details };
 
   // --- porting gates against FlexOS's port-helper method (Coccinelle)
   const spatch = spatchVersion();

@@ -106,7 +106,7 @@ switch (kind) {
     const files = listTree(target).files.map((f) => readFileSync(join(target, f), 'latin1'));
     const parser = new Parser();
     parser.setLanguage(C);
-    const { ms, cpuMs } = timed(() => {
+    const { ms, cpuMs } = await timed(() => {
       for (const text of files) parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 16) });
     });
     result = { lines: files.reduce((n, t) => n + lineCount(t), 0), files: files.length, ms, cpuMs };
