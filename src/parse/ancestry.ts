@@ -8,7 +8,7 @@
  * request, walking back up with the same cursor.
  */
 import type { SyntaxNode, TreeCursor } from './parser.js';
-import { nodeStart, nodeType } from './node-access.js';
+import { nodeStart, nodeType, sameNode } from './node-access.js';
 
 /** The ancestors of one node, outermost (level 0) to its parent (level length - 1). */
 export interface Ancestors {
@@ -53,7 +53,7 @@ export class AncestorFinder implements Ancestors {
   private goal = 0;
 
   find(top: SyntaxNode, target: SyntaxNode): Ancestors | null {
-    if (top === target) return null;
+    if (sameNode(top, target)) return null;
     const start = nodeStart(target);
     const end = target.endIndex;
     if (top !== this.top || this.cursor === null) {
@@ -89,8 +89,8 @@ export class AncestorFinder implements Ancestors {
       this.fields[this.depth - 1] = cursor.currentFieldName ?? null;
       const nodeStartAt = cursor.startIndex;
       const nodeEndAt = cursor.endIndex;
-      // the same start and type may be an ancestor wrapping the target: only the object tells
-      if (type === targetType && nodeStartAt === start && nodeEndAt === end && cursor.currentNode === target) {
+      // the same span and type may be an ancestor wrapping the target: only the node id tells
+      if (type === targetType && nodeStartAt === start && nodeEndAt === end && sameNode(cursor.currentNode, target)) {
         this.at = this.depth;
         return this;
       }

@@ -50,6 +50,19 @@ export function nodeStart(node: SyntaxNode): number {
   return start;
 }
 
+/**
+ * Whether two node objects are the same node of one tree. Usually they are one object (the
+ * binding caches node objects by node id), but not always: when a collected object's finalizer
+ * runs after a new object for the same node was cached, it removes the new one from the cache,
+ * and the next read makes a third. Fields 0–1 are the node id (its place in the tree).
+ */
+export function sameNode(a: SyntaxNode, b: SyntaxNode): boolean {
+  if (a === b) return true;
+  const x = a as unknown as Record<number, number>;
+  const y = b as unknown as Record<number, number>;
+  return a.tree === b.tree && x[0] === y[0] && x[1] === y[1] && x[2] === y[2];
+}
+
 /** A node's start and end offsets (one native call instead of two). */
 export function nodeSpan(node: SyntaxNode): { start: number; end: number } {
   return { start: nodeStart(node), end: node.endIndex };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, type SyntaxNode } from '../../src/parse/parser.js';
-import { nodeStart, nodeText, nodeType } from '../../src/parse/node-access.js';
+import { nodeStart, nodeText, nodeType, sameNode } from '../../src/parse/node-access.js';
 import { AncestorFinder, ancestors } from '../../src/parse/ancestry.js';
 
 // The shortcuts rely on internals of the pinned node binding (per-type node classes, the node
@@ -81,9 +81,9 @@ describe('node access shortcuts agree with the binding', () => {
         expect(up.fieldBelow(level)).toBe(want[level]!.fieldNameForChild(i) ?? null);
       }
       // nodes are made on request, walking up (and down again)
-      expect(up.node(want.length - 1)).toBe(want[want.length - 1]);
+      expect(sameNode(up.node(want.length - 1), want[want.length - 1]!)).toBe(true);
       expect(up.span(0)).toEqual({ start: top.startIndex, end: top.endIndex });
-      expect(up.node(want.length - 1)).toBe(want[want.length - 1]);
+      expect(sameNode(up.node(want.length - 1), want[want.length - 1]!)).toBe(true);
       checked++;
     }
     expect(checked).toBeGreaterThan(10);
@@ -96,6 +96,17 @@ describe('node access shortcuts agree with the binding', () => {
     const fn = fns.find((n) => n.type === 'function_definition')!;
     const up = ancestors(fn, outside);
     expect(up.length).toBe(1);
-    expect(up.node(0)).toBe(root);
+    expect(sameNode(up.node(0), root)).toBe(true);
+  });
+
+  test('sameNode tells nodes apart by their place in the tree, not by object', () => {
+    const root = parseSource('sample.c', SAMPLE, macros).tree.rootNode;
+    const nodes = allNodes(root);
+    const call = nodes.find((n) => n.type === 'call_expression')!;
+    expect(sameNode(call, call.parent!.namedChildren.find((c) => c.startIndex === call.startIndex && c.type === call.type)!)).toBe(true);
+    expect(sameNode(call, call.parent!)).toBe(false);
+    expect(sameNode(call, call.namedChildren[0]!)).toBe(false);
+    const other = parseSource('sample.c', SAMPLE, macros).tree.rootNode;
+    expect(sameNode(root, other)).toBe(false);
   });
 });
