@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '../parse/parser.js';
-import { nodeStart, nodeText, nodeType } from '../parse/node-access.js';
+import { field, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
 
 /** What a (possibly nested) declarator declares. */
 export interface DeclaratorShape {
@@ -38,23 +38,23 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
       case 'type_identifier':
         return { name: nodeText(node), nameNode: node, isFunction, isArray, isPointer, parameters, path };
       case 'init_declarator':
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'pointer_declarator':
         if (!sawFunction) isPointer = true;
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'array_declarator':
         if (!sawFunction) isArray = true;
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'function_declarator':
         if (!parenthesised && !sawFunction) {
           isFunction = true;
-          parameters = node.childForFieldName('parameters');
+          parameters = field(node, 'parameters');
         }
         sawFunction = true;
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'parenthesized_declarator':
         parenthesised = true;
@@ -70,7 +70,7 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
         node = node.namedChildren[0] ?? null;
         break;
       default:
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
     }
   }
   return { name: null, nameNode: null, isFunction, isArray, isPointer, parameters, path };
@@ -98,7 +98,7 @@ export interface Specifiers {
 }
 
 export function specifiers(declaration: SyntaxNode): Specifiers {
-  const typeNode = declaration.childForFieldName('type');
+  const typeNode = field(declaration, 'type');
   const typeStart = typeNode?.startIndex ?? -1;
   const storage = new Set<string>();
   const qualifiers = new Set<string>();

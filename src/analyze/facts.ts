@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
 import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
-import { nodeStart, nodeText, nodeType } from '../parse/node-access.js';
+import { field, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
 import { AncestorFinder, ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
@@ -153,7 +153,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'macro': {
-        const name = node.childForFieldName('name')!;
+        const name = field(node, 'name')!;
         facts.macros.push(nodeText(name));
         const body = macroBody(node, name, text);
         if (body) (facts.macroBodies ??= []).push(body);
@@ -205,8 +205,8 @@ function suppressions(text: string, lines: LineIndex): Suppression[] {
 /** `&v`, `&v[i]`, `&v.f` or an array `v` (cast or not): the variable a pointer initialiser points at. */
 function pointedVariable(init: SyntaxNode): { name: string; address: boolean } | null {
   const base = stripCasts(init);
-  if (nodeType(base) === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
-    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+  if (nodeType(base) === 'pointer_expression' && field(base, 'operator')?.text === '&') {
+    const target = lvalueBase(field(base, 'argument') ?? base);
     return target && !target.throughPointer ? { name: target.name, address: true } : null;
   }
   return nodeType(base) === 'identifier' ? { name: nodeText(base), address: false } : null;
@@ -242,9 +242,9 @@ function bodyNames(fn: FunctionDef, locals: readonly VariableDecl[], text: strin
 
 /** Calls and names of a `#define` body. */
 function macroBody(def: SyntaxNode, nameNode: SyntaxNode, text: string): MacroBody | null {
-  const value = def.childForFieldName('value');
+  const value = field(def, 'value');
   if (!value) return null;
-  const paramsNode = def.childForFieldName('parameters');
+  const paramsNode = field(def, 'parameters');
   const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : []);
   const body = withoutLiterals(text.slice(nodeStart(value), value.endIndex));
   const calls = new Set<string>();
@@ -268,8 +268,8 @@ function span(node: SyntaxNode): Span {
 }
 
 function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDef | null {
-  const declarator = node.childForFieldName('declarator');
-  const body = node.childForFieldName('body');
+  const declarator = field(node, 'declarator');
+  const body = field(node, 'body');
   if (!declarator || !body) return null;
   const shape = declaratorShape(declarator);
   if (!shape.name || !shape.nameNode) return null;
@@ -331,7 +331,7 @@ function countPointers(declarator: SyntaxNode): number {
   let node: SyntaxNode | null = declarator;
   while (node && nodeType(node) !== 'function_declarator') {
     if (nodeType(node) === 'pointer_declarator') depth++;
-    node = node.childForFieldName('declarator');
+    node = field(node, 'declarator');
   }
   return depth;
 }
@@ -346,7 +346,7 @@ function parameters(list: SyntaxNode | null): { params: Param[]; variadic: boole
       continue;
     }
     if (nodeType(p) !== 'parameter_declaration') continue;
-    const d = p.childForFieldName('declarator');
+    const d = field(p, 'declarator');
     const shape = d ? declaratorShape(d) : null;
     const typeText = nodeText(p).replace(/\s+/g, ' ');
     if (!d && typeText === 'void') continue;
@@ -389,13 +389,13 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
   for (const d of declarators) {
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode || shape.isFunction) continue;
-    const init = nodeType(d) === 'init_declarator' ? d.childForFieldName('value') : null;
+    const init = nodeType(d) === 'init_declarator' ? field(d, 'value') : null;
     const qualifiers = objectQualifiers(d, spec.qualifiers, shape);
     const v: VariableDecl = {
       name: shape.name,
       storage,
       span: span(node),
-      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (d.childForFieldName('declarator') ?? d) : d),
+      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (field(d, 'declarator') ?? d) : d),
       nameSpan: span(shape.nameNode),
       type,
       isArray: shape.isArray,
@@ -424,15 +424,15 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
 }
 
 function include(node: SyntaxNode): IncludeDirective | null {
-  const path = node.childForFieldName('path');
+  const path = field(node, 'path');
   if (!path) return null;
   const raw = nodeText(path);
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
 function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode, finder: AncestorFinder): void {
-  const fn = node.childForFieldName('function');
-  const argList = node.childForFieldName('arguments');
+  const fn = field(node, 'function');
+  const argList = field(node, 'arguments');
   if (!fn || !argList) return;
   const argNodes = argList.namedChildren.filter((c) => nodeType(c) !== 'comment');
   const inFunction = frame?.def.name ?? null;
@@ -543,7 +543,7 @@ function enclosingCondition(node: SyntaxNode): string | null {
 function stripCasts(node: SyntaxNode): SyntaxNode {
   let n = node;
   for (;;) {
-    if (nodeType(n) === 'cast_expression') n = n.childForFieldName('value') ?? n;
+    if (nodeType(n) === 'cast_expression') n = field(n, 'value') ?? n;
     else if (nodeType(n) === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChildren[0]!;
     else return n;
   }
@@ -556,10 +556,10 @@ function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean }
   for (;;) {
     if (nodeType(n) === 'identifier') return { name: nodeText(n), throughPointer };
     if (nodeType(n) === 'field_expression') {
-      if (n.childForFieldName('operator')?.text === '->') throughPointer = true;
-      n = stripCasts(n.childForFieldName('argument') ?? n);
+      if (field(n, 'operator')?.text === '->') throughPointer = true;
+      n = stripCasts(field(n, 'argument') ?? n);
     } else if (nodeType(n) === 'subscript_expression') {
-      n = stripCasts(n.childForFieldName('argument') ?? n);
+      n = stripCasts(field(n, 'argument') ?? n);
     } else return null;
   }
 }
@@ -567,8 +567,8 @@ function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean }
 function argument(node: SyntaxNode, frame: FunctionFrame | null, view: string): CallArgument {
   const base = stripCasts(node);
   const arg: CallArgument = { span: span(node), kind: 'other', text: view.slice(nodeStart(node), node.endIndex) };
-  if (nodeType(base) === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
-    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+  if (nodeType(base) === 'pointer_expression' && field(base, 'operator')?.text === '&') {
+    const target = lvalueBase(field(base, 'argument') ?? base);
     arg.kind = 'address-of';
     if (target && !target.throughPointer) {
       arg.baseName = target.name;
@@ -615,7 +615,7 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: Syn
   if (level >= 0 && up.type(level) === 'argument_list') {
     const holder = up.node(level);
     const callNode = level > 0 ? up.node(level - 1) : null;
-    const fn = callNode?.childForFieldName('function');
+    const fn = (callNode ? field(callNode, 'function') : null);
     if (callNode && fn && nodeType(fn) === 'identifier') {
       const calleeName = nodeText(fn);
       const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
@@ -681,7 +681,7 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           break;
         }
         case 'binary_expression': {
-          const operator = up.node(level).childForFieldName('operator');
+          const operator = field(up.node(level), 'operator');
           if (operator && SHORT_CIRCUIT.has(nodeText(operator))) nested ??= 'short-circuit';
           direct = false;
           break;

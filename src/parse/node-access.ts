@@ -63,6 +63,30 @@ export function sameNode(a: SyntaxNode, b: SyntaxNode): boolean {
   return a.tree === b.tree && x[0] === y[0] && x[1] === y[1] && x[2] === y[2];
 }
 
+const getterOf = new Map<string, string>();
+
+/**
+ * A node's child in a field, by the per-type class's field getter where the class has one (it
+ * passes the field's number, not its name, across the binding), else by childForFieldName.
+ */
+export function field(node: SyntaxNode, name: string): SyntaxNode | null {
+  let getter = getterOf.get(name);
+  if (getter === undefined) {
+    getter = name.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()) + 'Node';
+    getterOf.set(name, getter);
+  }
+  const viaGetter = (node as unknown as Record<string, SyntaxNode | null | undefined>)[getter];
+  if (viaGetter === undefined) return node.childForFieldName(name);
+  if (unchecked > 0) {
+    unchecked--;
+    const slow = node.childForFieldName(name);
+    if ((slow === null) !== (viaGetter === null) || (slow !== null && viaGetter !== null && !sameNode(slow, viaGetter))) {
+      throw new Error(`the tree-sitter binding changed: a ${node.constructor.name}'s ${getter} is not its '${name}' field; update src/parse/node-access.ts for the binding in package.json`);
+    }
+  }
+  return viaGetter;
+}
+
 /** A node's start and end offsets (one native call instead of two). */
 export function nodeSpan(node: SyntaxNode): { start: number; end: number } {
   return { start: nodeStart(node), end: node.endIndex };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, type SyntaxNode } from '../../src/parse/parser.js';
-import { nodeStart, nodeText, nodeType, sameNode } from '../../src/parse/node-access.js';
+import { field, nodeStart, nodeText, nodeType, sameNode } from '../../src/parse/node-access.js';
 import { AncestorFinder, ancestors } from '../../src/parse/ancestry.js';
 
 // The shortcuts rely on internals of the pinned node binding (per-type node classes, the node
@@ -45,6 +45,21 @@ describe('node access shortcuts agree with the binding', () => {
     expect(nodes.length).toBeGreaterThan(10);
     const wrong = nodes.filter((n) => nodeType(n) !== n.type || nodeStart(n) !== n.startIndex || nodeText(n) !== n.text);
     expect(wrong.map((n) => `${n.type}@${n.startIndex}`)).toEqual([]);
+  });
+
+  test.each(sources.map(([name, text]) => [name, text]))('field getters agree with childForFieldName on every node of %s', (name, text) => {
+    const nodes = allNodes(parseSource(name, text, macros).tree.rootNode);
+    const names = ['declarator', 'type', 'value', 'body', 'function', 'arguments', 'operator', 'argument', 'left', 'right', 'condition', 'name', 'parameters', 'path', 'field'];
+    let found = 0;
+    for (const n of nodes) {
+      for (const f of names) {
+        const slow = n.childForFieldName(f);
+        const fast = field(n, f);
+        expect(fast === null ? null : `${fast.type}@${fast.startIndex}`).toBe(slow === null ? null : `${slow.type}@${slow.startIndex}`);
+        if (slow !== null) found++;
+      }
+    }
+    expect(found).toBeGreaterThan(10);
   });
 
   test('the sample has ERROR and anonymous nodes, which take the native path', () => {
