@@ -16,8 +16,20 @@ export interface NameTarget {
   candidates?: string[];
 }
 
-/** What a function name means from inside `file`: C's own lookup, then the library model. */
+/**
+ * What a function name means from inside `file`: C's own lookup, then the library model.
+ * Memoised per file until the index changes (resolution and reach ask it several times per call).
+ */
 export function resolveFunctionName(index: TreeIndex, file: FileFacts, name: string): NameTarget {
+  const cache = index.lookupCache(file);
+  const known = cache.get(name) as NameTarget | undefined;
+  if (known !== undefined) return known;
+  const target = lookUpFunctionName(index, file, name);
+  cache.set(name, target);
+  return target;
+}
+
+function lookUpFunctionName(index: TreeIndex, file: FileFacts, name: string): NameTarget {
   const own = file.library;
   if (staticNames(file).has(name)) {
     return { class: 'intra', library: own };
