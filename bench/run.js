@@ -1,7 +1,7 @@
 // `npm run bench`: the side-by-side table (our figure, its anchor measured in the same run, the
 // ratio; also written to bench/results/latest.{json,md}), the parse-error share on real trees and
 // the explore rows (bench/explore.js).
-// Usage: node bench/run.js [--only side|throughput|errors|rewrite|gates|check|explore|large] [--runs N] [--json FILE] [--large-mb N]   (`parse` = throughput)
+// Usage: node bench/run.js [--only side|analysis|throughput|errors|rewrite|gates|check|explore|large] [--runs N] [--json FILE] [--large-mb N]   (`parse` = throughput)
 // Fetches what it needs (scripts/fetch-bench-sources.sh) and builds dist/ when it is missing or
 // older than src/. Every measurement runs in a fresh `node bench/worker.js` process.
 import { spawnSync } from 'node:child_process';
@@ -25,10 +25,10 @@ const option = (name) => {
 };
 const onlyArg = option('--only');
 const only = onlyArg === 'parse' ? 'throughput' : onlyArg;
-if (only !== undefined && !['side', 'throughput', 'errors', 'rewrite', 'gates', 'check', 'explore', 'large'].includes(only)) fail(`--only takes side, throughput (or parse), errors, rewrite, gates, check, explore or large, not '${onlyArg}'`);
+if (only !== undefined && !['side', 'analysis', 'throughput', 'errors', 'rewrite', 'gates', 'check', 'explore', 'large'].includes(only)) fail(`--only takes side, analysis, throughput (or parse), errors, rewrite, gates, check, explore or large, not '${onlyArg}'`);
 const largeMb = Number(option('--large-mb') ?? 10);
 if (!(largeMb > 0)) fail('--large-mb takes a positive number');
-const runs = Number(option('--runs') ?? (only === undefined || only === 'side' ? 1 : 3));
+const runs = Number(option('--runs') ?? (only === undefined || only === 'side' || only === 'analysis' ? 1 : 3));
 if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a positive integer');
 const jsonOut = option('--json');
 
@@ -400,8 +400,8 @@ function laterRows() {
 
 async function side() {
   const started = Date.now();
-  const { rows, details } = await sideBySide(worker, { runs });
-  rows.push(...laterRows());
+  const { rows, details } = await sideBySide(worker, { runs, analysisOnly: only === 'analysis' });
+  if (only !== 'analysis') rows.push(...laterRows());
   const table = markdownTable(rows);
   report.side = { rows, details };
   report.rows = rows;
@@ -433,7 +433,7 @@ if (only === undefined || only === 'errors') errors();
 if (only === 'throughput') throughput();
 if (only === 'rewrite') rewriteCost();
 if (only === 'gates') gates();
-if (only === undefined || only === 'side') await side();
+if (only === undefined || only === 'side' || only === 'analysis') await side();
 if (only === 'large') largeFile(); // minutes on 10 MB: asked for by name only
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');

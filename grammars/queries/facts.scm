@@ -4,8 +4,9 @@
 (declaration) @declaration
 (call_expression) @call
 (preproc_include) @include
-(preproc_def name: (identifier) @macro)
-(preproc_function_def name: (identifier) @macro)
+; the definition, not its name: its value and parameters are read from it without a .parent
+(preproc_def name: (identifier)) @macro
+(preproc_function_def name: (identifier)) @macro
 ; identifiers in value positions: a function name here means its address is taken
 ; (plain identifier call arguments are read with their call, which is cheaper than a capture each)
 (init_declarator value: (identifier) @value)

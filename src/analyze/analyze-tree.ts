@@ -17,6 +17,7 @@ import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelectio
 import type { FileFacts, Library, ResolvedCall, ResolvedGate, ResolvedGlobalUse } from './model.js';
 import type { AddressArgument, ResolvedFunctionRef } from './resolve.js';
 import { inlineGlobalUses, resolveFile, type FileResolution } from './resolve-file.js';
+import { tuneJitForAnalysis } from './jit-tuning.js';
 
 export interface AnalyzeOptions {
   macros: MacroTable;
@@ -55,6 +56,7 @@ export interface TreeAnalysis {
 
 /** Per-file step: read, parse and extract facts for one file of a tree. */
 export function analyzeFile(root: string, path: string, library: string | null, macros: MacroTable): { facts: FileFacts; parsed: ParsedSource } {
+  tuneJitForAnalysis();
   const source = readSource(join(root, path));
   const parsed = parseSource(path, source.text, macros);
   const facts = extractFacts(parsed, { path, library, isHeader: path.endsWith('.h') });
@@ -65,6 +67,7 @@ export function analyzeFile(root: string, path: string, library: string | null, 
 
 /** Discover → parse every file → index → resolve. */
 export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnalysis {
+  tuneJitForAnalysis();
   const root = resolvePath(rootArg);
   const listing = listTree(root);
   const libraries = [...listing.libraries];

@@ -1,4 +1,5 @@
 import type { SyntaxNode } from '../parse/parser.js';
+import { field, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
 
 /** What a (possibly nested) declarator declares. */
 export interface DeclaratorShape {
@@ -10,6 +11,8 @@ export interface DeclaratorShape {
   isPointer: boolean;
   /** The parameter list when isFunction. */
   parameters: SyntaxNode | null;
+  /** The declarator and its descendants down to the name (excluded): the name's ancestors, outermost first. */
+  path: SyntaxNode[];
 }
 
 /**
@@ -25,37 +28,40 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
   let parenthesised = false;
   let parameters: SyntaxNode | null = null;
   let sawFunction = false;
+  const path: SyntaxNode[] = [];
   while (node !== null) {
-    switch (node.type) {
+    const type = nodeType(node);
+    if (type !== 'identifier' && type !== 'field_identifier' && type !== 'type_identifier') path.push(node);
+    switch (type) {
       case 'identifier':
       case 'field_identifier':
       case 'type_identifier':
-        return { name: node.text, nameNode: node, isFunction, isArray, isPointer, parameters };
+        return { name: nodeText(node), nameNode: node, isFunction, isArray, isPointer, parameters, path };
       case 'init_declarator':
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'pointer_declarator':
         if (!sawFunction) isPointer = true;
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'array_declarator':
         if (!sawFunction) isArray = true;
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'function_declarator':
         if (!parenthesised && !sawFunction) {
           isFunction = true;
-          parameters = node.childForFieldName('parameters');
+          parameters = field(node, 'parameters');
         }
         sawFunction = true;
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
         break;
       case 'parenthesized_declarator':
         parenthesised = true;
         if (isFunction) {
           // `int (f)(void)` is still a function; `(*f)` is not
           node = node.namedChildren[0] ?? null;
-          if (node?.type === 'pointer_declarator') isFunction = false;
+          if (node !== null && nodeType(node) === 'pointer_declarator') isFunction = false;
           break;
         }
         node = node.namedChildren[0] ?? null;
@@ -64,10 +70,10 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
         node = node.namedChildren[0] ?? null;
         break;
       default:
-        node = node.childForFieldName('declarator');
+        node = field(node, 'declarator');
     }
   }
-  return { name: null, nameNode: null, isFunction, isArray, isPointer, parameters };
+  return { name: null, nameNode: null, isFunction, isArray, isPointer, parameters, path };
 }
 
 /** Direct declarator children of a declaration (each may be an init_declarator). */
@@ -77,7 +83,7 @@ export function declaratorsOf(declaration: SyntaxNode): SyntaxNode[] {
 
 export function hasStorageClass(declaration: SyntaxNode, which: string): boolean {
   for (const child of declaration.namedChildren) {
-    if (child.type === 'storage_class_specifier' && child.text === which) return true;
+    if (nodeType(child) === 'storage_class_specifier' && nodeText(child) === which) return true;
   }
   return false;
 }
@@ -92,18 +98,18 @@ export interface Specifiers {
 }
 
 export function specifiers(declaration: SyntaxNode): Specifiers {
-  const typeNode = declaration.childForFieldName('type');
+  const typeNode = field(declaration, 'type');
   const typeStart = typeNode?.startIndex ?? -1;
   const storage = new Set<string>();
   const qualifiers = new Set<string>();
   const parts: string[] = [];
   for (const child of declaration.namedChildren) {
-    const t = child.type;
-    if (t === 'storage_class_specifier') storage.add(child.text);
+    const t = nodeType(child);
+    if (t === 'storage_class_specifier') storage.add(nodeText(child));
     else if (t === 'type_qualifier') {
-      qualifiers.add(child.text);
-      parts.push(child.text);
-    } else if (child.startIndex === typeStart) parts.push(child.text.replace(/\s+/g, ' '));
+      qualifiers.add(nodeText(child));
+      parts.push(nodeText(child));
+    } else if (nodeStart(child) === typeStart) parts.push(nodeText(child).replace(/\s+/g, ' '));
   }
   return { storage, qualifiers, type: parts.join(' '), typeNode };
 }
@@ -114,13 +120,16 @@ export function specifiers(declaration: SyntaxNode): Specifiers {
  * decides by its own qualifiers (`T *const p` is const, `const T *p` is not), and with no
  * pointer the declaration's specifiers decide (`const T x`, `const T a[3]`).
  */
-export function objectQualifiers(declarator: SyntaxNode, specifierQualifiers: ReadonlySet<string>): Set<string> {
-  const name = declaratorShape(declarator).nameNode;
-  if (!name) return new Set();
-  for (let n: SyntaxNode | null = name.parent; n !== null && n.startIndex >= declarator.startIndex && n.endIndex <= declarator.endIndex; n = n.parent) {
-    if (n.type === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => c.type === 'type_qualifier').map((c) => c.text));
-    if (n.type === 'function_declarator') return new Set();
-    if (n.startIndex === declarator.startIndex && n.endIndex === declarator.endIndex && n.type === declarator.type) break;
+export function objectQualifiers(declarator: SyntaxNode, specifierQualifiers: ReadonlySet<string>, shape: DeclaratorShape = declaratorShape(declarator)): Set<string> {
+  if (!shape.nameNode) return new Set();
+  // the name's ancestors up to the declarator are the path its shape walked down (no .parent:
+  // tree-sitter finds a parent by descending from the root, slow in large files)
+  for (let i = shape.path.length - 1; i >= 0; i--) {
+    const n = shape.path[i]!;
+    const type = nodeType(n);
+    if (type === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => nodeType(c) === 'type_qualifier').map((c) => nodeText(c)));
+    if (type === 'function_declarator') return new Set();
+    if (i > 0 && type === nodeType(declarator) && nodeStart(n) === nodeStart(declarator) && n.endIndex === declarator.endIndex) break;
   }
   return new Set(specifierQualifiers);
 }

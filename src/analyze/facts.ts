@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
 import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
+import { field, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
+import { AncestorFinder, ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
@@ -63,6 +65,8 @@ export interface FactsOptions {
 
 interface FunctionFrame {
   def: FunctionDef;
+  /** The function_definition node: its descendants' ancestors are found from it (ancestry.ts). */
+  node: SyntaxNode;
   paramNames: Set<string>;
   locals: VariableDecl[];
 }
@@ -108,28 +112,31 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
     nameUses: [],
     suppressions: suppressions(text, lines),
   };
-  const inRange = within ? (s: { start: number; end: number }) => s.start >= within.startIndex && s.end <= within.endIndex : () => true;
+  const inRange = within ? (s: { start: number; end: number }) => s.start >= nodeStart(within) && s.end <= within.endIndex : () => true;
   const macroArgSpans = parsed.macroSites
     .filter((s) => (s.kind === 'iterator' || s.kind === 'definer') && inRange(s))
     .map((s) => macroArgsSpan(s, text));
   const definers = parsed.macroSites.filter((s) => s.kind === 'definer' && inRange(s));
   const seenValues = new Set<number>();
   let frame: FunctionFrame | null = null;
+  const root = parsed.tree.rootNode;
+  // one cursor for every ancestor question of this file, asked in document order (ancestry.ts)
+  const finder = new AncestorFinder();
 
   for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
-    const start = node.startIndex;
+    const start = nodeStart(node);
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (capture) {
       case 'function': {
         const def = functionDefinition(node, definers);
         if (def === null) break;
         facts.functions.push(def);
-        frame = { def, paramNames: new Set(def.params.flatMap((p) => (p.name ? [p.name] : []))), locals: [] };
+        frame = { def, node, paramNames: new Set(def.params.flatMap((p) => (p.name ? [p.name] : []))), locals: [] };
         break;
       }
       case 'declaration': {
         if (frame !== null && start >= frame.def.body.start) {
-          const locals = variables(node, frame.def.name);
+          const locals = variables(node, frame.def.name, specifiers(node), frame.node, finder);
           frame.locals.push(...locals);
           facts.locals.push(...locals);
         } else if (frame === null) {
@@ -138,7 +145,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'call':
-        call(node, frame, facts, macroArgSpans, view, seenValues);
+        call(node, frame, facts, macroArgSpans, view, seenValues, root, finder);
         break;
       case 'include': {
         const inc = include(node);
@@ -146,25 +153,34 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'macro': {
-        facts.macros.push(node.text);
-        const body = macroBody(node, text);
+        const name = field(node, 'name')!;
+        facts.macros.push(nodeText(name));
+        const body = macroBody(node, name, text);
         if (body) (facts.macroBodies ??= []).push(body);
         break;
       }
       case 'typedef':
-        facts.typedefs.push(node.text);
+        facts.typedefs.push(nodeText(node));
         break;
       case 'value': {
         if (seenValues.has(start)) break;
         seenValues.add(start);
-        const ref = valueReference(node, frame);
+        const ref = valueReference(node, frame, root, finder);
         if (ref) facts.functionRefs.push(ref);
         break;
       }
     }
   }
   facts.functionRefs.sort((a, b) => a.span.start - b.span.start);
-  for (const fn of facts.functions) bodyNames(fn, facts.locals, text);
+  // each function's own locals, looked up by its name (scanning every local per function was quadratic)
+  const localsByFunction = new Map<string, VariableDecl[]>();
+  for (const v of facts.locals) {
+    if (v.functionName === undefined) continue;
+    const list = localsByFunction.get(v.functionName);
+    if (list) list.push(v);
+    else localsByFunction.set(v.functionName, [v]);
+  }
+  for (const fn of facts.functions) bodyNames(fn, localsByFunction.get(fn.name) ?? [], text);
   facts.parseErrors = parseErrors(within ? parsed.errors.filter(inRange) : parsed.errors, lines, facts.functions);
   attachAttributes(attributeUses(within ? parsed.macroSites.filter(inRange) : parsed.macroSites), facts, view);
   facts.nameUses = nameUses(view, facts, part?.names);
@@ -189,11 +205,11 @@ function suppressions(text: string, lines: LineIndex): Suppression[] {
 /** `&v`, `&v[i]`, `&v.f` or an array `v` (cast or not): the variable a pointer initialiser points at. */
 function pointedVariable(init: SyntaxNode): { name: string; address: boolean } | null {
   const base = stripCasts(init);
-  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
-    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+  if (nodeType(base) === 'pointer_expression' && field(base, 'operator')?.text === '&') {
+    const target = lvalueBase(field(base, 'argument') ?? base);
     return target && !target.throughPointer ? { name: target.name, address: true } : null;
   }
-  return base.type === 'identifier' ? { name: base.text, address: false } : null;
+  return nodeType(base) === 'identifier' ? { name: nodeText(base), address: false } : null;
 }
 
 const C_KEYWORDS = new Set(['if', 'else', 'while', 'do', 'for', 'switch', 'case', 'default', 'return', 'break', 'continue', 'goto', 'sizeof', 'typeof', '__typeof__', '_Alignof', 'struct', 'union', 'enum', 'const', 'volatile', 'static', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'void']);
@@ -211,10 +227,10 @@ function withoutLiterals(text: string): string {
  * Field names after `.`/`->` are not names of variables. Conservative: a shadowed use is dropped
  * only when the function declares that name itself.
  */
-function bodyNames(fn: FunctionDef, locals: VariableDecl[], text: string): void {
+function bodyNames(fn: FunctionDef, locals: readonly VariableDecl[], text: string): void {
   const body = withoutLiterals(text.slice(fn.body.start, fn.body.end));
   const own = new Set<string>(fn.params.flatMap((p) => (p.name ? [p.name] : [])));
-  for (const v of locals) if (v.functionName === fn.name && v.span.start >= fn.body.start && v.span.end <= fn.body.end) own.add(v.name);
+  for (const v of locals) if (v.span.start >= fn.body.start && v.span.end <= fn.body.end) own.add(v.name);
   const names = new Set<string>();
   for (const m of body.matchAll(IDENTIFIER)) {
     if (m[1] || m[3] || own.has(m[2]!)) continue;
@@ -224,14 +240,13 @@ function bodyNames(fn: FunctionDef, locals: VariableDecl[], text: string): void 
   if (ASM_WORD.test(body)) fn.hasAsm = true;
 }
 
-/** Calls and names of a `#define` body (the name node's parent is the definition). */
-function macroBody(nameNode: SyntaxNode, text: string): MacroBody | null {
-  const def = nameNode.parent;
-  const value = def?.childForFieldName('value');
-  if (!def || !value) return null;
-  const paramsNode = def.childForFieldName('parameters');
-  const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : []);
-  const body = withoutLiterals(text.slice(value.startIndex, value.endIndex));
+/** Calls and names of a `#define` body. */
+function macroBody(def: SyntaxNode, nameNode: SyntaxNode, text: string): MacroBody | null {
+  const value = field(def, 'value');
+  if (!value) return null;
+  const paramsNode = field(def, 'parameters');
+  const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : []);
+  const body = withoutLiterals(text.slice(nodeStart(value), value.endIndex));
   const calls = new Set<string>();
   const names = new Set<string>();
   for (const m of body.matchAll(IDENTIFIER)) {
@@ -239,7 +254,7 @@ function macroBody(nameNode: SyntaxNode, text: string): MacroBody | null {
     if (m[1] || params.has(name) || name === '__VA_ARGS__' || C_KEYWORDS.has(name)) continue;
     (m[3] ? calls : names).add(name);
   }
-  return { name: nameNode.text, calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
+  return { name: nodeText(nameNode), calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
 }
 
 function macroArgsSpan(site: MacroSite, text: string): Span {
@@ -249,12 +264,12 @@ function macroArgsSpan(site: MacroSite, text: string): Span {
 }
 
 function span(node: SyntaxNode): Span {
-  return { start: node.startIndex, end: node.endIndex };
+  return { start: nodeStart(node), end: node.endIndex };
 }
 
 function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDef | null {
-  const declarator = node.childForFieldName('declarator');
-  const body = node.childForFieldName('body');
+  const declarator = field(node, 'declarator');
+  const body = field(node, 'body');
   if (!declarator || !body) return null;
   const shape = declaratorShape(declarator);
   if (!shape.name || !shape.nameNode) return null;
@@ -276,7 +291,7 @@ function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDe
     attributes: [],
   };
   // a definer that writes the body too (`DECLARE_TRAP`) covers the whole definition
-  const macro = definers.find((d) => d.start >= node.startIndex && d.start < body.startIndex);
+  const macro = definers.find((d) => d.start >= nodeStart(node) && d.start < nodeStart(body));
   if (macro) {
     def.viaMacro = macro.name;
     definerSpans(def, macro);
@@ -314,9 +329,9 @@ function definerSpans(def: FunctionDef, site: MacroSite): void {
 function countPointers(declarator: SyntaxNode): number {
   let depth = 0;
   let node: SyntaxNode | null = declarator;
-  while (node && node.type !== 'function_declarator') {
-    if (node.type === 'pointer_declarator') depth++;
-    node = node.childForFieldName('declarator');
+  while (node && nodeType(node) !== 'function_declarator') {
+    if (nodeType(node) === 'pointer_declarator') depth++;
+    node = field(node, 'declarator');
   }
   return depth;
 }
@@ -326,14 +341,14 @@ function parameters(list: SyntaxNode | null): { params: Param[]; variadic: boole
   let variadic = false;
   if (!list) return { params, variadic };
   for (const p of list.namedChildren) {
-    if (p.type === 'variadic_parameter') {
+    if (nodeType(p) === 'variadic_parameter') {
       variadic = true;
       continue;
     }
-    if (p.type !== 'parameter_declaration') continue;
-    const d = p.childForFieldName('declarator');
+    if (nodeType(p) !== 'parameter_declaration') continue;
+    const d = field(p, 'declarator');
     const shape = d ? declaratorShape(d) : null;
-    const typeText = p.text.replace(/\s+/g, ' ');
+    const typeText = nodeText(p).replace(/\s+/g, ' ');
     if (!d && typeText === 'void') continue;
     params.push({ name: shape?.name ?? null, type: typeText, span: span(p) });
   }
@@ -366,7 +381,7 @@ function fileScopeDeclaration(node: SyntaxNode, facts: FileFacts): void {
 }
 
 /** Variables (not functions) declared by a declaration. */
-function variables(node: SyntaxNode, functionName: string | null, spec: Specifiers = specifiers(node)): VariableDecl[] {
+function variables(node: SyntaxNode, functionName: string | null, spec: Specifiers = specifiers(node), fnNode: SyntaxNode | null = null, finder?: AncestorFinder): VariableDecl[] {
   const result: VariableDecl[] = [];
   const declarators = declaratorsOf(node);
   const storage = spec.storage.has('static') ? 'static' : spec.storage.has('extern') ? 'extern' : 'none';
@@ -374,13 +389,13 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
   for (const d of declarators) {
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode || shape.isFunction) continue;
-    const init = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
-    const qualifiers = objectQualifiers(d, spec.qualifiers);
+    const init = nodeType(d) === 'init_declarator' ? field(d, 'value') : null;
+    const qualifiers = objectQualifiers(d, spec.qualifiers, shape);
     const v: VariableDecl = {
       name: shape.name,
       storage,
       span: span(node),
-      declaratorSpan: span(d.type === 'init_declarator' ? (d.childForFieldName('declarator') ?? d) : d),
+      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (field(d, 'declarator') ?? d) : d),
       nameSpan: span(shape.nameNode),
       type,
       isArray: shape.isArray,
@@ -397,10 +412,11 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
     }
     if (functionName !== null) {
       // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
-      let parent = node.parent;
-      while (parent && parent.type.startsWith('preproc_') && parent.parent) parent = parent.parent;
+      const up = ancestors(fnNode, node, finder);
+      let level = up.length - 1;
+      while (level > 0 && up.type(level).startsWith('preproc_')) level--;
       v.functionName = functionName;
-      v.scope = parent ? span(parent) : span(node);
+      v.scope = level >= 0 ? up.span(level) : span(node);
     }
     result.push(v);
   }
@@ -429,19 +445,19 @@ function allocationTarget(node: SyntaxNode): string | null {
 }
 
 function include(node: SyntaxNode): IncludeDirective | null {
-  const path = node.childForFieldName('path');
+  const path = field(node, 'path');
   if (!path) return null;
-  const raw = path.text;
+  const raw = nodeText(path);
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
-function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>): void {
-  const fn = node.childForFieldName('function');
-  const argList = node.childForFieldName('arguments');
+function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode, finder: AncestorFinder): void {
+  const fn = field(node, 'function');
+  const argList = field(node, 'arguments');
   if (!fn || !argList) return;
-  const argNodes = argList.namedChildren.filter((c) => c.type !== 'comment');
+  const argNodes = argList.namedChildren.filter((c) => nodeType(c) !== 'comment');
   const inFunction = frame?.def.name ?? null;
-  const calleeName = fn.type === 'identifier' ? fn.text : null;
+  const calleeName = nodeType(fn) === 'identifier' ? nodeText(fn) : null;
   const args = argNodes.map((a) => argument(a, frame, view));
   const gateKind = calleeName !== null && Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
   if (gateKind) {
@@ -472,18 +488,18 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   }
   identifierArguments(argNodes, args, 0, facts, inFunction, seenValues, calleeName !== null ? { passedTo: calleeName } : {});
   const site: CallSite = {
-    callee: calleeName ?? fn.text,
+    callee: calleeName ?? nodeText(fn),
     span: span(node),
     calleeSpan: span(fn),
     argsSpan: span(argList),
     args,
     inFunction,
     context: 'expression',
-    indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, node.startIndex)),
+    indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, nodeStart(node))),
   };
-  const where = callContext(node, inFunction !== null, macroArgSpans);
+  const where = callContext(node, inFunction !== null, macroArgSpans, frame?.node ?? root, finder);
   site.context = where.context;
-  if (where.statement) site.statementSpan = span(where.statement);
+  if (where.statement) site.statementSpan = where.statement;
   facts.calls.push(site);
 }
 
@@ -524,7 +540,7 @@ function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[],
   };
   const ret = retIndex >= 0 ? argNodes[retIndex] : undefined;
   if (ret) {
-    site.ret = ret.text;
+    site.ret = nodeText(ret);
     site.retSpan = span(ret);
   }
   const statement = enclosingStatement(node);
@@ -539,10 +555,10 @@ const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif
 /** The `#if`/`#ifdef` line of the innermost conditional group around a node, if any. */
 function enclosingCondition(node: SyntaxNode): string | null {
   for (let n = node.parent; n !== null; n = n.parent) {
-    if (!CONDITIONAL_GROUPS.has(n.type)) continue;
+    if (!CONDITIONAL_GROUPS.has(nodeType(n))) continue;
     let group: SyntaxNode = n;
-    while ((group.type === 'preproc_else' || group.type === 'preproc_elif' || group.type === 'preproc_elifdef') && group.parent) group = group.parent;
-    const line = group.text.split('\n', 1)[0]!.trim();
+    while ((nodeType(group) === 'preproc_else' || nodeType(group) === 'preproc_elif' || nodeType(group) === 'preproc_elifdef') && group.parent) group = group.parent;
+    const line = nodeText(group).split('\n', 1)[0]!.trim();
     return n === group ? line : `${line} (#else branch)`;
   }
   return null;
@@ -551,8 +567,8 @@ function enclosingCondition(node: SyntaxNode): string | null {
 function stripCasts(node: SyntaxNode): SyntaxNode {
   let n = node;
   for (;;) {
-    if (n.type === 'cast_expression') n = n.childForFieldName('value') ?? n;
-    else if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChildren[0]!;
+    if (nodeType(n) === 'cast_expression') n = field(n, 'value') ?? n;
+    else if (nodeType(n) === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChildren[0]!;
     else return n;
   }
 }
@@ -562,33 +578,33 @@ function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean }
   let n = stripCasts(node);
   let throughPointer = false;
   for (;;) {
-    if (n.type === 'identifier') return { name: n.text, throughPointer };
-    if (n.type === 'field_expression') {
-      if (n.childForFieldName('operator')?.text === '->') throughPointer = true;
-      n = stripCasts(n.childForFieldName('argument') ?? n);
-    } else if (n.type === 'subscript_expression') {
-      n = stripCasts(n.childForFieldName('argument') ?? n);
+    if (nodeType(n) === 'identifier') return { name: nodeText(n), throughPointer };
+    if (nodeType(n) === 'field_expression') {
+      if (field(n, 'operator')?.text === '->') throughPointer = true;
+      n = stripCasts(field(n, 'argument') ?? n);
+    } else if (nodeType(n) === 'subscript_expression') {
+      n = stripCasts(field(n, 'argument') ?? n);
     } else return null;
   }
 }
 
 function argument(node: SyntaxNode, frame: FunctionFrame | null, view: string): CallArgument {
   const base = stripCasts(node);
-  const arg: CallArgument = { span: span(node), kind: 'other', text: view.slice(node.startIndex, node.endIndex) };
-  if (base.type === 'pointer_expression' && base.childForFieldName('operator')?.text === '&') {
-    const target = lvalueBase(base.childForFieldName('argument') ?? base);
+  const arg: CallArgument = { span: span(node), kind: 'other', text: view.slice(nodeStart(node), node.endIndex) };
+  if (nodeType(base) === 'pointer_expression' && field(base, 'operator')?.text === '&') {
+    const target = lvalueBase(field(base, 'argument') ?? base);
     arg.kind = 'address-of';
     if (target && !target.throughPointer) {
       arg.baseName = target.name;
-      arg.binding = bindingOf(frame, target.name, node.startIndex);
+      arg.binding = bindingOf(frame, target.name, nodeStart(node));
     }
-  } else if (base.type === 'identifier') {
+  } else if (nodeType(base) === 'identifier') {
     arg.kind = 'identifier';
-    arg.baseName = base.text;
-    arg.binding = bindingOf(frame, base.text, node.startIndex);
-  } else if (base.type === 'string_literal' || base.type === 'concatenated_string') {
+    arg.baseName = nodeText(base);
+    arg.binding = bindingOf(frame, nodeText(base), nodeStart(node));
+  } else if (nodeType(base) === 'string_literal' || nodeType(base) === 'concatenated_string') {
     arg.kind = 'string';
-  } else if (base.type === 'call_expression') {
+  } else if (nodeType(base) === 'call_expression') {
     arg.kind = 'call';
   }
   return arg;
@@ -613,21 +629,23 @@ function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
   return frame.paramNames.has(name) || localDeclaration(frame, name, at) !== null;
 }
 
-function valueReference(node: SyntaxNode, frame: FunctionFrame | null): FunctionReference | null {
-  const name = node.text;
-  if (frame !== null && isLocalName(frame, name, node.startIndex)) return null;
+function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode, finder: AncestorFinder): FunctionReference | null {
+  const name = nodeText(node);
+  if (frame !== null && isLocalName(frame, name, nodeStart(node))) return null;
   const ref: FunctionReference = { name, span: span(node), inFunction: frame?.def.name ?? null };
-  let holder = node.parent;
-  if (holder?.type === 'pointer_expression' || holder?.type === 'cast_expression') holder = holder.parent;
-  if (holder?.type === 'argument_list') {
-    const callNode = holder.parent;
-    const fn = callNode?.childForFieldName('function');
-    if (callNode && fn?.type === 'identifier') {
-      const calleeName = fn.text;
+  const up = ancestors(frame?.node ?? root, node, finder);
+  let level = up.length - 1;
+  if (level >= 0 && (up.type(level) === 'pointer_expression' || up.type(level) === 'cast_expression')) level--;
+  if (level >= 0 && up.type(level) === 'argument_list') {
+    const holder = up.node(level);
+    const callNode = level > 0 ? up.node(level - 1) : null;
+    const fn = (callNode ? field(callNode, 'function') : null);
+    if (callNode && fn && nodeType(fn) === 'identifier') {
+      const calleeName = nodeText(fn);
       const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
       if (gateKind) {
-        const args = holder.namedChildren.filter((c) => c.type !== 'comment');
-        const index = args.findIndex((a) => a.startIndex <= node.startIndex && node.endIndex <= a.endIndex);
+        const args = holder.namedChildren.filter((c) => nodeType(c) !== 'comment');
+        const index = args.findIndex((a) => nodeStart(a) <= nodeStart(node) && node.endIndex <= a.endIndex);
         const firstPassed = gateKind === 'gate_r' ? 3 : 2;
         if (index < firstPassed) return null; // library, ret and callee slots are not values
         ref.passedThroughGate = args[0]?.text ?? '';
@@ -645,52 +663,55 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null): Function
 const SHORT_CIRCUIT = new Set(['&&', '||']);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
-function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[]): { context: CallContext; statement: SyntaxNode | null } {
-  const at = node.startIndex;
+function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode, finder: AncestorFinder): { context: CallContext; statement: Span | null } {
+  const at = nodeStart(node);
   let macroArgument = false;
   for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
-  let child = node;
-  let parent = node.parent;
+  // the way up, found by descending from the function (or the root): see ancestry.ts
+  const up = ancestors(top, node, finder);
   let direct = true;
   let nested: CallContext | null = null;
   let decided: CallContext | null = null;
-  while (parent !== null) {
-    const type = parent.type;
+  // `level` is the parent, `level + 1` (or the call) the child
+  for (let level = up.length - 1; level >= 0; level--) {
+    const type = up.type(level);
+    const childField = up.fieldBelow(level);
     if (STATEMENT_TYPES.has(type) && type !== 'compound_statement') {
       if (decided === null) {
         if (type === 'expression_statement') decided = nested ?? (direct ? 'statement' : 'expression');
         else if (type === 'return_statement') decided = nested ?? (direct ? 'return' : 'expression');
-        else if (type === 'for_statement' && parent.childForFieldName('body')?.startIndex !== child.startIndex) decided = 'condition';
+        else if (type === 'for_statement' && childField !== 'body') decided = 'condition';
         else decided = nested ?? 'expression';
       }
-      return { context: macroArgument ? 'macro-argument' : decided, statement: parent };
+      return { context: macroArgument ? 'macro-argument' : decided, statement: up.span(level) };
     }
     if (type === 'function_definition' || type === 'translation_unit' || type === 'compound_statement') break;
     if (decided === null) {
       switch (type) {
         case 'init_declarator': {
-          const decl = parent.parent;
-          if (!inFunction || (decl && hasStorageClass(decl, 'static'))) decided = 'static-initializer';
+          if (!inFunction || (level > 0 && hasStorageClass(up.node(level - 1), 'static'))) decided = 'static-initializer';
           else decided = nested ?? (direct ? 'initializer' : 'expression');
           break;
         }
         case 'assignment_expression':
-          if (direct && parent.childForFieldName('right')?.startIndex === child.startIndex && parent.parent?.type === 'expression_statement') {
+          if (direct && childField === 'right' && level > 0 && up.type(level - 1) === 'expression_statement') {
             decided = nested ?? 'assignment';
           }
           direct = false;
           break;
         case 'parenthesized_expression': {
-          const holder = parent.parent?.type;
+          const holder = level > 0 ? up.type(level - 1) : undefined;
           if (holder === 'if_statement' || holder === 'while_statement' || holder === 'do_statement' || holder === 'switch_statement') decided = 'condition';
           break;
         }
-        case 'binary_expression':
-          if (SHORT_CIRCUIT.has(parent.childForFieldName('operator')?.text ?? '')) nested ??= 'short-circuit';
+        case 'binary_expression': {
+          const operator = field(up.node(level), 'operator');
+          if (operator && SHORT_CIRCUIT.has(nodeText(operator))) nested ??= 'short-circuit';
           direct = false;
           break;
+        }
         case 'conditional_expression':
-          if (parent.childForFieldName('condition')?.startIndex !== child.startIndex) nested ??= 'short-circuit';
+          if (childField !== 'condition') nested ??= 'short-circuit';
           direct = false;
           break;
         case 'comma_expression':
@@ -705,8 +726,6 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           direct = false;
       }
     }
-    child = parent;
-    parent = parent.parent;
   }
   return { context: macroArgument ? 'macro-argument' : (decided ?? nested ?? 'expression'), statement: null };
 }
@@ -714,8 +733,8 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
 function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
   let n = node.parent;
   while (n !== null) {
-    if (STATEMENT_TYPES.has(n.type) && n.type !== 'compound_statement') return n;
-    if (n.type === 'function_definition' || n.type === 'translation_unit') return null;
+    if (STATEMENT_TYPES.has(nodeType(n)) && nodeType(n) !== 'compound_statement') return n;
+    if (nodeType(n) === 'function_definition' || nodeType(n) === 'translation_unit') return null;
     n = n.parent;
   }
   return null;

@@ -11,6 +11,8 @@ import { analyzeFile } from './analyze-tree.js';
 export interface WorkerJob {
   root: string;
   files: { path: string; library: string | null }[];
+  /** The order files are taken in (indexes into files). */
+  order: number[];
   macros: MacroTable;
   /** [next file index, workers still running]; the main thread waits on slot 1. */
   counter: SharedArrayBuffer;
@@ -22,7 +24,8 @@ export type WorkerResult = { index: number; facts: import('./model.js').FileFact
 const job = workerData as WorkerJob;
 const counter = new Int32Array(job.counter);
 try {
-  for (let i = Atomics.add(counter, 0, 1); i < job.files.length; i = Atomics.add(counter, 0, 1)) {
+  for (let next = Atomics.add(counter, 0, 1); next < job.files.length; next = Atomics.add(counter, 0, 1)) {
+    const i = job.order[next]!;
     const file = job.files[i]!;
     let result: WorkerResult;
     try {

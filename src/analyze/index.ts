@@ -13,6 +13,10 @@ export interface Definition<T> {
 export class TreeIndex {
   private readonly facts = new Map<string, FileFacts>();
   private derived: Derived | null = null;
+  /** `files`, sorted once per change (callers loop over it per call or gate). */
+  private sorted: FileFacts[] | null = null;
+  /** Name lookups from one file (resolve.ts), valid until any file changes. */
+  private lookups = new WeakMap<FileFacts, Map<string, unknown>>();
 
   constructor(
     readonly libraries: readonly Library[],
@@ -26,11 +30,15 @@ export class TreeIndex {
   replaceFile(facts: FileFacts): void {
     this.facts.set(facts.path, facts);
     this.derived = null;
+    this.sorted = null;
+    this.lookups = new WeakMap();
   }
 
   removeFile(path: string): void {
     this.facts.delete(path);
     this.derived = null;
+    this.sorted = null;
+    this.lookups = new WeakMap();
   }
 
   file(path: string): FileFacts | undefined {
@@ -39,7 +47,19 @@ export class TreeIndex {
 
   /** Files in path order (deterministic output everywhere downstream). */
   get files(): FileFacts[] {
-    return [...this.facts.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    this.sorted ??= [...this.facts.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // a copy: callers may sort or splice what they get
+    return [...this.sorted];
+  }
+
+  /** A cache of what names mean from inside `file`; dropped with the derived tables. */
+  lookupCache(file: FileFacts): Map<string, unknown> {
+    let cache = this.lookups.get(file);
+    if (!cache) {
+      cache = new Map();
+      this.lookups.set(file, cache);
+    }
+    return cache;
   }
 
   library(name: string): Library | undefined {

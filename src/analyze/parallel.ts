@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { InputError } from '../diagnostics/input-error.js';
@@ -18,7 +19,8 @@ export function workersAvailable(): boolean {
 
 /**
  * Per-file facts of many files on `threads` threads: this one and threads-1 workers take files
- * from one shared counter (big and small files balance themselves). Synchronous for the caller:
+ * from one shared counter, largest first (so no big file is left to start last while the other
+ * threads idle; small files fill in at the end). Synchronous for the caller:
  * it waits on the counter, then drains the workers' messages. Results come back in file order,
  * so the analysis is the same as a serial one, byte for byte.
  */
@@ -26,15 +28,30 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
   const workers = Math.max(0, Math.min(threads - 1, files.length - 1));
   const counter = new Int32Array(new SharedArrayBuffer(8));
   counter[1] = workers;
+  const order = largestFirst(root, files);
   const started: { worker: Worker; port: MessagePort }[] = [];
   for (let w = 0; w < workers; w++) {
     const { port1, port2 } = new MessageChannel();
-    const job: WorkerJob = { root, files, macros, counter: counter.buffer as SharedArrayBuffer, port: port2 };
+    const job: WorkerJob = { root, files, order, macros, counter: counter.buffer as SharedArrayBuffer, port: port2 };
     started.push({ worker: new Worker(WORKER, { workerData: job, transferList: [port2] }), port: port1 });
   }
   const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
+  let crash: string | null = null;
+  // the workers' results are taken in between this thread's own files: reading them costs this
+  // thread time, and spent there the shared counter balances it (after the last file, only the
+  // results still in flight are left to read)
+  const drain = (): void => {
+    for (const { port } of started) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const r = m.message as WorkerResult;
+        if ('crash' in r) crash ??= `analysis worker failed on ${files[r.index]!.path}: ${r.crash}`;
+        else outcomes[r.index] = 'facts' in r ? { facts: r.facts } : { inputError: new InputError(r.inputError) };
+      }
+    }
+  };
   let done = 0;
-  for (let i = Atomics.add(counter, 0, 1); i < files.length; i = Atomics.add(counter, 0, 1)) {
+  for (let next = Atomics.add(counter, 0, 1); next < files.length; next = Atomics.add(counter, 0, 1)) {
+    const i = order[next]!;
     const file = files[i]!;
     onFile?.(file.path, done++, files.length);
     try {
@@ -43,19 +60,29 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
       if (!(err instanceof InputError)) throw err;
       outcomes[i] = { inputError: err };
     }
+    drain();
   }
   for (let left = Atomics.load(counter, 1); left > 0; left = Atomics.load(counter, 1)) Atomics.wait(counter, 1, left, 60_000);
+  drain();
   for (const { worker, port } of started) {
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-      const r = m.message as WorkerResult;
-      if ('crash' in r) throw new Error(`analysis worker failed on ${files[r.index]!.path}: ${r.crash}`);
-      outcomes[r.index] = 'facts' in r ? { facts: r.facts } : { inputError: new InputError(r.inputError) };
-    }
     port.close();
     void worker.terminate();
   }
+  if (crash !== null) throw new Error(crash);
   return outcomes.map((o, i) => {
     if (o === undefined) throw new Error(`analysis worker lost ${files[i]!.path}`);
     return o;
   });
+}
+
+/** File indexes by decreasing size (unreadable files count as empty: their error comes soon). */
+function largestFirst(root: string, files: readonly { path: string }[]): number[] {
+  const sizes = files.map((f) => {
+    try {
+      return statSync(join(root, f.path)).size;
+    } catch {
+      return 0;
+    }
+  });
+  return files.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
 }

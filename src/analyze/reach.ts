@@ -128,7 +128,7 @@ export class ReachAnalysis {
     const target = resolveFunctionName(this.index, file, name);
     switch (target.class) {
       case 'intra': {
-        if (fileTables(file).functionNames.has(name) && file.functions.some((f) => f.name === name && f.linkage === 'static')) return [`${file.path}#${name}`];
+        if (fileTables(file).staticFunctions.has(name)) return [`${file.path}#${name}`];
         const inline = this.index.headerInlines(name).filter((d) => d.library === file.library);
         if (inline.length > 0 && this.index.definitions(name).length === 0) return inline.map((d) => `${d.file}#${name}`);
         return this.nodes.has(`fn:${name}`) ? [`fn:${name}`] : [];
@@ -201,6 +201,8 @@ export class ReachAnalysis {
         }
       }
     }
+    // edges keep their first-seen order; the sets only make the duplicate test constant-time
+    const seen = new Map<Node, Set<string>>();
     for (const { node, file, site } of pending) {
       const edge = this.edgeOrReason(file, site);
       if (edge === null) continue;
@@ -208,7 +210,16 @@ export class ReachAnalysis {
         node.own ??= edge.reason;
         continue;
       }
-      for (const key of edge.keys) if (key !== node.key && !node.edges.includes(key)) node.edges.push(key);
+      let has = seen.get(node);
+      if (!has) {
+        has = new Set(node.edges);
+        seen.set(node, has);
+      }
+      for (const key of edge.keys) {
+        if (key === node.key || has.has(key)) continue;
+        has.add(key);
+        node.edges.push(key);
+      }
     }
   }
 

@@ -16,8 +16,20 @@ export interface NameTarget {
   candidates?: string[];
 }
 
-/** What a function name means from inside `file`: C's own lookup, then the library model. */
+/**
+ * What a function name means from inside `file`: C's own lookup, then the library model.
+ * Memoised per file until the index changes (resolution and reach ask it several times per call).
+ */
 export function resolveFunctionName(index: TreeIndex, file: FileFacts, name: string): NameTarget {
+  const cache = index.lookupCache(file);
+  const known = cache.get(name) as NameTarget | undefined;
+  if (known !== undefined) return known;
+  const target = lookUpFunctionName(index, file, name);
+  cache.set(name, target);
+  return target;
+}
+
+function lookUpFunctionName(index: TreeIndex, file: FileFacts, name: string): NameTarget {
   const own = file.library;
   if (staticNames(file).has(name)) {
     return { class: 'intra', library: own };
@@ -139,6 +151,8 @@ function localIsArray(file: FileFacts, arg: CallArgument): boolean {
 
 interface FileTables {
   functionNames: Set<string>;
+  /** Names of the file's static function definitions. */
+  staticFunctions: Set<string>;
   globals: Map<string, VariableDecl>;
   locals: Map<string, VariableDecl[]>;
 }
@@ -149,8 +163,11 @@ const fileTableCache = new WeakMap<FileFacts, FileTables>();
 export function fileTables(file: FileFacts): FileTables {
   let t = fileTableCache.get(file);
   if (!t) {
-    t = { functionNames: new Set(), globals: new Map(), locals: new Map() };
-    for (const f of file.functions) t.functionNames.add(f.name);
+    t = { functionNames: new Set(), staticFunctions: new Set(), globals: new Map(), locals: new Map() };
+    for (const f of file.functions) {
+      t.functionNames.add(f.name);
+      if (f.linkage === 'static') t.staticFunctions.add(f.name);
+    }
     for (const p of file.prototypes) t.functionNames.add(p.name);
     for (const g of file.globals) if (!t.globals.has(g.name)) t.globals.set(g.name, g);
     for (const v of file.locals) {

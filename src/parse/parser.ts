@@ -3,9 +3,11 @@ import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
 import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
+import { LineIndex } from './line-index.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
+export type TreeCursor = Parser.TreeCursor;
 
 /** A source text, its parse view and the tree of that view (offsets valid in both texts). */
 export interface ParsedSource {
@@ -46,6 +48,11 @@ function parser(): Parser {
     shared.setLanguage(language);
   }
   return shared;
+}
+
+/** The binding's base node class (named node types get subclasses of it: node-access.ts). */
+export function syntaxNodeClass(): unknown {
+  return (binding().TreeSitter as unknown as { SyntaxNode: unknown }).SyntaxNode;
 }
 
 export function cLanguage(): Parser.Language {
@@ -101,10 +108,9 @@ export function parseSourceIncremental(
       tree = parseView(view, previous.tree);
     }
   } else tree = parseView(view);
-  const state = { view, tree };
   const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
-  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state, change };
-  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups), state, change };
+  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state: { view, tree }, change };
+  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups), state: { view, tree }, change };
 }
 
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
@@ -141,6 +147,12 @@ function parseView(view: string, old?: Tree): Tree {
  * When #if/#else groups touch the broken regions, parse again reading those groups as their
  * first branch; keep whichever parse leaves fewer bytes unparsed. The branches left out are
  * recorded as `skipped-branch` sites, so they are reported, never silently dropped.
+ *
+ * The second parse is incremental: the blanked stretches are told to tree-sitter as edits, so
+ * only what they touch is parsed again (a full second parse doubled the parse time of such
+ * files). The edits go to a fresh tree object of the first parse, not to `first.tree`: the first
+ * tree stays intact (it is kept when its reading wins), and the binding updates every node
+ * object of a tree already handed out on each edit (errorSpans handed out thousands).
  */
 function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): ParsedSource {
   const broken = first.errors;
@@ -148,13 +160,39 @@ function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
   if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);
-  const tree = parseView(view);
+  // nothing changed: tree-sitter re-uses the whole first parse, in a tree object no node came from
+  const old = parseView(first.view, first.tree);
+  for (const e of sameLengthEdits(first.view, outermost.flatMap((g) => [...g.directives, ...g.laterBranches]))) old.edit(e);
+  const tree = parseView(view, old);
   const errors = errorSpans(tree.rootNode);
   if (errorBytes(errors) >= errorBytes(broken)) return first;
   const skipped: MacroSite[] = outermost.flatMap((g) =>
     g.laterBranches.map((b) => ({ kind: 'skipped-branch' as const, name: '#else', start: b.start, end: b.end, argsText: '' })),
   );
   return { ...first, view, tree, errors, macroSites: [...first.macroSites, ...skipped].sort((a, b) => a.start - b.start) };
+}
+
+/**
+ * Tree edits for stretches rewritten in place (blanked: same length, newlines kept), merged
+ * where they overlap or touch. Rows and columns do not move, so the old and new ends agree.
+ */
+function sameLengthEdits(text: string, ranges: readonly { start: number; end: number }[]): Parser.Edit[] {
+  const sorted = [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && r.start <= last.end) last.end = Math.max(last.end, r.end);
+    else merged.push({ start: r.start, end: r.end });
+  }
+  const lines = LineIndex.of(text);
+  const pointAt = (offset: number): Parser.Point => {
+    const p = lines.position(offset);
+    return { row: p.line - 1, column: p.column - 1 };
+  };
+  return merged.map((r) => {
+    const end = pointAt(r.end);
+    return { startIndex: r.start, oldEndIndex: r.end, newEndIndex: r.end, startPosition: pointAt(r.start), oldEndPosition: end, newEndPosition: end };
+  });
 }
 
 /** A MISSING token is empty; it still counts as one broken byte. */

@@ -1,0 +1,176 @@
+/**
+ * A node's ancestors without `.parent`. Tree-sitter nodes hold no parent link: each `.parent`
+ * descends from the root again, through every top-level declaration before the node, so
+ * walking up from each call of a 270k-line file cost seconds. Descending once from a node known
+ * to hold the target (its function) with a tree cursor costs only the levels in between, and
+ * reads each level's type and field name without making a node object of it (each one costs an
+ * allocation, a native cache entry and a finalizer); the few nodes a caller needs are made on
+ * request, walking back up with the same cursor.
+ */
+import type { SyntaxNode, TreeCursor } from './parser.js';
+import { nodeStart, nodeType, sameNode } from './node-access.js';
+
+/** The ancestors of one node, outermost (level 0) to its parent (level length - 1). */
+export interface Ancestors {
+  readonly length: number;
+  type(level: number): string;
+  /** The field the next level down (or the target, below the last level) fills in this level. */
+  fieldBelow(level: number): string | null;
+  node(level: number): SyntaxNode;
+  span(level: number): { start: number; end: number };
+}
+
+/**
+ * `target`'s ancestors from `top` down when `top` holds it, else up to the root by `.parent`.
+ * With a finder, the descent starts from the deepest ancestor the finder's last target shares
+ * with this one (targets met in document order share most of their way down).
+ */
+export function ancestors(top: SyntaxNode | null, target: SyntaxNode, finder: AncestorFinder = new AncestorFinder()): Ancestors {
+  return (top !== null ? finder.find(top, target) : null) ?? new NodeAncestors(target);
+}
+
+/** Type names by symbol id, learnt from the cursor (a number crosses the binding cheaper than a string). */
+const typeNames: string[] = [];
+
+/**
+ * One cursor and the path it last went down: each level's type, the field of the level below
+ * in it, and its span. Each level moves to the first child that extends past the target's start
+ * (siblings do not overlap, so that child holds the target). A finder answers one target at a
+ * time: the Ancestors it returns hold until the next find.
+ */
+export class AncestorFinder implements Ancestors {
+  private top: SyntaxNode | null = null;
+  private cursor: TreeCursor | null = null;
+  private readonly types: string[] = [];
+  private readonly fields: (string | null)[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** Levels of the current path (the target is below the last). */
+  private depth = 0;
+  /** The level the cursor is at (depth: the target). */
+  private at = 0;
+  /** The start the current path was found for (to go down it again). */
+  private goal = 0;
+
+  find(top: SyntaxNode, target: SyntaxNode): Ancestors | null {
+    if (sameNode(top, target)) return null;
+    const start = nodeStart(target);
+    const end = target.endIndex;
+    if (top !== this.top || this.cursor === null) {
+      this.top = top;
+      this.cursor = top.walk();
+      this.types[0] = nodeType(top);
+      this.starts[0] = nodeStart(top);
+      this.ends[0] = top.endIndex;
+      this.depth = 1;
+      this.at = 0;
+      this.goal = start;
+    }
+    // the deepest level of the last path that strictly holds the target (a level with the
+    // target's very span may be the target itself: only its object tells, so it is left)
+    let keep = this.depth - 1;
+    while (keep >= 0 && !(this.starts[keep]! <= start && end <= this.ends[keep]! && (this.starts[keep] !== start || this.ends[keep] !== end))) keep--;
+    if (keep < 0) return null;
+    this.moveTo(keep);
+    const cursor = this.cursor;
+    this.depth = keep + 1;
+    this.goal = start;
+    const targetType = nodeType(target);
+    for (;;) {
+      // the binding returns the child's index, or null (its typings say boolean)
+      if ((cursor.gotoFirstChildForIndex(start) as unknown as number | null) === null) {
+        this.at = this.depth; // below the last level, somewhere: moveTo climbs back
+        this.depth = keep + 1;
+        this.top = null; // the cursor's place is not known exactly: start afresh next time
+        return null;
+      }
+      const id = cursor.nodeTypeId;
+      const type = (typeNames[id] ??= cursor.nodeType);
+      this.fields[this.depth - 1] = cursor.currentFieldName ?? null;
+      const nodeStartAt = cursor.startIndex;
+      const nodeEndAt = cursor.endIndex;
+      // the same span and type may be an ancestor wrapping the target: only the node id tells
+      if (type === targetType && nodeStartAt === start && nodeEndAt === end && sameNode(cursor.currentNode, target)) {
+        this.at = this.depth;
+        return this;
+      }
+      this.types[this.depth] = type;
+      this.starts[this.depth] = nodeStartAt;
+      this.ends[this.depth] = nodeEndAt;
+      this.depth++;
+    }
+  }
+
+  get length(): number {
+    return this.depth;
+  }
+
+  type(level: number): string {
+    return this.types[level]!;
+  }
+
+  fieldBelow(level: number): string | null {
+    return this.fields[level] ?? null;
+  }
+
+  node(level: number): SyntaxNode {
+    this.moveTo(level);
+    return this.cursor!.currentNode;
+  }
+
+  span(level: number): { start: number; end: number } {
+    return { start: this.starts[level]!, end: this.ends[level]! };
+  }
+
+  private moveTo(level: number): void {
+    const cursor = this.cursor!;
+    while (this.at < level) {
+      // back down the current path (after node() went up)
+      cursor.gotoFirstChildForIndex(this.goal);
+      this.at++;
+    }
+    while (this.at > level) {
+      cursor.gotoParent();
+      this.at--;
+    }
+  }
+}
+
+/** By `.parent`, for a target with no known top. */
+class NodeAncestors implements Ancestors {
+  private readonly nodes: SyntaxNode[] = [];
+  private readonly target: SyntaxNode;
+
+  constructor(target: SyntaxNode) {
+    this.target = target;
+    for (let n = target.parent; n !== null; n = n.parent) this.nodes.push(n);
+    this.nodes.reverse();
+  }
+
+  get length(): number {
+    return this.nodes.length;
+  }
+
+  type(level: number): string {
+    return nodeType(this.nodes[level]!);
+  }
+
+  fieldBelow(level: number): string | null {
+    const below = this.nodes[level + 1] ?? this.target;
+    const parent = this.nodes[level]!;
+    for (let i = 0; i < parent.childCount; i++) {
+      const child = parent.child(i);
+      if (child !== null && nodeStart(child) === nodeStart(below) && child.endIndex === below.endIndex && nodeType(child) === nodeType(below)) return parent.fieldNameForChild(i);
+    }
+    return null;
+  }
+
+  node(level: number): SyntaxNode {
+    return this.nodes[level]!;
+  }
+
+  span(level: number): { start: number; end: number } {
+    const n = this.nodes[level]!;
+    return { start: nodeStart(n), end: n.endIndex };
+  }
+}
