@@ -6,6 +6,7 @@ import type { TreeIndex } from '../index.js';
 import type { FileFacts, FunctionDecl, FunctionDef, Library, ResolvedGate, VariableDecl } from '../model.js';
 import { resolveLibraryName } from '../library-names.js';
 import { fileTables } from '../resolve.js';
+import { localInScope } from '../scopes.js';
 
 /** Where the deployment places libraries (compartment ids); absent: every library is isolated. */
 export interface CompartmentMap {
@@ -89,7 +90,7 @@ export class CheckContext {
   /** The variable a name means at an offset of a file: a local in scope, the file's global, or the tree's. */
   variableAt(file: FileFacts, name: string, binding: 'local' | 'global', at: number): { file: string; variable: VariableDecl } | null {
     if (binding === 'local') {
-      const v = localInScope(fileTables(file).locals.get(name) ?? [], at);
+      const v = localInScope(file, fileTables(file).locals.get(name) ?? [], at);
       return v ? { file: file.path, variable: v } : null;
     }
     const own = fileTables(file).globals.get(name);
@@ -98,27 +99,6 @@ export class CheckContext {
     if (def) return { file: def.file, variable: def.def };
     return own ? { file: file.path, variable: own } : null;
   }
-}
-
-/**
- * The innermost local of a name in scope at `at`. `list` is in document order: only the locals of
- * the function declaring the last one before `at` can be in scope (binary search, then a short walk).
- */
-export function localInScope(list: readonly VariableDecl[], at: number): VariableDecl | null {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]!.nameSpan.start < at) lo = mid + 1;
-    else hi = mid;
-  }
-  const fn = lo > 0 ? list[lo - 1]!.functionName : undefined;
-  let best: VariableDecl | null = null;
-  for (let i = lo - 1; i >= 0 && list[i]!.functionName === fn; i--) {
-    const v = list[i]!;
-    if (v.scope && at >= v.scope.start && at < v.scope.end && (best === null || v.scope.start > best.scope!.start)) best = v;
-  }
-  return best;
 }
 
 export function isShared(v: VariableDecl): boolean {
