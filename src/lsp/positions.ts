@@ -2,7 +2,7 @@
  * LSP positions count UTF-16 code units per line; flexos counts bytes (files are read as latin1,
  * one byte per string unit). These convert between the two for one text.
  */
-import { lineStarts } from '../parse/line-index.js';
+import { lineOf, lineStarts } from '../parse/line-index.js';
 
 export interface LspPosition {
   line: number;
@@ -22,15 +22,9 @@ export class ByteText {
   }
 
   position(offset: number): LspPosition {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    const prefix = this.bytes.slice(this.starts[lo]!, offset);
-    return { line: lo, character: isAscii(prefix) ? prefix.length : Buffer.from(prefix, 'latin1').toString('utf8').length };
+    const line = lineOf(this.starts, offset);
+    const prefix = this.bytes.slice(this.starts[line]!, offset);
+    return { line, character: isAscii(prefix) ? prefix.length : Buffer.from(prefix, 'latin1').toString('utf8').length };
   }
 
   offset(p: LspPosition): number {
