@@ -41,10 +41,6 @@ export class MacroDefinitions {
     }
   }
 
-  has(name: string): boolean {
-    return this.definitions(name).length > 0;
-  }
-
   definitions(name: string): MacroDefinition[] {
     let defs = this.byName.get(name);
     if (!defs) {
