@@ -8,6 +8,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { parse, stringify } from 'yaml';
 import { CACHE, ROOT, SOURCES } from './lib.js';
 
 /** redis split into libraries by directory, as test/port/redis.test.ts splits it. */
@@ -26,15 +27,18 @@ export const REDIS_DEPLOYMENT = {
   sharing: 'dss',
 };
 
-const GATE_OF_DRIVER = { 'intel-pku': 'flexos_intelpku_gate', vmept: 'flexos_vmept_gate', fcalls: 'flexos_nop_gate' };
+/** A driver's gate macro, as its rules/<driver>/mechanism.yaml names it (`gate: intelpku`). */
+function gateOfDriver(driver) {
+  const mechanism = parse(readFileSync(join(ROOT, 'rules', driver, 'mechanism.yaml'), 'utf8'));
+  return `flexos_${mechanism.gate}_gate`;
+}
 
 function deploymentYaml(d) {
-  const lines = ['compartments:'];
-  for (const c of d.compartments) lines.push(`  - { name: ${c.name}, mechanism: { driver: ${c.driver} }${c.default ? ', default: true' : ''} }`);
-  lines.push('libraries:');
-  for (const [lib, comp] of Object.entries(d.libraries)) lines.push(`  ${lib}: { compartment: ${comp} }`);
-  lines.push(`sharing: ${d.sharing}`, '');
-  return lines.join('\n');
+  return stringify({
+    compartments: d.compartments.map((c) => ({ name: c.name, mechanism: { driver: c.driver }, ...(c.default ? { default: true } : {}) })),
+    libraries: Object.fromEntries(Object.entries(d.libraries).map(([lib, comp]) => [lib, { compartment: comp }])),
+    sharing: d.sharing,
+  });
 }
 
 /** The redis library tree, ported by `flexos port --write`, and its deployment file. */
@@ -194,9 +198,9 @@ export function kraftRules(deployment, library) {
   for (const [dest, compName] of Object.entries(deployment.libraries)) {
     const to = number(compName);
     if (dest === library || to === defaultComp) continue;
-    const gate = to === here ? 'flexos_nop_gate' : GATE_OF_DRIVER[comps[to].driver];
+    const gate = to === here ? 'flexos_nop_gate' : gateOfDriver(comps[to].driver);
     out += gateRules(n, dest, here, to, gate) + '\n';
-    const cbGate = to === here ? 'flexos_nop_gate' : GATE_OF_DRIVER[comps[here].driver];
+    const cbGate = to === here ? 'flexos_nop_gate' : gateOfDriver(comps[here].driver);
     out += callbackRules(n, dest, to, here, cbGate) + '\n';
     n++;
   }
@@ -204,10 +208,10 @@ export function kraftRules(deployment, library) {
   for (const [dest, compName] of Object.entries(deployment.libraries)) {
     const to = number(compName);
     if (dest === library || to !== defaultComp) continue;
-    const cbGate = to === here ? 'flexos_nop_gate' : GATE_OF_DRIVER[comps[here].driver];
+    const cbGate = to === here ? 'flexos_nop_gate' : gateOfDriver(comps[here].driver);
     out += callbackRules(n++, dest, to, here, cbGate) + '\n';
   }
-  const defaultGate = defaultComp === here ? 'flexos_nop_gate' : GATE_OF_DRIVER[comps[defaultComp].driver];
+  const defaultGate = defaultComp === here ? 'flexos_nop_gate' : gateOfDriver(comps[defaultComp].driver);
   out += `@gate_r_default@\nexpression list EL;\nexpression R, L;\n@@\n- flexos_gate_r(L, R, EL);\n+ ${defaultGate}_r(${here}, ${defaultComp}, R, EL);\n\n`;
   out += `@gate_default@\nexpression list EL;\nexpression L;\n@@\n- flexos_gate(L, EL);\n+ ${defaultGate}(${here}, ${defaultComp}, EL);\n\n`;
   return out + ALLOCATOR_RULES + '\n' + (deployment.sharing === 'dss' ? DSS_RULES + '\n' : '') + GLOBAL_RULES;
