@@ -4,6 +4,7 @@ import { buildParseView, type MacroSite } from './parse-view.js';
 import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
 import { LineIndex } from './line-index.js';
+import { withoutNodeCache } from './node-access.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
@@ -140,7 +141,7 @@ function point(text: string, index: number): Parser.Point {
 
 function parseView(view: string, old?: Tree): Tree {
   // the node binding copies the input through a fixed buffer; give it room for large files
-  return parser().parse(view, old, { bufferSize: Math.max(32 * 1024, view.length * 2 + 16) });
+  return withoutNodeCache(parser().parse(view, old, { bufferSize: Math.max(32 * 1024, view.length * 2 + 16) }));
 }
 
 /**

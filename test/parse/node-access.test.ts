@@ -70,7 +70,7 @@ describe('node access shortcuts agree with the binding', () => {
 
   test.each(sources.map(([name, text]) => [name, text]))('ancestors from the function or the root match .parent in %s', (name, text) => {
     const root = parseSource(name, text, macros).tree.rootNode;
-    const nodes = allNodes(root).filter((n) => n.isNamed && n !== root);
+    const nodes = allNodes(root).filter((n) => n.isNamed && !sameNode(n, root));
     let checked = 0;
     // a fresh finder each time, and one finder asked in document order and backwards (its
     // descent starts from the way down it found last)
@@ -86,7 +86,7 @@ describe('node access shortcuts agree with the binding', () => {
       for (let p = node.parent; p !== null; p = p.parent) expected.unshift(p);
       const fn = expected.find((p) => p.type === 'function_definition') ?? null;
       const top = fn ?? root;
-      const want = expected.slice(expected.indexOf(top));
+      const want = expected.slice(expected.findIndex((p) => sameNode(p, top)));
       const up = ancestors(top, node, finderOf());
       expect(up.length).toBe(want.length);
       for (let level = want.length - 1; level >= 0; level--) {
@@ -107,7 +107,7 @@ describe('node access shortcuts agree with the binding', () => {
   test('a node not below the given top falls back to .parent', () => {
     const root = parseSource('sample.c', SAMPLE, macros).tree.rootNode;
     const fns = allNodes(root).filter((n) => n.type === 'function_definition' || n.type === 'declaration');
-    const outside = fns.find((n) => n.type === 'declaration' && n.parent === root)!;
+    const outside = fns.find((n) => n.type === 'declaration' && n.parent !== null && sameNode(n.parent, root))!;
     const fn = fns.find((n) => n.type === 'function_definition')!;
     const up = ancestors(fn, outside);
     expect(up.length).toBe(1);
