@@ -19,7 +19,13 @@ export interface WorkerJob {
   port: MessagePort;
 }
 
-export type WorkerResult = { index: number; facts: import('./model.js').FileFacts } | { index: number; inputError: string } | { index: number; crash: string };
+/**
+ * The facts travel as JSON text: the main thread, the critical path, parses JSON in about 40% of
+ * the time it takes to read the same facts back from postMessage's structured clone (redis
+ * `src/`: 218 ms against 572 ms). Facts are plain data (no undefined-only fields are told apart
+ * from absent ones), so nothing is lost.
+ */
+export type WorkerResult = { index: number; factsJson: string } | { index: number; inputError: string } | { index: number; crash: string };
 
 const job = workerData as WorkerJob;
 const counter = new Int32Array(job.counter);
@@ -29,7 +35,7 @@ try {
     const file = job.files[i]!;
     let result: WorkerResult;
     try {
-      result = { index: i, facts: analyzeFile(job.root, file.path, file.library, job.macros).facts };
+      result = { index: i, factsJson: JSON.stringify(analyzeFile(job.root, file.path, file.library, job.macros).facts) };
     } catch (err) {
       result = err instanceof InputError ? { index: i, inputError: err.message } : { index: i, crash: err instanceof Error ? (err.stack ?? err.message) : String(err) };
     }

@@ -45,7 +45,7 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
         const r = m.message as WorkerResult;
         if ('crash' in r) crash ??= `analysis worker failed on ${files[r.index]!.path}: ${r.crash}`;
-        else outcomes[r.index] = 'facts' in r ? { facts: r.facts } : { inputError: new InputError(r.inputError) };
+        else outcomes[r.index] = 'factsJson' in r ? { facts: JSON.parse(r.factsJson) as FileFacts } : { inputError: new InputError(r.inputError) };
       }
     }
   };
