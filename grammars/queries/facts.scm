@@ -16,6 +16,6 @@
 (return_statement (identifier) @value)
 (pointer_expression argument: (identifier) @value)
 (cast_expression value: (identifier) @value)
-; typedef names: `(T)(x)` with T a typedef parses as a call; resolution needs them to tell
-(type_definition declarator: (type_identifier) @typedef)
-(type_definition declarator: (pointer_declarator declarator: (type_identifier) @typedef))
+; typedefs: `(T)(x)` with T a typedef parses as a call, resolution needs the names to tell;
+; port asks what each name stands for
+(type_definition) @typedef

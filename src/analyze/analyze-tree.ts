@@ -18,6 +18,7 @@ import type { FileFacts, Library, ResolvedCall, ResolvedGate, ResolvedGlobalUse 
 import type { AddressArgument, ResolvedFunctionRef } from './resolve.js';
 import { inlineGlobalUses, resolveFile, type FileResolution } from './resolve-file.js';
 import { tuneJitForAnalysis } from './jit-tuning.js';
+import { ParsedSources } from './parsed-sources.js';
 
 export interface AnalyzeOptions {
   macros: MacroTable;
@@ -27,12 +28,17 @@ export interface AnalyzeOptions {
   selection?: SelectionOptions;
   /** What the project file declares about gates (caller-domain libraries, overrides). */
   project?: ProjectSettings;
-  /** Keep parse trees and texts (rewrite and port edit them). */
-  keepParsed?: boolean;
+  /**
+   * Keep parse trees and texts (rewrite and port edit them): of every file, or of the files of
+   * the libraries a predicate picks (`port --lib`); the other files' trees are parsed again when
+   * asked for (analysis.parsed, parsed-sources.ts), and those files can go to worker threads.
+   */
+  keepParsed?: boolean | ((library: Library | null) => boolean);
   onFile?: (path: string, done: number, total: number) => void;
   /**
-   * Threads for the per-file step (read, parse, facts); 1 = this thread only. Ignored with
-   * keepParsed (trees cannot cross threads) and where the compiled worker is absent.
+   * Threads for the per-file step (read, parse, facts); 1 = this thread only. Files whose trees
+   * are kept stay on this thread (trees cannot cross threads); ignored where the compiled worker
+   * is absent.
    */
   threads?: number;
 }
@@ -50,6 +56,7 @@ export interface TreeAnalysis {
   /** Globals of one library used by name from code running in another (direct or through a header inline). */
   globalUses: ResolvedGlobalUse[];
   diagnostics: Diagnostic[];
+  /** Parse trees by file (see keepParsed): kept ones, and the others parsed on request. */
   parsed: Map<string, ParsedSource>;
   totalLines: number;
 }
@@ -97,26 +104,32 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
     column: 1,
     message: `${h.dir}/ holds host tools (${h.files} C files built for the build machine, not the unikernel): not a library, not analyzed`,
   })));
-  const parsed = new Map<string, ParsedSource>();
+  const parsed = new ParsedSources(root, options.macros);
   const facts: FileFacts[] = [];
   let totalLines = 0;
   const threads = options.threads ?? 1;
-  if (threads > 1 && !options.keepParsed && files.length > 1 && workersAvailable()) {
-    const jobs = files.map((path) => ({ path, library: owningLibrary(build.libraries, path)?.name ?? null }));
+  const keep = options.keepParsed;
+  const jobs = files.map((path) => {
+    const library = owningLibrary(build.libraries, path) ?? null;
+    return { path, library: library?.name ?? null, keepTree: keep === true || (typeof keep === 'function' && keep(library)) };
+  });
+  if (threads > 1 && files.length > 1 && jobs.some((j) => !j.keepTree) && workersAvailable()) {
     analyzeFilesInParallel(root, jobs, options.macros, threads, options.onFile).forEach((outcome, i) => {
       if ('facts' in outcome) {
         facts.push(outcome.facts);
         totalLines += outcome.facts.lineCount;
+        if (outcome.parsed) parsed.keep(files[i]!, outcome.parsed);
+        else if (keep) parsed.defer(outcome.facts);
       } else diagnostics.push(unreadable(files[i]!, outcome.inputError));
     });
-  } else files.forEach((path, i) => {
+  } else jobs.forEach(({ path, library, keepTree }, i) => {
     options.onFile?.(path, i, files.length);
     try {
-      const lib = owningLibrary(build.libraries, path);
-      const result = analyzeFile(root, path, lib?.name ?? null, options.macros);
+      const result = analyzeFile(root, path, library, options.macros);
       facts.push(result.facts);
       totalLines += result.facts.lineCount;
-      if (options.keepParsed) parsed.set(path, result.parsed);
+      if (keepTree) parsed.keep(path, result.parsed);
+      else if (keep) parsed.defer(result.facts);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       diagnostics.push(unreadable(path, err));

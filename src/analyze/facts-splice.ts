@@ -75,6 +75,7 @@ export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, del
     locals: merge(old.locals, part.locals),
     macros: old.macros,
     typedefs: old.typedefs,
+    ...(old.typedefTypes ? { typedefTypes: old.typedefTypes } : {}),
     calls: merge(old.calls, part.calls),
     gates: merge(old.gates, part.gates),
     sharedAllocs: merge(old.sharedAllocs, part.sharedAllocs),

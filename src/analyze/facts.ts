@@ -160,7 +160,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'typedef':
-        facts.typedefs.push(nodeText(node));
+        typedef(node, view, facts);
         break;
       case 'value': {
         if (seenValues.has(start)) break;
@@ -185,6 +185,33 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   attachAttributes(attributeUses(within ? parsed.macroSites.filter(inRange) : parsed.macroSites), facts, view);
   facts.nameUses = nameUses(view, facts, part?.names);
   return facts;
+}
+
+const DERIVED_DECLARATORS = new Set(['pointer_declarator', 'array_declarator', 'function_declarator']);
+
+/**
+ * A type_definition: the names resolution tells casts by (a plain or pointer declarator's name,
+ * in order) and, for port, every declared name with its type.
+ */
+function typedef(node: SyntaxNode, view: string, facts: FileFacts): void {
+  const declarators = declaratorsOf(node);
+  for (const d of declarators) {
+    const type = nodeType(d);
+    if (type === 'type_identifier') facts.typedefs.push(nodeText(d));
+    else if (type === 'pointer_declarator') {
+      const inner = field(d, 'declarator');
+      if (inner !== null && nodeType(inner) === 'type_identifier') facts.typedefs.push(nodeText(inner));
+    }
+  }
+  const typeNode = field(node, 'type');
+  if (!typeNode) return;
+  const base = view.slice(nodeStart(typeNode), typeNode.endIndex).replace(/\s+/g, ' ').trim();
+  for (const d of declarators) {
+    const shape = declaratorShape(d);
+    // any derivation (pointer, array, function, however nested: `(*handler_t)(int)`) makes a value that is no base-type object
+    const derived = shape.path.some((n) => DERIVED_DECLARATORS.has(nodeType(n)));
+    if (shape.name) (facts.typedefTypes ??= []).push({ name: shape.name, base, indirect: derived });
+  }
 }
 
 const SUPPRESSION = /(?:\/\/|\/\*)[ \t]*flexos-ignore(-next-line|-file)?\b([^\n]*)/g;
@@ -275,6 +302,10 @@ function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDe
   if (!shape.name || !shape.nameNode) return null;
   const pointerDepth = countPointers(declarator);
   const spec = specifiers(node);
+  let under: SyntaxNode | null = declarator;
+  while (under !== null && nodeType(under) === 'pointer_declarator') under = field(under, 'declarator');
+  const inner = under !== null && nodeType(under) === 'function_declarator' ? field(under, 'declarator') : null;
+  const nested = inner === null || nodeType(inner) !== 'identifier';
   const { params, variadic } = parameters(shape.parameters);
   const isInline = [...spec.storage, ...spec.qualifiers].some((word) => /^(__)?inline(__)?$/.test(word));
   const def: FunctionDef = {
@@ -290,6 +321,7 @@ function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDe
     variadic,
     attributes: [],
   };
+  if (nested) def.nestedDeclarator = true;
   // a definer that writes the body too (`DECLARE_TRAP`) covers the whole definition
   const macro = definers.find((d) => d.start >= nodeStart(node) && d.start < nodeStart(body));
   if (macro) {

@@ -11,7 +11,7 @@ import { analyzeFile } from './analyze-tree.js';
 export interface WorkerJob {
   root: string;
   files: { path: string; library: string | null }[];
-  /** The order files are taken in (indexes into files). */
+  /** The files the workers share, in the order they are taken (indexes into files). */
   order: number[];
   macros: MacroTable;
   /** [next file index, workers still running]; the main thread waits on slot 1. */
@@ -30,7 +30,7 @@ export type WorkerResult = { index: number; factsJson: string } | { index: numbe
 const job = workerData as WorkerJob;
 const counter = new Int32Array(job.counter);
 try {
-  for (let next = Atomics.add(counter, 0, 1); next < job.files.length; next = Atomics.add(counter, 0, 1)) {
+  for (let next = Atomics.add(counter, 0, 1); next < job.order.length; next = Atomics.add(counter, 0, 1)) {
     const i = job.order[next]!;
     const file = job.files[i]!;
     let result: WorkerResult;

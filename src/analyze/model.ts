@@ -65,6 +65,20 @@ export interface FunctionDef {
   freeNames?: string[];
   /** The body holds inline assembly. */
   hasAsm?: boolean;
+  /**
+   * The name is not `name(params)` under pointer stars alone (`int (*f(void))(int)`, `int (f)(void)`):
+   * the specifiers and stars are then not the whole return type.
+   */
+  nestedDeclarator?: true;
+}
+
+/** What a typedef name stands for, as far as passing a value through a gate asks. */
+export interface TypedefType {
+  name: string;
+  /** Base type text (`struct foo`, `unsigned long`, `other_t`). */
+  base: string;
+  /** The declarator adds a pointer, an array or a function: a register value (after decay). */
+  indirect: boolean;
 }
 
 /** What a `#define` body mentions, for deciding what an expansion reaches. */
@@ -278,6 +292,8 @@ export interface FileFacts {
   macroBodies?: MacroBody[];
   /** Type names the file defines with typedef. */
   typedefs: string[];
+  /** Every name a typedef of the file declares, with its type (absent when there is none). */
+  typedefTypes?: TypedefType[];
   calls: CallSite[];
   gates: GateSite[];
   sharedAllocs: SharedAllocSite[];

@@ -7,8 +7,9 @@ import type { MacroTable } from '../parse/macro-table.js';
 import type { WorkerJob, WorkerResult } from './file-worker.js';
 import { analyzeFile } from './analyze-tree.js';
 import type { FileFacts } from './model.js';
+import type { ParsedSource } from '../parse/parser.js';
 
-export type FileOutcome = { facts: FileFacts } | { inputError: InputError };
+export type FileOutcome = { facts: FileFacts; parsed?: ParsedSource } | { inputError: InputError };
 
 const WORKER = fileURLToPath(new URL('./file-worker.js', import.meta.url));
 
@@ -22,13 +23,16 @@ export function workersAvailable(): boolean {
  * from one shared counter, largest first (so no big file is left to start last while the other
  * threads idle; small files fill in at the end). Synchronous for the caller:
  * it waits on the counter, then drains the workers' messages. Results come back in file order,
- * so the analysis is the same as a serial one, byte for byte.
+ * so the analysis is the same as a serial one, byte for byte. Files whose trees are to be kept
+ * (`keepTree`) are this thread's alone, taken first, and come back with their trees.
  */
-export function analyzeFilesInParallel(root: string, files: { path: string; library: string | null }[], macros: MacroTable, threads: number, onFile?: (path: string, done: number, total: number) => void): FileOutcome[] {
-  const workers = Math.max(0, Math.min(threads - 1, files.length - 1));
+export function analyzeFilesInParallel(root: string, files: { path: string; library: string | null; keepTree?: boolean }[], macros: MacroTable, threads: number, onFile?: (path: string, done: number, total: number) => void): FileOutcome[] {
+  const sorted = largestFirst(root, files);
+  const own = sorted.filter((i) => files[i]!.keepTree === true);
+  const order = sorted.filter((i) => files[i]!.keepTree !== true);
+  const workers = Math.max(0, Math.min(threads - 1, order.length - 1));
   const counter = new Int32Array(new SharedArrayBuffer(8));
   counter[1] = workers;
-  const order = largestFirst(root, files);
   const started: { worker: Worker; port: MessagePort }[] = [];
   for (let w = 0; w < workers; w++) {
     const { port1, port2 } = new MessageChannel();
@@ -50,18 +54,20 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
     }
   };
   let done = 0;
-  for (let next = Atomics.add(counter, 0, 1); next < files.length; next = Atomics.add(counter, 0, 1)) {
-    const i = order[next]!;
+  const analyze = (i: number, keepTree: boolean): void => {
     const file = files[i]!;
     onFile?.(file.path, done++, files.length);
     try {
-      outcomes[i] = { facts: analyzeFile(root, file.path, file.library, macros).facts };
+      const result = analyzeFile(root, file.path, file.library, macros);
+      outcomes[i] = keepTree ? result : { facts: result.facts };
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       outcomes[i] = { inputError: err };
     }
     drain();
-  }
+  };
+  for (const i of own) analyze(i, true);
+  for (let next = Atomics.add(counter, 0, 1); next < order.length; next = Atomics.add(counter, 0, 1)) analyze(order[next]!, false);
   for (let left = Atomics.load(counter, 1); left > 0; left = Atomics.load(counter, 1)) Atomics.wait(counter, 1, left, 60_000);
   drain();
   for (const { worker, port } of started) {

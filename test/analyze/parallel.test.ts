@@ -51,4 +51,17 @@ describe('analyze --jobs', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--jobs: expected a positive integer/);
   });
+
+  test('port --lib on worker threads proposes what it does on one thread (the other libraries analysed on workers)', () => {
+    const corpus = join(process.cwd(), 'corpus', 'vanilla');
+    const port = (jobs: number) => spawnSync(process.execPath, [CLI, 'port', corpus, '--lib', 'kvs', '--lib', 'ramfs', '--json', '--jobs', String(jobs)], { encoding: 'utf8' });
+    const serial = port(1);
+    const parallel = port(3);
+    expect(serial.status).toBe(1); // something is proposed
+    expect(parallel.status).toBe(1);
+    expect(parallel.stdout).toBe(serial.stdout);
+    const json = JSON.parse(serial.stdout) as { files: { path: string }[] };
+    expect(json.files.length).toBeGreaterThan(0);
+    expect(json.files.every((f) => f.path.startsWith('kvs/') || f.path.startsWith('ramfs/'))).toBe(true);
+  });
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { Chalk } from 'chalk';
@@ -33,6 +34,7 @@ export interface PortArgs {
   platform?: string;
   project?: string;
   inPlaceGates?: boolean;
+  jobs?: number;
 }
 
 /** What tests replace: the all-or-nothing writer and the colour decision. */
@@ -54,6 +56,7 @@ export function portBuilder(y: Argv): Argv<PortArgs> {
     .option('platform', { type: 'string', describe: "Unikraft platform (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .option('project', { type: 'string', describe: `project file (default: <tree>/${PROJECT_FILE} when present): caller-domain libraries, gate/no-gate overrides` })
     .option('in-place-gates', { type: 'boolean', describe: 'gate calls in &&/||/?:, comma operands, loop conditions and unsequenced statements where they stand (a GNU statement expression) instead of listing them for a human' })
+    .option('jobs', { alias: 'j', type: 'number', describe: "threads reading and parsing the files of the libraries not ported (default: one per core; 1 = no worker threads)" })
     .example('$0 port corpus/vanilla --lib kvs', 'propose the annotations for libkvs as a diff')
     .example('$0 port corpus/vanilla --write', 'annotate every library in place') as Argv<PortArgs>;
 }
@@ -84,7 +87,12 @@ export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps
   const config = args.config ? loadConfig(args.config, { knownDrivers: [...loadMechanisms().keys()] }) : null;
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
   const project = loadProjectFile(args.tree, args.project);
-  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), keepParsed: true, selection, ...(project ? { project } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const threads = args.jobs ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const wanted = (args.lib ?? []).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+  // the ported libraries' trees are edited: kept; the others' are read for a few questions only
+  const keepParsed = wanted.length === 0 ? true : (lib: Library | null) => lib !== null && wanted.some((name) => libraryIs(lib, name));
+  const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), keepParsed, threads, selection, ...(project ? { project } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (analysis.libraries.length === 0) throw new InputError(`${args.tree}: no library found (no Makefile.uk with an addlib line); pass the root of a Unikraft-style tree`);
   const libraries = args.lib && args.lib.length > 0 ? chooseLibraries(analysis.libraries, args.lib) : undefined;
@@ -120,12 +128,17 @@ export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps
 }
 
 /** `--lib kvs` or `--lib libkvs`; an unknown name is an input error listing the known ones. */
+/** Does a name given on the command line (kvs, libkvs, lib-kvs) mean this library? */
+function libraryIs(lib: Library, name: string): boolean {
+  return lib.name === name || lib.shortName === name || lib.name === `lib${name}` || lib.name.replace(/-/g, '') === name.replace(/-/g, '');
+}
+
 export function chooseLibraries(libraries: readonly Library[], wanted: readonly string[]): string[] {
   const chosen = new Set<string>();
   for (const raw of wanted.flatMap((w) => w.split(','))) {
     const name = raw.trim();
     if (name === '') continue;
-    const lib = libraries.find((l) => l.name === name || l.shortName === name || l.name === `lib${name}` || l.name.replace(/-/g, '') === name.replace(/-/g, ''));
+    const lib = libraries.find((l) => libraryIs(l, name));
     if (!lib) {
       const known = libraries.map((l) => `${l.shortName} (${l.name})`).sort();
       throw new InputError(`unknown library '${name}'; the tree has: ${known.join(', ')}`);

@@ -138,7 +138,7 @@ const IN_PLACE_REASONS = new Set(['loop-condition', 'conditional', 'comma', 'uns
 /** The call replaced in place by a statement expression holding the gate, or null when its type cannot be written. */
 function expressionForm(ctx: PortContext, work: FileWork, call: SyntaxNode, callee: FunctionDef, caller: FunctionDef): FormChoice | null {
   if (callee.returnsVoid) return { form: 'expression', value: call };
-  const calleeType = returnTypeOf(ctx.analysis.parsed.get(definitionFile(ctx, callee)) ?? null, callee);
+  const calleeType = (definitionFile(ctx, callee) === '' ? null : returnTypeOf(callee));
   if (calleeType === null) return null;
   return { form: 'expression', value: call, temp: work.freshName(caller, 'flexos_tmp', true), tempType: calleeType };
 }
@@ -208,7 +208,7 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
   // return f(a);
   if (parent.type === 'return_statement') {
     const inBlock = statement.parent?.type === 'compound_statement';
-    const callerType = returnTypeOf(work.parsed, caller);
+    const callerType = returnTypeOf(caller);
     if (callerType === null) return { reason: 'unknown-type', message: `the return type of ${caller.name}() could not be read; port ${name}() by hand` };
     return { form: 'return', value, inBlock, temp: work.freshName(caller, 'flexos_ret', false), tempType: callerType };
   }
@@ -226,7 +226,7 @@ function directForm(ctx: PortContext, work: FileWork, call: SyntaxNode, statemen
       return { reason: 'unsequenced', message: `${name}() uses the variable its declaration declares; port it by hand` };
     }
   }
-  const calleeType = returnTypeOf(ctx.analysis.parsed.get(definitionFile(ctx, callee)) ?? null, callee);
+  const calleeType = (definitionFile(ctx, callee) === '' ? null : returnTypeOf(callee));
   if (calleeType === null) return { reason: 'unknown-type', message: `the return type of ${name}() could not be read; port it by hand` };
   return { form: 'hoist', value, temp: work.freshName(caller, 'flexos_tmp', true), tempType: calleeType };
 }
@@ -342,13 +342,8 @@ function definitionFile(ctx: PortContext, def: FunctionDef): string {
 }
 
 /** The return type as a temporary's type, when the definition's declarator is a plain `*…name(…)`. */
-function returnTypeOf(parsed: ParsedSource | null, def: FunctionDef): string | null {
-  if (!parsed) return null;
-  const node = nodeAt(parsed.tree.rootNode, def.span, 'function_definition');
-  if (!node) return null;
-  let d = node.childForFieldName('declarator');
-  while (d && d.type === 'pointer_declarator') d = d.childForFieldName('declarator');
-  if (!d || d.type !== 'function_declarator' || d.childForFieldName('declarator')?.type !== 'identifier') return null;
+function returnTypeOf(def: FunctionDef): string | null {
+  if (def.nestedDeclarator) return null;
   const type = assignableType(def.returnType);
   if (type === '' || /[{}]/.test(type)) return null;
   return type;

@@ -235,8 +235,9 @@ function crossingArguments(ctx: PortContext): { facts: FileFacts; node: SyntaxNo
   const out: { facts: FileFacts; node: SyntaxNode; callee: string }[] = [];
   const add = (file: string, span: { start: number; end: number }, callee: string, skip: number): void => {
     const facts = ctx.index.file(file);
+    if (!ctx.ported(facts)) return;
     const parsed = ctx.analysis.parsed.get(file);
-    if (!facts || !parsed || !ctx.ported(facts)) return;
+    if (!parsed) return;
     const call = nodeAt(parsed.tree.rootNode, span, 'call_expression');
     for (const a of (call?.childForFieldName('arguments')?.namedChildren ?? []).slice(skip)) out.push({ facts, node: a, callee });
   };

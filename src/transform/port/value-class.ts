@@ -6,41 +6,23 @@
 import Parser from 'tree-sitter';
 import { cLanguage, type ParsedSource } from '../../parse/parser.js';
 import { declaratorShape, objectQualifiers } from '../../analyze/declarators.js';
+import type { FileFacts, TypedefType } from '../../analyze/model.js';
 
 export type ValueClass = 'register' | 'struct' | 'float' | 'wide' | 'void';
 
-interface TypedefEntry {
-  /** Base type text (`struct foo`, `unsigned long`, `other_t`). */
-  base: string;
-  /** The declarator adds a pointer, an array or a function: a register value (after decay). */
-  indirect: boolean;
-}
-
 export class TypedefTable {
-  private readonly entries = new Map<string, TypedefEntry>();
+  private readonly entries = new Map<string, TypedefType>();
   /** `struct S` / `union U` tags whose objects cannot be assigned (a const member, directly or nested). */
   private readonly unassignable = new Set<string>();
   /** The sources whose records are read on the first assignability question (rarely asked). */
-  private recordSources: ParsedSource[] | null = null;
+  private recordSources: Iterable<ParsedSource> | null = null;
 
-  static of(parsed: Iterable<ParsedSource>): TypedefTable {
+  /** The typedefs the facts list (first definition of a name wins, in file order); records from `parsed` when asked. */
+  static of(files: Iterable<FileFacts>, parsed: Iterable<ParsedSource>): TypedefTable {
     const table = new TypedefTable();
-    const query = typedefQuery();
-    const sources = [...parsed];
-    table.recordSources = sources;
-    for (const source of sources) {
-      // a type_definition needs the keyword: skip the native walk of files without one
-      if (!source.text.includes('typedef')) continue;
-      for (const { node } of query.captures(source.tree.rootNode)) {
-        const type = node.childForFieldName('type');
-        if (!type) continue;
-        const base = squash(source.view.slice(type.startIndex, type.endIndex));
-        for (const d of node.childrenForFieldName('declarator')) {
-          const shape = declaratorShape(d);
-          if (!shape.name || table.entries.has(shape.name)) continue;
-          table.entries.set(shape.name, { base, indirect: shape.isPointer || shape.isArray || shape.isFunction });
-        }
-      }
+    table.recordSources = parsed;
+    for (const facts of files) {
+      for (const t of facts.typedefTypes ?? []) if (!table.entries.has(t.name)) table.entries.set(t.name, t);
     }
     return table;
   }
@@ -50,7 +32,7 @@ export class TypedefTable {
     const m = /\b(struct|union)\s+([A-Za-z_]\w*)/.exec(text);
     if (!m) return true;
     if (this.recordSources !== null) {
-      this.findUnassignable(this.recordSources);
+      this.findUnassignable([...this.recordSources]);
       this.recordSources = null;
     }
     return !this.unassignable.has(`${m[1]} ${m[2]}`);
@@ -122,12 +104,6 @@ let records: Parser.Query | null = null;
 function recordQuery(): Parser.Query {
   records ??= new Parser.Query(cLanguage(), '[(struct_specifier) (union_specifier)] @r');
   return records;
-}
-
-let query: Parser.Query | null = null;
-function typedefQuery(): Parser.Query {
-  query ??= new Parser.Query(cLanguage(), '(type_definition) @t');
-  return query;
 }
 
 /** Type text of a return type without top-level qualifiers, so a temporary can be assigned. */

@@ -1,0 +1,31 @@
+/**
+ * What port reads of other libraries' definitions comes from the facts (their trees may never be
+ * kept): whether a definition's return type is its specifiers and stars, and what typedefs stand for.
+ */
+import { extractFacts } from '../../src/analyze/facts.js';
+import { loadMacroTable } from '../../src/parse/macro-table.js';
+import { parseSource } from '../../src/parse/parser.js';
+
+const SOURCE = `typedef unsigned long word_t, *word_p;
+typedef int (*handler_t)(int);
+typedef struct node node_t[4];
+static int plain(int x) { return x; }
+char **stars(void) { return 0; }
+int (*nested(void))(int) { return 0; }
+int (parenthesised)(int y) { return y; }
+`;
+
+test('function definitions and typedefs as port needs them', () => {
+  const facts = extractFacts(parseSource('t.c', SOURCE, loadMacroTable()), { path: 't.c', library: null, isHeader: false });
+  const nested = Object.fromEntries(facts.functions.map((f) => [f.name, f.nestedDeclarator === true]));
+  expect(nested).toEqual({ plain: false, stars: false, nested: true, parenthesised: true });
+  expect(facts.functions.find((f) => f.name === 'stars')!.returnType).toBe('char **');
+  // resolution's names: plain and pointer declarators only, as before
+  expect(facts.typedefs).toEqual(['word_t', 'word_p']);
+  expect(facts.typedefTypes).toEqual([
+    { name: 'word_t', base: 'unsigned long', indirect: false },
+    { name: 'word_p', base: 'unsigned long', indirect: true },
+    { name: 'handler_t', base: 'int', indirect: true },
+    { name: 'node_t', base: 'struct node', indirect: true },
+  ]);
+});
