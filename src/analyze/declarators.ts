@@ -99,7 +99,7 @@ export interface Specifiers {
 
 export function specifiers(declaration: SyntaxNode): Specifiers {
   const typeNode = field(declaration, 'type');
-  const typeStart = typeNode?.startIndex ?? -1;
+  const typeStart = typeNode !== null ? nodeStart(typeNode) : -1;
   const storage = new Set<string>();
   const qualifiers = new Set<string>();
   const parts: string[] = [];

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
 import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
-import { field, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
+import { field, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
 import { AncestorFinder, ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
@@ -380,9 +380,10 @@ function parameters(list: SyntaxNode | null): { params: Param[]; variadic: boole
     if (nodeType(p) !== 'parameter_declaration') continue;
     const d = field(p, 'declarator');
     const shape = d ? declaratorShape(d) : null;
-    const typeText = nodeText(p).replace(/\s+/g, ' ');
+    const where = span(p);
+    const typeText = spanText(p, where).replace(/\s+/g, ' ');
     if (!d && typeText === 'void') continue;
-    params.push({ name: shape?.name ?? null, type: typeText, span: span(p) });
+    params.push({ name: shape?.name ?? null, type: typeText, span: where });
   }
   return { params, variadic };
 }
@@ -418,15 +419,17 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
   const declarators = declaratorsOf(node);
   const storage = spec.storage.has('static') ? 'static' : spec.storage.has('extern') ? 'extern' : 'none';
   const type = spec.type;
+  let whole: Span | null = null;
   for (const d of declarators) {
     const shape = declaratorShape(d);
     if (!shape.name || !shape.nameNode || shape.isFunction) continue;
+    whole ??= span(node);
     const init = nodeType(d) === 'init_declarator' ? field(d, 'value') : null;
     const qualifiers = objectQualifiers(d, spec.qualifiers, shape);
     const v: VariableDecl = {
       name: shape.name,
       storage,
-      span: span(node),
+      span: { start: whole.start, end: whole.end },
       declaratorSpan: span(nodeType(d) === 'init_declarator' ? (field(d, 'declarator') ?? d) : d),
       nameSpan: span(shape.nameNode),
       type,
@@ -448,7 +451,7 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       let level = up.length - 1;
       while (level > 0 && up.type(level).startsWith('preproc_')) level--;
       v.functionName = functionName;
-      v.scope = level >= 0 ? up.span(level) : span(node);
+      v.scope = level >= 0 ? up.span(level) : { start: whole.start, end: whole.end };
     }
     result.push(v);
   }
@@ -489,7 +492,8 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   if (!fn || !argList) return;
   const argNodes = argList.namedChildren.filter((c) => nodeType(c) !== 'comment');
   const inFunction = frame?.def.name ?? null;
-  const calleeName = nodeType(fn) === 'identifier' ? nodeText(fn) : null;
+  const fnSpan = span(fn);
+  const calleeName = nodeType(fn) === 'identifier' ? view.slice(fnSpan.start, fnSpan.end) : null;
   const args = argNodes.map((a) => argument(a, frame, view));
   const gateKind = calleeName !== null && Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
   if (gateKind) {
@@ -509,7 +513,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
     facts.sharedAllocs.push({
       kind: alloc.kind,
       span: span(node),
-      calleeSpan: span(fn),
+      calleeSpan: fnSpan,
       args: args.slice(0, alloc.arity),
       libraries: args.slice(alloc.arity).map((a) => a.text),
       libraryArgs: args.slice(alloc.arity),
@@ -522,7 +526,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   const site: CallSite = {
     callee: calleeName ?? nodeText(fn),
     span: span(node),
-    calleeSpan: span(fn),
+    calleeSpan: fnSpan,
     argsSpan: span(argList),
     args,
     inFunction,
@@ -547,7 +551,7 @@ function identifierArguments(
 ): void {
   for (let i = first; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg.kind !== 'identifier' || arg.binding !== 'file' || argNodes[i]!.type !== 'identifier') continue;
+    if (arg.kind !== 'identifier' || arg.binding !== 'file' || nodeType(argNodes[i]!) !== 'identifier') continue;
     seenValues.add(arg.span.start);
     facts.functionRefs.push({ name: arg.baseName!, span: arg.span, inFunction, ...target });
   }
@@ -622,18 +626,21 @@ function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean }
 
 function argument(node: SyntaxNode, frame: FunctionFrame | null, view: string): CallArgument {
   const base = stripCasts(node);
-  const arg: CallArgument = { span: span(node), kind: 'other', text: view.slice(nodeStart(node), node.endIndex) };
+  const start = nodeStart(node);
+  const end = node.endIndex;
+  const arg: CallArgument = { span: { start, end }, kind: 'other', text: view.slice(start, end) };
   if (nodeType(base) === 'pointer_expression' && field(base, 'operator')?.text === '&') {
     const target = lvalueBase(field(base, 'argument') ?? base);
     arg.kind = 'address-of';
     if (target && !target.throughPointer) {
       arg.baseName = target.name;
-      arg.binding = bindingOf(frame, target.name, nodeStart(node));
+      arg.binding = bindingOf(frame, target.name, start);
     }
   } else if (nodeType(base) === 'identifier') {
     arg.kind = 'identifier';
-    arg.baseName = nodeText(base);
-    arg.binding = bindingOf(frame, nodeText(base), nodeStart(node));
+    const name = base === node ? arg.text : nodeText(base);
+    arg.baseName = name;
+    arg.binding = bindingOf(frame, name, start);
   } else if (nodeType(base) === 'string_literal' || nodeType(base) === 'concatenated_string') {
     arg.kind = 'string';
   } else if (nodeType(base) === 'call_expression') {
@@ -662,9 +669,10 @@ function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
 }
 
 function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode, finder: AncestorFinder): FunctionReference | null {
-  const name = nodeText(node);
-  if (frame !== null && isLocalName(frame, name, nodeStart(node))) return null;
-  const ref: FunctionReference = { name, span: span(node), inFunction: frame?.def.name ?? null };
+  const where = span(node);
+  const name = spanText(node, where);
+  if (frame !== null && isLocalName(frame, name, where.start)) return null;
+  const ref: FunctionReference = { name, span: where, inFunction: frame?.def.name ?? null };
   const up = ancestors(frame?.node ?? root, node, finder);
   let level = up.length - 1;
   if (level >= 0 && (up.type(level) === 'pointer_expression' || up.type(level) === 'cast_expression')) level--;

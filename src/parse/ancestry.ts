@@ -29,8 +29,9 @@ export function ancestors(top: SyntaxNode | null, target: SyntaxNode, finder: An
   return (top !== null ? finder.find(top, target) : null) ?? new NodeAncestors(target);
 }
 
-/** Type names by symbol id, learnt from the cursor (a number crosses the binding cheaper than a string). */
+/** Type and field names by id, learnt from the cursor (a number crosses the binding cheaper than a string). */
 const typeNames: string[] = [];
+const fieldNames: (string | null)[] = [];
 
 /**
  * One cursor and the path it last went down: each level's type, the field of the level below
@@ -86,7 +87,8 @@ export class AncestorFinder implements Ancestors {
       }
       const id = cursor.nodeTypeId;
       const type = (typeNames[id] ??= cursor.nodeType);
-      this.fields[this.depth - 1] = cursor.currentFieldName ?? null;
+      const fieldId = cursor.currentFieldId;
+      this.fields[this.depth - 1] = fieldId === 0 ? null : (fieldNames[fieldId] ??= cursor.currentFieldName ?? null);
       const nodeStartAt = cursor.startIndex;
       const nodeEndAt = cursor.endIndex;
       // the same span and type may be an ancestor wrapping the target: only the node id tells

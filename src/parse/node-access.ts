@@ -118,3 +118,9 @@ export function nodeText(node: SyntaxNode): string {
   const input = (node.tree as unknown as { input?: unknown }).input;
   return typeof input === 'string' ? input.slice(nodeStart(node), node.endIndex) : node.text;
 }
+
+/** The text of a node whose span the caller already read (no native call at all). */
+export function spanText(node: SyntaxNode, span: { start: number; end: number }): string {
+  const input = (node.tree as unknown as { input?: unknown }).input;
+  return typeof input === 'string' ? input.slice(span.start, span.end) : node.text;
+}
