@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, type SyntaxNode } from '../../src/parse/parser.js';
-import { field, nodeStart, nodeText, nodeType, sameNode } from '../../src/parse/node-access.js';
+import { field, nodeStart, nodeText, nodeType, sameNode, withoutNodeCache } from '../../src/parse/node-access.js';
 import { AncestorFinder, ancestors } from '../../src/parse/ancestry.js';
 
 // The shortcuts rely on internals of the pinned node binding (per-type node classes, the node
@@ -123,5 +123,20 @@ describe('node access shortcuts agree with the binding', () => {
     expect(sameNode(call, call.namedChildren[0]!)).toBe(false);
     const other = parseSource('sample.c', SAMPLE, macros).tree.rootNode;
     expect(sameNode(root, other)).toBe(false);
+  });
+
+  test('our trees hand out node objects without the binding\'s cache: a node read twice is two objects, one node', () => {
+    const root = parseSource('sample.c', SAMPLE, macros).tree.rootNode;
+    const first = root.namedChildren[0]!;
+    const again = root.namedChildren[0]!;
+    expect(again).not.toBe(first); // with the cache, the binding would hand out the same object
+    expect(sameNode(again, first)).toBe(true);
+    expect(nodeText(again)).toBe(nodeText(first));
+  });
+
+  test('a binding without the node cache hooks is refused by name, not read wrongly', () => {
+    const tree = parseSource('sample.c', SAMPLE, macros).tree;
+    const stripped = Object.create(tree, { _cacheNode: { value: undefined } }) as typeof tree;
+    expect(() => withoutNodeCache(stripped)).toThrow(/tree-sitter binding changed.*withoutNodeCache/);
   });
 });
