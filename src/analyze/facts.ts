@@ -864,6 +864,28 @@ function findTarget(targets: AttachTarget[], use: AttributeUse, view: string): A
   return null;
 }
 
+/**
+ * Facts read back from JSON (worker threads send them so: parallel.ts), with the one object they
+ * share restored: a callback's attribute is the very AttributeUse its function's attributes hold
+ * (the rewrite finds a callback's function by it). JSON gives each its own copy.
+ */
+export function relinkSharedFacts(facts: FileFacts): FileFacts {
+  for (const note of facts.callbacks) {
+    if (note.onPrototype === true) continue;
+    const start = note.attribute.span.start;
+    const end = note.attribute.span.end;
+    for (const fn of facts.functions) {
+      if (fn.name !== note.function) continue;
+      const same = fn.attributes.find((a) => a.span.start === start && a.span.end === end);
+      if (same) {
+        note.attribute = same;
+        break;
+      }
+    }
+  }
+  return facts;
+}
+
 const lineIndexes = new WeakMap<FileFacts, LineIndex>();
 
 /** 1-based line and byte column of an offset in a file the facts describe. */

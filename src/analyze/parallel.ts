@@ -6,6 +6,7 @@ import { InputError } from '../diagnostics/input-error.js';
 import type { MacroTable } from '../parse/macro-table.js';
 import type { WorkerJob, WorkerResult } from './file-worker.js';
 import { analyzeFile } from './analyze-tree.js';
+import { relinkSharedFacts } from './facts.js';
 import type { FileFacts } from './model.js';
 import type { ParsedSource } from '../parse/parser.js';
 
@@ -49,7 +50,7 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
         const r = m.message as WorkerResult;
         if ('crash' in r) crash ??= `analysis worker failed on ${files[r.index]!.path}: ${r.crash}`;
-        else outcomes[r.index] = 'factsJson' in r ? { facts: JSON.parse(r.factsJson) as FileFacts } : { inputError: new InputError(r.inputError) };
+        else outcomes[r.index] = 'factsJson' in r ? { facts: relinkSharedFacts(JSON.parse(r.factsJson) as FileFacts) } : { inputError: new InputError(r.inputError) };
       }
     }
   };

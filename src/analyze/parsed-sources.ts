@@ -52,15 +52,30 @@ export class ParsedSources extends Map<string, ParsedSource> {
     if (kept !== undefined) return kept;
     const hash = this.hashes.get(path);
     if (hash === undefined) return undefined;
-    const source = readSource(join(this.root, path));
-    if (createHash('sha1').update(source.text, 'latin1').digest('hex') !== hash) {
-      throw new InputError(`${path}: changed on disk while flexos was reading the tree; run again on an unchanging tree`);
-    }
-    const parsed = parseSource(path, source.text, this.macros);
+    const parsed = parseSource(path, this.read(path, hash), this.macros);
     this.parsedLater++;
     this.hashes.delete(path);
     super.set(path, parsed);
     return parsed;
+  }
+
+  /**
+   * A file's text without parsing it: the kept tree's, or the bytes read again (checked against
+   * the facts, as get is) for a file whose tree was not kept.
+   */
+  textOf(path: string): string | undefined {
+    const kept = super.get(path);
+    if (kept !== undefined) return kept.text;
+    const hash = this.hashes.get(path);
+    return hash === undefined ? undefined : this.read(path, hash);
+  }
+
+  private read(path: string, hash: string): string {
+    const source = readSource(join(this.root, path));
+    if (createHash('sha1').update(source.text, 'latin1').digest('hex') !== hash) {
+      throw new InputError(`${path}: changed on disk while flexos was reading the tree; run again on an unchanging tree`);
+    }
+    return source.text;
   }
 
   override has(path: string): boolean {
@@ -90,4 +105,9 @@ export class ParsedSources extends Map<string, ParsedSource> {
   override forEach(callback: (value: ParsedSource, key: string, map: Map<string, ParsedSource>) => void, thisArg?: unknown): void {
     for (const [k, v] of this.entries()) callback.call(thisArg, v, k, this);
   }
+}
+
+/** A file's text from an analysis's trees, parsing nothing that was not kept. */
+export function sourceText(parsed: ReadonlyMap<string, ParsedSource>, path: string): string | undefined {
+  return parsed instanceof ParsedSources ? parsed.textOf(path) : parsed.get(path)?.text;
 }

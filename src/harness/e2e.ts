@@ -21,7 +21,7 @@ export interface BuiltDeployment {
 
 /** Rewrites `tree` for `config` into `outDir` and builds it with the generated Makefile. */
 export async function rewriteAndBuild(tree: string, config: string, outDir: string, options: { static?: boolean } = {}): Promise<BuiltDeployment> {
-  const r = rewriteForDeployment(tree, config);
+  const r = rewriteForDeployment(tree, config, { threads: 1 });
   if (r.errors.length > 0) throw new InputError(`cannot rewrite ${tree} for ${config}:\n${r.errors.map(formatDiagnostic).join('\n')}`);
   await writeDeployment(r, { outDir });
   make(outDir, ['-f', 'flexos/Makefile', ...(options.static ? ['STATIC=1'] : [])]);

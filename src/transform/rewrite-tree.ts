@@ -7,6 +7,8 @@ import type { Deployment } from './deployment.js';
 import { FileEdits } from './edits.js';
 import { EntryTable, pointerMask } from './entries.js';
 import type { FileFacts } from '../analyze/model.js';
+import { sourceText } from '../analyze/parsed-sources.js';
+import type { ParsedSource } from '../parse/parser.js';
 import { matchLineEndings } from './line-endings.js';
 import { rewriteGate } from './gates.js';
 import { rewriteWhitelistedLocals } from './locals.js';
@@ -39,9 +41,13 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
   const groups = planSharedGroups(analysis.index.files, analysis.index, deployment, isolated && forms.groupAlloc !== null);
   diagnostics.push(...groups.diagnostics);
   for (const facts of analysis.index.files) {
-    const parsed = analysis.parsed.get(facts.path);
-    if (!parsed) continue;
-    const edits = new FileEdits(facts, parsed.text);
+    // most edits are made from the facts and the text; the tree is parsed (again, when the
+    // analysis did not keep it) only for what reads it: whitelisted locals and callbacks
+    const text = sourceText(analysis.parsed, facts.path);
+    if (text === undefined) continue;
+    let parsedFile: ParsedSource | undefined;
+    const parsed = (): ParsedSource => (parsedFile ??= analysis.parsed.get(facts.path)!);
+    const edits = new FileEdits(facts, text);
     for (const gate of facts.gates) rewriteGate(edits, gate, analysis.index, deployment, forms, forms.entryTables ? entries : undefined);
     for (const g of facts.globals) rewriteWhitelistedStatic(edits, g);
     for (const alloc of facts.sharedAllocs) {
@@ -50,7 +56,7 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
     }
     for (const note of facts.callbacks) {
       const fn = facts.functions.find((f) => f.name === note.function && (note.onPrototype === true || f.attributes.includes(note.attribute)));
-      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed.view, forms, forms.entryTables ? entries : undefined);
+      if (fn) rewriteCallback(edits, fn, note, analysis.index, deployment, parsed().view, forms, forms.entryTables ? entries : undefined);
       else edits.report('callback-not-defined-here', 'error', note.attribute.span, `callback attribute on a prototype of '${note.function}', which this file does not define; put the attribute on the definition of '${note.function}'`);
     }
     // locals grouped by function once: filtering all of a file's locals per function is quadratic
@@ -63,12 +69,12 @@ export function rewriteTree(analysis: TreeAnalysis, deployment: Deployment, form
     let moved = 0;
     for (const fn of facts.functions) {
       const locals = (localsOf.get(fn.name) ?? []).filter((v) => v.nameSpan.start > fn.span.start && v.nameSpan.end < fn.span.end);
-      if (locals.some((v) => v.attributes.length > 0)) moved += rewriteWhitelistedLocals(edits, parsed, fn, locals, deployment.sharing, isolated, forms);
+      if (locals.some((v) => v.attributes.length > 0)) moved += rewriteWhitelistedLocals(edits, parsed(), fn, locals, deployment.sharing, isolated, forms);
     }
     if (moved > 0 && forms.localsHeader) includeAfterIsolationHeader(edits, forms.localsHeader);
     diagnostics.push(...edits.diagnostics);
-    const output = matchLineEndings(parsed.text, edits.code.toString());
-    files.push({ path: facts.path, original: parsed.text, output, changed: output !== parsed.text });
+    const output = matchLineEndings(text, edits.code.toString());
+    files.push({ path: facts.path, original: text, output, changed: output !== text });
   }
   for (const facts of analysis.index.files) enterRewrittenGates(facts, analysis, deployment, entries);
   diagnostics.push(...ungatedCrossCompartmentCalls(analysis, deployment));

@@ -2,7 +2,7 @@
  * What port reads of other libraries' definitions comes from the facts (their trees may never be
  * kept): whether a definition's return type is its specifiers and stars, and what typedefs stand for.
  */
-import { extractFacts } from '../../src/analyze/facts.js';
+import { extractFacts, relinkSharedFacts } from '../../src/analyze/facts.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource } from '../../src/parse/parser.js';
 
@@ -28,4 +28,18 @@ test('function definitions and typedefs as port needs them', () => {
     { name: 'handler_t', base: 'int', indirect: true },
     { name: 'node_t', base: 'struct node', indirect: true },
   ]);
+});
+
+test('facts read back from JSON share a callback attribute with its function again', () => {
+  const text = 'static void __attribute__((libuklock_callback)) work(void *arg) { (void)arg; }\nvoid start(void) { run(work); }\n';
+  const facts = extractFacts(parseSource('w.c', text, loadMacroTable()), { path: 'w.c', library: null, isHeader: false });
+  const fn = facts.functions.find((f) => f.name === 'work')!;
+  expect(facts.callbacks).toHaveLength(1);
+  expect(fn.attributes).toContain(facts.callbacks[0]!.attribute); // the analysis shares the object
+  const copy = JSON.parse(JSON.stringify(facts)) as typeof facts;
+  const copyFn = copy.functions.find((f) => f.name === 'work')!;
+  expect(copyFn.attributes).not.toContain(copy.callbacks[0]!.attribute); // JSON does not
+  const relinked = relinkSharedFacts(copy);
+  expect(copyFn.attributes).toContain(relinked.callbacks[0]!.attribute);
+  expect(JSON.stringify(relinked)).toBe(JSON.stringify(facts));
 });

@@ -64,4 +64,17 @@ describe('analyze --jobs', () => {
     expect(json.files.length).toBeGreaterThan(0);
     expect(json.files.every((f) => f.path.startsWith('kvs/') || f.path.startsWith('ramfs/'))).toBe(true);
   });
+
+  test('rewrite on worker threads writes what it writes on one thread (callbacks found by their attribute after the facts cross threads)', () => {
+    const ported = join(process.cwd(), 'corpus', 'ported');
+    const config = join(process.cwd(), 'corpus', 'configs', 'pku-3.yaml');
+    const rewrite = (jobs: number) => spawnSync(process.execPath, [CLI, 'rewrite', ported, '-c', config, '--diff', '--jobs', String(jobs)], { encoding: 'utf8' });
+    const serial = rewrite(1);
+    const parallel = rewrite(3);
+    expect(serial.status).toBe(1); // --diff: changes found
+    expect(parallel.status).toBe(1);
+    expect(parallel.stdout).toBe(serial.stdout);
+    expect(parallel.stderr).toBe(serial.stderr);
+    expect(serial.stdout).toMatch(/_callback|flexos_intelpku_gate/);
+  });
 });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import type { Argv } from 'yargs';
@@ -22,6 +23,7 @@ export interface RewriteArgs {
   target?: string;
   libs?: string;
   platform?: string;
+  jobs?: number;
 }
 
 export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
@@ -36,6 +38,7 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('target', { type: 'string', choices: ['userspace', 'unikraft'], default: 'userspace', describe: 'userspace: our Linux deployment (flexos/Makefile); unikraft: a FlexOS unikraft tree for Unikraft\'s make (replaces kraft --compartmentalize)' })
     .option('libs', { type: 'string', describe: "unikraft target: kraft's UK_LIBS (default: ../../libs from the configuration's directory)" })
     .option('platform', { type: 'string', describe: "Unikraft platform to build (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'userspace target: threads reading and parsing files (default: one per core; 1 = no worker threads)' })
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
@@ -47,8 +50,10 @@ export async function runRewrite(args: RewriteArgs, out: CommandOutput): Promise
     const note = recoverInterrupted('outDir' in target ? target.outDir : resolve(args.tree));
     if (note) out.stderr(`flexos: note: ${note}\n`);
   }
+  const threads = args.jobs ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
   const progress = new Progress('rewrite');
-  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.platform ? { platform: args.platform } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.platform ? { platform: args.platform } : {}), threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (r.errors.length > 0) {
     for (const d of [...r.errors, ...r.warnings]) out.stderr(formatDiagnostic(d) + '\n');

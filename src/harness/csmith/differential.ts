@@ -227,7 +227,7 @@ export async function differentialSeed(o: DifferentialOptions): Promise<{ outcom
     const out = join(o.workDir, `out-${mechanism}`);
     let r;
     try {
-      r = rewriteForDeployment(ported, config);
+      r = rewriteForDeployment(ported, config, { threads: 1 });
     } catch (err) {
       Object.assign(m, { result: 'rewrite-error', detail: (err as Error).message });
       continue;
