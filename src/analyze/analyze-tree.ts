@@ -6,7 +6,7 @@ import type { MacroTable } from '../parse/macro-table.js';
 import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
-import { analyzeFilesInParallel, workersAvailable } from './parallel.js';
+import { analyzeFilesInParallel, threadsFor, workersAvailable } from './parallel.js';
 import { unseenCode } from './unseen-annotations.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
@@ -38,9 +38,9 @@ export interface AnalyzeOptions {
   /**
    * Threads for the per-file step (read, parse, facts); 1 = this thread only. Files whose trees
    * are kept stay on this thread (trees cannot cross threads); ignored where the compiled worker
-   * is absent.
+   * is absent. `auto`: one per core on trees of at least 512 KB of source (parallel.ts).
    */
-  threads?: number;
+  threads?: number | 'auto';
 }
 
 export interface TreeAnalysis {
@@ -107,7 +107,7 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const parsed = new ParsedSources(root, options.macros);
   const facts: FileFacts[] = [];
   let totalLines = 0;
-  const threads = options.threads ?? 1;
+  const threads = threadsFor(root, files.map((path) => ({ path })), options.threads ?? 1);
   const keep = options.keepParsed;
   const jobs = files.map((path) => {
     const library = owningLibrary(build.libraries, path) ?? null;

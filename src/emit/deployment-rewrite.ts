@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { analyzeTree, type TreeAnalysis } from '../analyze/analyze-tree.js';
 import { selectionFromConfig } from '../analyze/build-selection.js';
 import { loadConfig } from '../config/index.js';
@@ -25,14 +24,14 @@ export interface DeploymentRewrite {
 }
 
 /** Loads the configuration, analyzes the tree, rewrites it and generates the deployment files. */
-export function rewriteForDeployment(tree: string, configFile: string, options: { macros?: string[]; platform?: string; threads?: number; onFile?: (path: string, done: number, total: number) => void } = {}): DeploymentRewrite {
+export function rewriteForDeployment(tree: string, configFile: string, options: { macros?: string[]; platform?: string; threads?: number | 'auto'; onFile?: (path: string, done: number, total: number) => void } = {}): DeploymentRewrite {
   const mechanisms = loadMechanisms();
   const config = loadConfig(configFile, { knownDrivers: [...mechanisms.keys()] });
   const selection = selectionFromConfig(config, options.platform ? { platform: options.platform } : {});
   // no tree is kept: the rewrite works from the facts and the text, and parses again only the
   // few files whose whitelisted locals or callbacks it rewrites, so every file can go to a worker
   const keepNone = (): boolean => false;
-  const analysis = analyzeTree(tree, { macros: loadMacroTable(options.macros ?? []), keepParsed: keepNone, threads: options.threads ?? availableParallelism(), selection, ...(options.onFile ? { onFile: options.onFile } : {}) });
+  const analysis = analyzeTree(tree, { macros: loadMacroTable(options.macros ?? []), keepParsed: keepNone, threads: options.threads ?? 'auto', selection, ...(options.onFile ? { onFile: options.onFile } : {}) });
   const deployment = resolveDeployment(config, analysis.libraries, mechanisms);
   const rewrite = rewriteTree(analysis, deployment);
   const all = [...analysis.diagnostics, ...rewrite.diagnostics];

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { selectionFromConfig } from '../../analyze/build-selection.js';
 import { InputError } from '../../diagnostics/input-error.js';
@@ -30,7 +29,7 @@ export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
     .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
     .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core; 1 = no worker threads)' }) as Argv<AnalyzeArgs>;
+    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)' }) as Argv<AnalyzeArgs>;
 }
 
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
@@ -39,8 +38,8 @@ export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   for (const d of config ? configWarnings(config) : []) out.stderr(formatDiagnostic(d) + '\n');
   const progress = new Progress('analyze');
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
-  const threads = args.jobs ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const threads = args.jobs ?? 'auto';
   const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), selection, threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const summary = summarize(analysis);

@@ -32,6 +32,7 @@ export interface CheckArgs {
   macros?: string[];
   platform?: string;
   project?: string;
+  jobs?: number;
 }
 
 export const CHECK_FORMATS = ['gcc', 'json', 'sarif'] as const;
@@ -48,6 +49,7 @@ export function checkBuilder(y: Argv): Argv<CheckArgs> {
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
     .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .option('project', { type: 'string', describe: `project file saying which calls need gates (default: the tree's ${PROJECT_FILE}, when present)` })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)' })
     .example('$0 check corpus/ported', 'boundary-aware diagnostics for a tree')
     .example('$0 check . -c kraft.yaml --format sarif > flexos.sarif', 'SARIF for a code-scanning service') as Argv<CheckArgs>;
 }
@@ -62,13 +64,15 @@ export function runCheck(args: CheckArgs, out: CommandOutput): number {
     const known = new Set([...CHECKS.map((c) => c.code), ...ANALYSIS_CODES.map((c) => c.code)]);
     for (const c of only) if (!known.has(c)) throw new InputError(`--only ${c}: no such check; codes: ${[...known].join(', ')}`);
   }
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const threads = args.jobs ?? 'auto';
   const root = args.root ? resolvePath(args.root) : treeRoot(paths);
   const mechanisms = args.config ? loadMechanisms() : null;
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;
   const progress = new Progress('check');
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
   const project = loadProjectFile(root, args.project);
-  const analysis = analyzeTree(root, { macros: loadMacroTable(args.macros ?? []), selection, ...(project ? { project } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const analysis = analyzeTree(root, { macros: loadMacroTable(args.macros ?? []), selection, threads, ...(project ? { project } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const deployment = config && mechanisms ? resolveDeployment(config, analysis.libraries, mechanisms) : null;
   const texts = new Map<string, string | null>();

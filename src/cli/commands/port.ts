@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { Chalk } from 'chalk';
@@ -56,7 +55,7 @@ export function portBuilder(y: Argv): Argv<PortArgs> {
     .option('platform', { type: 'string', describe: "Unikraft platform (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .option('project', { type: 'string', describe: `project file (default: <tree>/${PROJECT_FILE} when present): caller-domain libraries, gate/no-gate overrides` })
     .option('in-place-gates', { type: 'boolean', describe: 'gate calls in &&/||/?:, comma operands, loop conditions and unsequenced statements where they stand (a GNU statement expression) instead of listing them for a human' })
-    .option('jobs', { alias: 'j', type: 'number', describe: "threads reading and parsing the files of the libraries not ported (default: one per core; 1 = no worker threads)" })
+    .option('jobs', { alias: 'j', type: 'number', describe: "threads reading and parsing the files of the libraries not ported (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)" })
     .example('$0 port corpus/vanilla --lib kvs', 'propose the annotations for libkvs as a diff')
     .example('$0 port corpus/vanilla --write', 'annotate every library in place') as Argv<PortArgs>;
 }
@@ -87,8 +86,8 @@ export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps
   const config = args.config ? loadConfig(args.config, { knownDrivers: [...loadMechanisms().keys()] }) : null;
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
   const project = loadProjectFile(args.tree, args.project);
-  const threads = args.jobs ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const threads = args.jobs ?? 'auto';
   const wanted = (args.lib ?? []).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
   // the ported libraries' trees are edited: kept; the others' are read for a few questions only
   const keepParsed = wanted.length === 0 ? true : (lib: Library | null) => lib !== null && wanted.some((name) => libraryIs(lib, name));

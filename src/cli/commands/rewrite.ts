@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import type { Argv } from 'yargs';
@@ -38,7 +37,7 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('target', { type: 'string', choices: ['userspace', 'unikraft'], default: 'userspace', describe: 'userspace: our Linux deployment (flexos/Makefile); unikraft: a FlexOS unikraft tree for Unikraft\'s make (replaces kraft --compartmentalize)' })
     .option('libs', { type: 'string', describe: "unikraft target: kraft's UK_LIBS (default: ../../libs from the configuration's directory)" })
     .option('platform', { type: 'string', describe: "Unikraft platform to build (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'userspace target: threads reading and parsing files (default: one per core; 1 = no worker threads)' })
+    .option('jobs', { alias: 'j', type: 'number', describe: 'userspace target: threads reading and parsing files (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)' })
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
@@ -50,8 +49,8 @@ export async function runRewrite(args: RewriteArgs, out: CommandOutput): Promise
     const note = recoverInterrupted('outDir' in target ? target.outDir : resolve(args.tree));
     if (note) out.stderr(`flexos: note: ${note}\n`);
   }
-  const threads = args.jobs ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
+  const threads = args.jobs ?? 'auto';
   const progress = new Progress('rewrite');
   const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.platform ? { platform: args.platform } : {}), threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
