@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { checkAnalysis } from '../../src/analyze/checks/check-tree.js';
+import { TreeIndex } from '../../src/analyze/index.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { Project } from '../../src/lsp/project.js';
 
@@ -136,6 +137,29 @@ function fresh(path: string): unknown[] {
   return checkAnalysis(analysis, { text, scope: new Set([path]) }).findings.filter((f) => f.file === path);
 }
 
+/** Every lookup of the index's derived tables, for every name a file defines, uses or declares. */
+function tables(index: TreeIndex): unknown {
+  const names = new Set<string>();
+  for (const f of index.files) {
+    for (const x of [...f.functions, ...f.globals, ...f.prototypes, ...(f.macroBodies ?? [])]) names.add(x.name);
+    for (const c of f.calls) names.add(c.callee);
+    for (const m of f.macros) names.add(m);
+  }
+  return [...names].sort().map((n) => ({
+    n,
+    definitions: index.definitions(n),
+    headerInlines: index.headerInlines(n),
+    rootInlines: index.rootInlines(n),
+    globals: index.globalDefinitions(n),
+    shared: index.isSharedVariableName(n),
+    macroBodies: index.macroBodies(n),
+    macroLibraries: index.macroLibraries(n),
+    typedef: index.isTypedef(n),
+    exporters: index.exporters(n),
+    exported: index.libraries.filter((l) => index.exports(l.name).has(n)).map((l) => l.name),
+  }));
+}
+
 test('the findings of an edited file equal a fresh analysis of the edited tree, edit after edit', () => {
   const project = Project.load(tree, loadMacroTable(), () => null);
   const texts = new Map<string, string>();
@@ -158,6 +182,9 @@ test('the findings of an edited file equal a fresh analysis of the edited tree, 
     writeFileSync(join(tree, edit.file), after);
     project.update(edit.file, after);
     const got = project.check(edit.file);
+    // the index's tables, kept and re-pointed where the edit kept the file's names, equal a rebuild
+    const rebuilt = new TreeIndex(project.index.libraries, project.index.files, project.index.aliases);
+    expect(tables(project.index)).toEqual(tables(rebuilt));
     expect({ edit, findings: got }).toEqual({ edit, findings: fresh(edit.file) });
     for (const f of got) codes.add(f.code);
   }
