@@ -27,6 +27,25 @@ import { parseSourceIncremental, type IncrementalState } from '../parse/parser.j
 import type { Deployment } from '../transform/deployment.js';
 import { ByteText } from './positions.js';
 
+/** What the checks of another file read of a file's resolution (analysisFor), kept with it. */
+interface OtherFileParts {
+  /** Address arguments naming a global (overshared and crossings look for those tree-wide). */
+  globalArguments: FileResolution['addressArguments'];
+  /** Calls of header inlines (inlineGlobalUses: the first caller of each inline per library). */
+  inlineCalls: ResolvedCall[];
+}
+
+const otherParts = new WeakMap<FileResolution, OtherFileParts>();
+
+function otherFileParts(r: FileResolution): OtherFileParts {
+  let parts = otherParts.get(r);
+  if (!parts) {
+    parts = { globalArguments: r.addressArguments.filter((x) => x.binding === 'global'), inlineCalls: r.calls.filter((c) => c.class === 'inline-header') };
+    otherParts.set(r, parts);
+  }
+  return parts;
+}
+
 export interface OpenDocument {
   path: string;
   text: ByteText;
@@ -180,12 +199,19 @@ export class Project {
     for (const f of this.index.files) {
       a.totalLines += f.lineCount;
       const r = this.resolutions.get(f.path) ?? resolveFile(this.index, f);
-      const mine = f.path === path;
-      a.gates.push(...r.gates);
-      for (const x of r.addressArguments) if (mine || x.binding === 'global') a.addressArguments.push(x);
-      for (const u of r.globalUses) if (mine || wanted.has(u.variable.name)) a.globalUses.push(u);
+      if (f.path === path) {
+        a.gates.push(...r.gates);
+        a.addressArguments.push(...r.addressArguments);
+        a.globalUses.push(...r.globalUses);
+      } else {
+        const o = otherFileParts(r);
+        // other files' gates matter only as the calls of their global address arguments (crossings.ts)
+        if (o.globalArguments.length > 0) a.gates.push(...r.gates);
+        a.addressArguments.push(...o.globalArguments);
+        if (wanted.size > 0) for (const u of r.globalUses) if (wanted.has(u.variable.name)) a.globalUses.push(u);
+      }
       // which file's call reaches a header inline first is decided over the whole tree (resolve-file.ts)
-      for (const c of r.calls) if (c.class === 'inline-header') inlineCalls.push(c);
+      inlineCalls.push(...otherFileParts(r).inlineCalls);
     }
     a.globalUses.push(...inlineGlobalUses(this.index, inlineCalls));
     a.diagnostics.push(...own.diagnostics, ...duplicateExportsIn(this.index, path));
