@@ -31,6 +31,9 @@ const EXTRA: Record<string, string> = {
     'int w_alone __attribute__((flexos_whitelist));',
     'int w_addr __attribute__((flexos_whitelist));',
     'int w_secret;',
+    // a #define naming a whitelisted global may carry it anywhere: never overshared (kept across body edits)
+    'int w_macro __attribute__((flexos_whitelist));',
+    '#define W_MACRO_REF (&w_macro)',
     'int w_inline_only __attribute__((flexos_whitelist));',
     'static int w_private;',
     '',
