@@ -37,7 +37,9 @@ export class TreeIndex {
     this.facts.set(facts.path, facts);
     this.lookups = new WeakMap();
     if (old && this.derived && sameNames(old, facts) && repoint(this.derived, facts)) {
-      if (this.sorted) this.sorted[this.sorted.indexOf(old)] = facts;
+      const at = this.sorted?.indexOf(old) ?? -1;
+      if (at >= 0) this.sorted![at] = facts;
+      else this.sorted = null;
       return;
     }
     this.derived = null;
