@@ -2,7 +2,8 @@
  * The language server's view of one tree: the whole tree is analysed once; an edited file is
  * re-parsed incrementally, its facts replace the old ones in the TreeIndex and only that file is
  * resolved again — the other files' resolutions are kept, so a cross-library check on one file
- * never re-reads the tree. Saving re-resolves every file (a new export or global in the saved
+ * never re-reads the tree, and its checks run over the part of the analysis they read for it
+ * (analysisFor). Saving re-resolves every file (a new export or global in the saved
  * file may change what other files' calls mean).
  */
 import { readFileSync } from 'node:fs';
@@ -16,12 +17,11 @@ import { checkAnalysis } from '../analyze/checks/check-tree.js';
 import type { Finding } from '../analyze/checks/model.js';
 import { extractFacts } from '../analyze/facts.js';
 import { sameFactsWithin, spliceFacts, spliceTarget } from '../analyze/facts-splice.js';
-import type { FileFacts } from '../analyze/model.js';
+import type { FileFacts, ResolvedCall } from '../analyze/model.js';
 import type { TreeIndex } from '../analyze/index.js';
 import { owningLibrary } from '../analyze/libraries.js';
 import { inlineGlobalUses, resolveFile, type FileResolution } from '../analyze/resolve-file.js';
 import { compareDiagnostics } from '../diagnostics/diagnostic.js';
-import type { ResolvedCall } from '../analyze/model.js';
 import type { MacroTable } from '../parse/macro-table.js';
 import { parseSourceIncremental, type IncrementalState } from '../parse/parser.js';
 import type { Deployment } from '../transform/deployment.js';
