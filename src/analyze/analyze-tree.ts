@@ -238,24 +238,49 @@ function duplicateExports(index: TreeIndex): Diagnostic[] {
   for (const file of index.files) {
     for (const fn of file.functions) {
       if (fn.linkage === 'static' || seen.has(fn.name)) continue;
-      const defs = index.definitions(fn.name).filter((d) => d.library !== null && index.exports(d.library).has(fn.name));
-      const libs = [...new Set(defs.map((d) => d.library!))].sort();
-      if (libs.length < 2) continue;
+      const d = duplicateExport(index, fn.name);
+      if (!d) continue;
       seen.add(fn.name);
-      const first = defs.sort((a, b) => (a.file < b.file ? -1 : 1))[0]!;
-      const firstFile = index.file(first.file)!;
-      const pos = positionOf(firstFile, first.def.nameSpan.start);
-      out.push({
-        code: 'duplicate-export',
-        severity: 'warning',
-        file: first.file,
-        line: pos.line,
-        column: pos.column,
-        start: first.def.nameSpan.start,
-        end: first.def.nameSpan.end,
-        message: `'${fn.name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it are not attributed to either (and not gated by port) — rename one or drop it from an exportsyms.uk`,
-      });
+      out.push(d);
     }
   }
   return out;
+}
+
+/**
+ * The duplicate-export findings located in one file (those duplicateExports reports there): a
+ * finding sits at the first definition in path order, so only this file's own names can put one here.
+ */
+export function duplicateExportsIn(index: TreeIndex, path: string): Diagnostic[] {
+  const file = index.file(path);
+  if (!file) return [];
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const fn of file.functions) {
+    if (fn.linkage === 'static' || seen.has(fn.name)) continue;
+    seen.add(fn.name);
+    const d = duplicateExport(index, fn.name);
+    if (d && d.file === path) out.push(d);
+  }
+  return out;
+}
+
+/** The finding for one exported name defined by two libraries or more, at its first definition; null when there is none. */
+function duplicateExport(index: TreeIndex, name: string): Diagnostic | null {
+  const defs = index.definitions(name).filter((d) => d.library !== null && index.exports(d.library).has(name));
+  const libs = [...new Set(defs.map((d) => d.library!))].sort();
+  if (libs.length < 2) return null;
+  const first = defs.sort((a, b) => (a.file < b.file ? -1 : 1))[0]!;
+  const firstFile = index.file(first.file)!;
+  const pos = positionOf(firstFile, first.def.nameSpan.start);
+  return {
+    code: 'duplicate-export',
+    severity: 'warning',
+    file: first.file,
+    line: pos.line,
+    column: pos.column,
+    start: first.def.nameSpan.start,
+    end: first.def.nameSpan.end,
+    message: `'${name}' is exported by ${libs.join(' and ')} (${defs.map((d) => d.file).join(', ')}); calls to it are not attributed to either (and not gated by port) — rename one or drop it from an exportsyms.uk`,
+  };
 }

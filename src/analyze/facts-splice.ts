@@ -74,6 +74,8 @@ export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, del
     globals: merge(old.globals, part.globals),
     locals: merge(old.locals, part.locals),
     macros: old.macros,
+    // what the file's #defines mention (no places to move; none in the new body, checked above)
+    ...(old.macroBodies ? { macroBodies: old.macroBodies } : {}),
     typedefs: old.typedefs,
     ...(old.typedefTypes ? { typedefTypes: old.typedefTypes } : {}),
     calls: merge(old.calls, part.calls),

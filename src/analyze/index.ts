@@ -27,11 +27,23 @@ export class TreeIndex {
     for (const f of files) this.facts.set(f.path, f);
   }
 
+  /**
+   * New facts for a file. When the file defines and declares the same names as before (an edit
+   * inside a function body), the derived tables keep every entry and only this file's point at
+   * the new objects: the tables a rebuild would give, without walking every file again.
+   */
   replaceFile(facts: FileFacts): void {
+    const old = this.facts.get(facts.path);
     this.facts.set(facts.path, facts);
+    this.lookups = new WeakMap();
+    if (old && this.derived && sameNames(old, facts) && repoint(this.derived, facts)) {
+      const at = this.sorted?.indexOf(old) ?? -1;
+      if (at >= 0) this.sorted![at] = facts;
+      else this.sorted = null;
+      return;
+    }
     this.derived = null;
     this.sorted = null;
-    this.lookups = new WeakMap();
   }
 
   removeFile(path: string): void {
@@ -198,4 +210,51 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
   }
   for (const [lib, names] of d.exports) for (const n of names) push(d.exporters, n, lib);
   return d;
+}
+
+/** What derive reads of a file other than the objects it points at: names, linkage and storage, in order. */
+function sameNames(a: FileFacts, b: FileFacts): boolean {
+  if (a.path !== b.path || a.library !== b.library || a.isHeader !== b.isHeader) return false;
+  const same = <T>(x: readonly T[], y: readonly T[], key: (v: T) => string): boolean => x.length === y.length && x.every((v, i) => key(v) === key(y[i]!));
+  return (
+    same(a.functions, b.functions, (f) => `${f.name}\u0000${f.linkage}`) &&
+    same(a.globals, b.globals, (g) => `${g.name}\u0000${g.storage}`) &&
+    same(a.macroBodies ?? [], b.macroBodies ?? [], (m) => m.name) &&
+    same(a.macros, b.macros, (m) => m) &&
+    same(a.typedefs ?? [], b.typedefs ?? [], (t) => t)
+  );
+}
+
+/**
+ * Points the derived tables' entries of `facts.path` at the new facts' objects (same names, so
+ * the same entries at the same places: derive lists a file's entries together, in its order).
+ * False when an entry is not where expected (the caller rebuilds).
+ */
+function repoint(d: Derived, facts: FileFacts): boolean {
+  const fresh = new Map<Map<string, Definition<unknown>[]>, Map<string, Definition<unknown>[]>>();
+  const add = (table: Map<string, Definition<unknown>[]>, name: string, def: unknown): void => {
+    let byName = fresh.get(table);
+    if (!byName) fresh.set(table, (byName = new Map()));
+    push(byName, name, { file: facts.path, library: facts.library, def });
+  };
+  for (const fn of facts.functions) {
+    if (fn.linkage !== 'static') add(d.functions, fn.name, fn);
+    else if (facts.isHeader) add(facts.library !== null ? d.headerInlines : d.rootInlines, fn.name, fn);
+  }
+  for (const g of facts.globals) if (g.storage === 'none') add(d.globals, g.name, g);
+  const bodies = new Map<string, { file: string; library: string | null; body: MacroBody }[]>();
+  for (const b of facts.macroBodies ?? []) push(bodies, b.name, { file: facts.path, library: facts.library, body: b });
+  const swaps: (() => void)[] = [];
+  // new lists rather than edits in place: a list handed out before stays as it was, as with a rebuild
+  const plan = <T extends { file: string }>(table: Map<string, T[]>, name: string, entries: T[]): boolean => {
+    const list = table.get(name);
+    const at = list?.findIndex((e) => e.file === facts.path) ?? -1;
+    if (!list || at < 0 || at + entries.length > list.length || list.slice(at, at + entries.length).some((e) => e.file !== facts.path) || list[at + entries.length]?.file === facts.path) return false;
+    swaps.push(() => table.set(name, [...list.slice(0, at), ...entries, ...list.slice(at + entries.length)]));
+    return true;
+  };
+  for (const [table, byName] of fresh) for (const [name, entries] of byName) if (!plan(table, name, entries)) return false;
+  for (const [name, entries] of bodies) if (!plan(d.macroBodies, name, entries)) return false;
+  for (const swap of swaps) swap();
+  return true;
 }

@@ -2,12 +2,14 @@
  * The language server's view of one tree: the whole tree is analysed once; an edited file is
  * re-parsed incrementally, its facts replace the old ones in the TreeIndex and only that file is
  * resolved again — the other files' resolutions are kept, so a cross-library check on one file
- * never re-reads the tree. Saving re-resolves every file (a new export or global in the saved
+ * never re-reads the tree, and its checks run over the part of the analysis they read for it
+ * (analysisFor). Saving re-resolves every file (a new export or global in the saved
  * file may change what other files' calls mean).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyzeTree, combineResolutions, reachAnalysis, type TreeAnalysis } from '../analyze/analyze-tree.js';
+import { analyzeTree, combineResolutions, duplicateExportsIn, reachAnalysis, type TreeAnalysis } from '../analyze/analyze-tree.js';
+import { isWhitelist } from '../analyze/attributes.js';
 import type { BuildSelection, SelectionOptions } from '../analyze/build-selection.js';
 import type { ReachAnalysis } from '../analyze/reach.js';
 import type { ProjectSettings } from '../config/project.js';
@@ -15,14 +17,34 @@ import { checkAnalysis } from '../analyze/checks/check-tree.js';
 import type { Finding } from '../analyze/checks/model.js';
 import { extractFacts } from '../analyze/facts.js';
 import { sameFactsWithin, spliceFacts, spliceTarget } from '../analyze/facts-splice.js';
-import type { FileFacts } from '../analyze/model.js';
+import type { FileFacts, ResolvedCall } from '../analyze/model.js';
 import type { TreeIndex } from '../analyze/index.js';
 import { owningLibrary } from '../analyze/libraries.js';
-import { resolveFile, type FileResolution } from '../analyze/resolve-file.js';
+import { inlineGlobalUses, resolveFile, type FileResolution } from '../analyze/resolve-file.js';
+import { compareDiagnostics } from '../diagnostics/diagnostic.js';
 import type { MacroTable } from '../parse/macro-table.js';
 import { parseSourceIncremental, type IncrementalState } from '../parse/parser.js';
 import type { Deployment } from '../transform/deployment.js';
 import { ByteText } from './positions.js';
+
+/** What the checks of another file read of a file's resolution (analysisFor), kept with it. */
+interface OtherFileParts {
+  /** Address arguments naming a global (overshared and crossings look for those tree-wide). */
+  globalArguments: FileResolution['addressArguments'];
+  /** Calls of header inlines (inlineGlobalUses: the first caller of each inline per library). */
+  inlineCalls: ResolvedCall[];
+}
+
+const otherParts = new WeakMap<FileResolution, OtherFileParts>();
+
+function otherFileParts(r: FileResolution): OtherFileParts {
+  let parts = otherParts.get(r);
+  if (!parts) {
+    parts = { globalArguments: r.addressArguments.filter((x) => x.binding === 'global'), inlineCalls: r.calls.filter((c) => c.class === 'inline-header') };
+    otherParts.set(r, parts);
+  }
+  return parts;
+}
 
 export interface OpenDocument {
   path: string;
@@ -123,12 +145,79 @@ export class Project {
   /** The analysis of the whole tree from the per-file resolutions. */
   analysis(): TreeAnalysis {
     if (!this.combined) {
+      this.decidePending();
       const perFile = this.index.files.map((f) => this.resolutions.get(f.path) ?? resolveFile(this.index, f));
-      this.combined = combineResolutions(this.root, this.index, perFile, { build: this.build, ...(this.reach ? { reach: this.reach, decideFiles: this.undecided } : {}) });
-      this.undecided = new Set();
+      this.combined = combineResolutions(this.root, this.index, perFile, { build: this.build, ...(this.reach ? { reach: this.reach, decideFiles: new Set<string>() } : {}) });
       this.combined.diagnostics.push(...this.policyDiagnostics);
     }
     return this.combined;
+  }
+
+  /** Gate decisions for the calls of the files re-resolved since the last ones (the kept graph decides). */
+  private decidePending(): void {
+    if (!this.reach) return;
+    for (const path of this.undecided) {
+      for (const call of this.resolutions.get(path)?.calls ?? []) {
+        const decision = this.reach.decide(call);
+        if (decision) call.gate = decision;
+        else delete call.gate;
+      }
+    }
+    this.undecided = new Set();
+  }
+
+  /**
+   * What the checks read when they report on one file only: the whole analysis less what no
+   * check looks at for findings in `path` (every check skips calls, function references and
+   * diagnostics of other files; other files' address arguments and global uses matter only for
+   * globals — crossings.ts, overshared.ts). Same arrays in the same order as analysis() gives,
+   * filtered, so the findings of `path` are the same; it skips concatenating and sorting the
+   * whole tree's calls and diagnostics after every edit.
+   */
+  private analysisFor(path: string): TreeAnalysis {
+    const own = this.resolutions.get(path);
+    const facts = this.index.file(path);
+    if (this.combined || !this.reach || !own || !facts) return this.analysis();
+    this.decidePending();
+    // overshared looks for the whitelisted globals of the file in every other file's uses
+    const wanted = new Set(facts.globals.filter((v) => v.attributes.some(isWhitelist)).map((v) => v.name));
+    const a: TreeAnalysis = {
+      root: this.root,
+      libraries: [...this.index.libraries],
+      build: this.build,
+      index: this.index,
+      calls: [...own.calls],
+      gates: [],
+      functionRefs: [...own.functionRefs],
+      addressArguments: [],
+      globalUses: [],
+      diagnostics: [],
+      parsed: new Map(),
+      totalLines: 0,
+    };
+    const inlineCalls: ResolvedCall[] = [];
+    for (const f of this.index.files) {
+      a.totalLines += f.lineCount;
+      const r = this.resolutions.get(f.path) ?? resolveFile(this.index, f);
+      if (f.path === path) {
+        a.gates.push(...r.gates);
+        a.addressArguments.push(...r.addressArguments);
+        a.globalUses.push(...r.globalUses);
+      } else {
+        const o = otherFileParts(r);
+        // other files' gates matter only as the calls of their global address arguments (crossings.ts)
+        if (o.globalArguments.length > 0) a.gates.push(...r.gates);
+        a.addressArguments.push(...o.globalArguments);
+        if (wanted.size > 0) for (const u of r.globalUses) if (wanted.has(u.variable.name)) a.globalUses.push(u);
+      }
+      // which file's call reaches a header inline first is decided over the whole tree (resolve-file.ts)
+      inlineCalls.push(...otherFileParts(r).inlineCalls);
+    }
+    a.globalUses.push(...inlineGlobalUses(this.index, inlineCalls));
+    a.diagnostics.push(...own.diagnostics, ...duplicateExportsIn(this.index, path));
+    a.diagnostics.sort(compareDiagnostics);
+    a.diagnostics.push(...this.policyDiagnostics.filter((d) => d.file === path));
+    return a;
   }
 
   /** Bytes of a file: the editor's buffer when open, else the disk. */
@@ -144,6 +233,6 @@ export class Project {
 
   /** Findings of one file (every check, suppressions applied). */
   check(path: string): Finding[] {
-    return checkAnalysis(this.analysis(), { deployment: this.deployment, text: (f) => this.bytes(f)?.bytes ?? null, scope: new Set([path]) }).findings.filter((f) => f.file === path);
+    return checkAnalysis(this.analysisFor(path), { deployment: this.deployment, text: (f) => this.bytes(f)?.bytes ?? null, scope: new Set([path]) }).findings.filter((f) => f.file === path);
   }
 }

@@ -190,6 +190,7 @@ describe('incremental re-parse', () => {
     let text = [
       '#include <flexos/isolation.h>',
       'int g;',
+      '#define G_PLUS(x) ((x) + g)',
       'static int h(int *p) { return *p; }',
       'int f(int n)',
       '{',
