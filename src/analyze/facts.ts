@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type Parser from 'tree-sitter';
-import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
+import { type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { field, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
 import { AncestorFinder, ancestors } from '../parse/ancestry.js';
@@ -10,6 +7,7 @@ import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
 import { nameUses } from './name-uses.js';
+import { factNodes } from './fact-nodes.js';
 import { declaratorShape, declaratorsOf, objectQualifiers, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
@@ -33,14 +31,6 @@ import type {
   Suppression,
   VariableDecl,
 } from './model.js';
-
-const QUERY_FILE = fileURLToPath(new URL('../../grammars/queries/facts.scm', import.meta.url));
-let factsQuery: Parser.Query | null = null;
-
-function query(): Parser.Query {
-  factsQuery ??= cQuery(readFileSync(QUERY_FILE, 'utf8'));
-  return factsQuery;
-}
 
 export const GATE_NAMES = { flexos_gate: 'gate', flexos_gate_r: 'gate_r' } as const;
 export const SHARED_LITERAL_NAME = 'FLEXOS_SHARED_LITERAL';
@@ -123,10 +113,9 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   // one cursor for every ancestor question of this file, asked in document order (ancestry.ts)
   const finder = new AncestorFinder();
 
-  for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
-    const start = nodeStart(node);
+  for (const { kind, node, start, holder } of factNodes(within ?? root)) {
     if (frame !== null && start >= frame.def.span.end) frame = null;
-    switch (capture) {
+    switch (kind) {
       case 'function': {
         const def = functionDefinition(node, definers);
         if (def === null) break;
@@ -165,7 +154,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       case 'value': {
         if (seenValues.has(start)) break;
         seenValues.add(start);
-        const ref = valueReference(node, frame, root, finder);
+        const ref = valueReference(node, holder!, frame, root, finder);
         if (ref) facts.functionRefs.push(ref);
         break;
       }
@@ -668,24 +657,30 @@ function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
   return frame.paramNames.has(name) || localDeclaration(frame, name, at) !== null;
 }
 
-function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode, finder: AncestorFinder): FunctionReference | null {
+/**
+ * A value identifier (`holder` its parent, see fact-nodes.ts) as a possible function address:
+ * passed to a call when it is an argument, itself or under `&`/a cast.
+ */
+function valueReference(node: SyntaxNode, holder: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode, finder: AncestorFinder): FunctionReference | null {
   const where = span(node);
   const name = spanText(node, where);
   if (frame !== null && isLocalName(frame, name, where.start)) return null;
   const ref: FunctionReference = { name, span: where, inFunction: frame?.def.name ?? null };
-  const up = ancestors(frame?.node ?? root, node, finder);
-  let level = up.length - 1;
-  if (level >= 0 && (up.type(level) === 'pointer_expression' || up.type(level) === 'cast_expression')) level--;
+  // the other holders (initialisers, assignments, returns) are no argument: no way up to read
+  const holderType = nodeType(holder);
+  if (holderType !== 'pointer_expression' && holderType !== 'cast_expression') return ref;
+  const up = ancestors(frame?.node ?? root, holder, finder);
+  const level = up.length - 1;
   if (level >= 0 && up.type(level) === 'argument_list') {
-    const holder = up.node(level);
+    const list = up.node(level);
     const callNode = level > 0 ? up.node(level - 1) : null;
     const fn = (callNode ? field(callNode, 'function') : null);
     if (callNode && fn && nodeType(fn) === 'identifier') {
       const calleeName = nodeText(fn);
       const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
       if (gateKind) {
-        const args = holder.namedChildren.filter((c) => nodeType(c) !== 'comment');
-        const index = args.findIndex((a) => nodeStart(a) <= nodeStart(node) && node.endIndex <= a.endIndex);
+        const args = list.namedChildren.filter((c) => nodeType(c) !== 'comment');
+        const index = args.findIndex((a) => nodeStart(a) <= where.start && where.end <= a.endIndex);
         const firstPassed = gateKind === 'gate_r' ? 3 : 2;
         if (index < firstPassed) return null; // library, ret and callee slots are not values
         ref.passedThroughGate = args[0]?.text ?? '';
