@@ -710,12 +710,12 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
   // `level` is the parent, `level + 1` (or the call) the child
   for (let level = up.length - 1; level >= 0; level--) {
     const type = up.type(level);
-    const childField = up.fieldBelow(level);
+    // the field of the level below is read only where it decides (a read of its own: ancestry.ts)
     if (STATEMENT_TYPES.has(type) && type !== 'compound_statement') {
       if (decided === null) {
         if (type === 'expression_statement') decided = nested ?? (direct ? 'statement' : 'expression');
         else if (type === 'return_statement') decided = nested ?? (direct ? 'return' : 'expression');
-        else if (type === 'for_statement' && childField !== 'body') decided = 'condition';
+        else if (type === 'for_statement' && up.fieldBelow(level) !== 'body') decided = 'condition';
         else decided = nested ?? 'expression';
       }
       return { context: macroArgument ? 'macro-argument' : decided, statement: up.span(level) };
@@ -729,7 +729,7 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           break;
         }
         case 'assignment_expression':
-          if (direct && childField === 'right' && level > 0 && up.type(level - 1) === 'expression_statement') {
+          if (direct && level > 0 && up.type(level - 1) === 'expression_statement' && up.fieldBelow(level) === 'right') {
             decided = nested ?? 'assignment';
           }
           direct = false;
@@ -746,7 +746,7 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           break;
         }
         case 'conditional_expression':
-          if (childField !== 'condition') nested ??= 'short-circuit';
+          if (up.fieldBelow(level) !== 'condition') nested ??= 'short-circuit';
           direct = false;
           break;
         case 'comma_expression':

@@ -34,16 +34,21 @@ const typeNames: string[] = [];
 const fieldNames: (string | null)[] = [];
 
 /**
- * One cursor and the path it last went down: each level's type, the field of the level below
- * in it, and its span. Each level moves to the first child that extends past the target's start
- * (siblings do not overlap, so that child holds the target). A finder answers one target at a
- * time: the Ancestors it returns hold until the next find.
+ * One cursor and the path it last went down: each level's type and end. Each level moves to the
+ * first child that extends past the target's start (siblings do not overlap, so that child holds
+ * the target). Three native reads a level (move, type, end): a level's start and the field of
+ * the level below are read when asked (most are never asked: a call's context reads a few
+ * levels up to its statement), with the cursor moved there (the way back up to the next
+ * target's common ancestor goes through them anyway). A finder answers one target at a time:
+ * the Ancestors it returns hold until the next find.
  */
 export class AncestorFinder implements Ancestors {
   private top: SyntaxNode | null = null;
   private cursor: TreeCursor | null = null;
   private readonly types: string[] = [];
-  private readonly fields: (string | null)[] = [];
+  /** The field the next level down fills in each level: undefined until asked. */
+  private readonly fields: (string | null | undefined)[] = [];
+  /** Each level's start: -1 until asked (or needed to tell where the next target's way down parts). */
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   /** Levels of the current path (the target is below the last). */
@@ -63,14 +68,25 @@ export class AncestorFinder implements Ancestors {
       this.types[0] = nodeType(top);
       this.starts[0] = nodeStart(top);
       this.ends[0] = top.endIndex;
+      this.fields[0] = undefined;
       this.depth = 1;
       this.at = 0;
       this.goal = start;
     }
     // the deepest level of the last path that strictly holds the target (a level with the
-    // target's very span may be the target itself: only its object tells, so it is left)
+    // target's very span may be the target itself: only its object tells, so it is left).
+    // Every level holds the last target, so when this one starts no earlier, each level starts
+    // before it too: only a level ending with it needs its start read.
+    const inOrder = start >= this.goal;
     let keep = this.depth - 1;
-    while (keep >= 0 && !(this.starts[keep]! <= start && end <= this.ends[keep]! && (this.starts[keep] !== start || this.ends[keep] !== end))) keep--;
+    while (keep >= 0) {
+      if (end <= this.ends[keep]!) {
+        if (inOrder && this.ends[keep] !== end) break;
+        const levelStart = this.startAt(keep);
+        if (levelStart <= start && (levelStart !== start || this.ends[keep] !== end)) break;
+      }
+      keep--;
+    }
     if (keep < 0) return null;
     this.moveTo(keep);
     const cursor = this.cursor;
@@ -85,19 +101,17 @@ export class AncestorFinder implements Ancestors {
         this.top = null; // the cursor's place is not known exactly: start afresh next time
         return null;
       }
+      this.fields[this.depth - 1] = undefined;
       const id = cursor.nodeTypeId;
       const type = (typeNames[id] ??= cursor.nodeType);
-      const fieldId = cursor.currentFieldId;
-      this.fields[this.depth - 1] = fieldId === 0 ? null : (fieldNames[fieldId] ??= cursor.currentFieldName ?? null);
-      const nodeStartAt = cursor.startIndex;
       const nodeEndAt = cursor.endIndex;
-      // the same span and type may be an ancestor wrapping the target: only the node id tells
-      if (type === targetType && nodeStartAt === start && nodeEndAt === end && sameNode(cursor.currentNode, target)) {
+      // the same end and type may be an ancestor wrapping the target (`**p`): only the node id tells
+      if (type === targetType && nodeEndAt === end && sameNode(cursor.currentNode, target)) {
         this.at = this.depth;
         return this;
       }
       this.types[this.depth] = type;
-      this.starts[this.depth] = nodeStartAt;
+      this.starts[this.depth] = -1;
       this.ends[this.depth] = nodeEndAt;
       this.depth++;
     }
@@ -112,7 +126,15 @@ export class AncestorFinder implements Ancestors {
   }
 
   fieldBelow(level: number): string | null {
-    return this.fields[level] ?? null;
+    let name = this.fields[level];
+    if (name === undefined) {
+      // the field is the child's: read at the level below (the target, below the last level)
+      this.moveTo(level + 1);
+      const fieldId = this.cursor!.currentFieldId;
+      name = fieldId === 0 ? null : (fieldNames[fieldId] ??= this.cursor!.currentFieldName ?? null);
+      this.fields[level] = name;
+    }
+    return name;
   }
 
   node(level: number): SyntaxNode {
@@ -121,7 +143,16 @@ export class AncestorFinder implements Ancestors {
   }
 
   span(level: number): { start: number; end: number } {
-    return { start: this.starts[level]!, end: this.ends[level]! };
+    return { start: this.startAt(level), end: this.ends[level]! };
+  }
+
+  private startAt(level: number): number {
+    let start = this.starts[level]!;
+    if (start < 0) {
+      this.moveTo(level);
+      start = this.starts[level] = this.cursor!.startIndex;
+    }
+    return start;
   }
 
   private moveTo(level: number): void {
