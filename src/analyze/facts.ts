@@ -436,7 +436,7 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
     }
     if (functionName !== null) {
       // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
-      const up = ancestors(fnNode, node, finder);
+      const up = ancestors(fnNode, node, finder, whole.end);
       let level = up.length - 1;
       while (level > 0 && up.type(level).startsWith('preproc_')) level--;
       v.functionName = functionName;
@@ -512,17 +512,20 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
     return;
   }
   identifierArguments(argNodes, args, 0, facts, inFunction, seenValues, calleeName !== null ? { passedTo: calleeName } : {});
+  // the argument list is the call's last child, and a node ends with its last child (trailing
+  // comments are left to the parent): one end read for both
+  const argsSpan = span(argList);
   const site: CallSite = {
     callee: calleeName ?? nodeText(fn),
-    span: span(node),
+    span: { start: nodeStart(node), end: argsSpan.end },
     calleeSpan: fnSpan,
-    argsSpan: span(argList),
+    argsSpan,
     args,
     inFunction,
     context: 'expression',
     indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, nodeStart(node))),
   };
-  const where = callContext(node, inFunction !== null, macroArgSpans, frame?.node ?? root, finder);
+  const where = callContext(node, site.span.end, inFunction !== null, macroArgSpans, frame?.node ?? root, finder);
   site.context = where.context;
   if (where.statement) site.statementSpan = where.statement;
   facts.calls.push(site);
@@ -698,12 +701,12 @@ function valueReference(node: SyntaxNode, holder: SyntaxNode, frame: FunctionFra
 const SHORT_CIRCUIT = new Set(['&&', '||']);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
-function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode, finder: AncestorFinder): { context: CallContext; statement: Span | null } {
+function callContext(node: SyntaxNode, end: number, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode, finder: AncestorFinder): { context: CallContext; statement: Span | null } {
   const at = nodeStart(node);
   let macroArgument = false;
   for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
   // the way up, found by descending from the function (or the root): see ancestry.ts
-  const up = ancestors(top, node, finder);
+  const up = ancestors(top, node, finder, end);
   let direct = true;
   let nested: CallContext | null = null;
   let decided: CallContext | null = null;

@@ -23,10 +23,11 @@ export interface Ancestors {
 /**
  * `target`'s ancestors from `top` down when `top` holds it, else up to the root by `.parent`.
  * With a finder, the descent starts from the deepest ancestor the finder's last target shares
- * with this one (targets met in document order share most of their way down).
+ * with this one (targets met in document order share most of their way down). `targetEnd`:
+ * the target's end where the caller read it already (a native read less).
  */
-export function ancestors(top: SyntaxNode | null, target: SyntaxNode, finder: AncestorFinder = new AncestorFinder()): Ancestors {
-  return (top !== null ? finder.find(top, target) : null) ?? new NodeAncestors(target);
+export function ancestors(top: SyntaxNode | null, target: SyntaxNode, finder: AncestorFinder = new AncestorFinder(), targetEnd?: number): Ancestors {
+  return (top !== null ? finder.find(top, target, targetEnd) : null) ?? new NodeAncestors(target);
 }
 
 /** Type and field names by id, learnt from the cursor (a number crosses the binding cheaper than a string). */
@@ -58,10 +59,10 @@ export class AncestorFinder implements Ancestors {
   /** The start the current path was found for (to go down it again). */
   private goal = 0;
 
-  find(top: SyntaxNode, target: SyntaxNode): Ancestors | null {
+  find(top: SyntaxNode, target: SyntaxNode, targetEnd?: number): Ancestors | null {
     if (sameNode(top, target)) return null;
     const start = nodeStart(target);
-    const end = target.endIndex;
+    const end = targetEnd ?? target.endIndex;
     if (top !== this.top || this.cursor === null) {
       this.top = top;
       this.cursor = top.walk();
