@@ -475,10 +475,25 @@ function include(node: SyntaxNode): IncludeDirective | null {
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
-function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode, finder: AncestorFinder): void {
+/**
+ * A call's callee and argument list. They are its two named children (one native read for both
+ * instead of one a field) unless a comment or a parse error sits among them: then by field.
+ */
+function callParts(node: SyntaxNode): { fn: SyntaxNode; argList: SyntaxNode } | null {
+  const children = node.namedChildren;
+  if (children.length === 2) {
+    const first = nodeType(children[0]!);
+    if (first !== 'comment' && first !== 'ERROR' && nodeType(children[1]!) === 'argument_list') return { fn: children[0]!, argList: children[1]! };
+  }
   const fn = field(node, 'function');
   const argList = field(node, 'arguments');
-  if (!fn || !argList) return;
+  return fn && argList ? { fn, argList } : null;
+}
+
+function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode, finder: AncestorFinder): void {
+  const parts = callParts(node);
+  if (parts === null) return;
+  const { fn, argList } = parts;
   const argNodes = argList.namedChildren.filter((c) => nodeType(c) !== 'comment');
   const inFunction = frame?.def.name ?? null;
   const fnSpan = span(fn);
