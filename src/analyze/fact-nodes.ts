@@ -22,6 +22,8 @@ export interface FactNode {
   start: number;
   /** For a value: the node holding the identifier (its parent). */
   holder?: SyntaxNode;
+  /** For a macro: its name (read here to tell a macro from a broken directive). */
+  name?: SyntaxNode;
 }
 
 /** Node type → what it is to the analysis (value holders: where an identifier child is a value). */
@@ -77,6 +79,8 @@ export function factNodes(top: SyntaxNode): FactNode[] {
       if (kind === 'macro') {
         const name = field(node, 'name');
         if (name === null || nodeType(name) !== 'identifier') continue;
+        out.push({ kind, node, start, name });
+        continue;
       }
       out.push({ kind, node, start });
       continue;

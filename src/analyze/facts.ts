@@ -113,7 +113,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   // one cursor for every ancestor question of this file, asked in document order (ancestry.ts)
   const finder = new AncestorFinder();
 
-  for (const { kind, node, start, holder } of factNodes(within ?? root)) {
+  for (const { kind, node, start, holder, name: macroName } of factNodes(within ?? root)) {
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (kind) {
       case 'function': {
@@ -142,7 +142,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'macro': {
-        const name = field(node, 'name')!;
+        const name = macroName!;
         facts.macros.push(nodeText(name));
         const body = macroBody(node, name, text);
         if (body) (facts.macroBodies ??= []).push(body);
