@@ -419,7 +419,8 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       name: shape.name,
       storage,
       span: { start: whole.start, end: whole.end },
-      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (field(d, 'declarator') ?? d) : d),
+      // an init_declarator's declarator is the next node its shape walked: the second on its path, or the name
+      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (shape.path[1] ?? shape.nameNode) : d),
       nameSpan: span(shape.nameNode),
       type,
       isArray: shape.isArray,
