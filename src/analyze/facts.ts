@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type Parser from 'tree-sitter';
-import { cQuery, type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
+import { type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { field, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
 import { AncestorFinder, ancestors } from '../parse/ancestry.js';
@@ -10,6 +7,7 @@ import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
 import { nameUses } from './name-uses.js';
+import { factNodes } from './fact-nodes.js';
 import { declaratorShape, declaratorsOf, objectQualifiers, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
@@ -33,14 +31,6 @@ import type {
   Suppression,
   VariableDecl,
 } from './model.js';
-
-const QUERY_FILE = fileURLToPath(new URL('../../grammars/queries/facts.scm', import.meta.url));
-let factsQuery: Parser.Query | null = null;
-
-function query(): Parser.Query {
-  factsQuery ??= cQuery(readFileSync(QUERY_FILE, 'utf8'));
-  return factsQuery;
-}
 
 export const GATE_NAMES = { flexos_gate: 'gate', flexos_gate_r: 'gate_r' } as const;
 export const SHARED_LITERAL_NAME = 'FLEXOS_SHARED_LITERAL';
@@ -123,10 +113,9 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   // one cursor for every ancestor question of this file, asked in document order (ancestry.ts)
   const finder = new AncestorFinder();
 
-  for (const { name: capture, node } of query().captures(within ?? parsed.tree.rootNode)) {
-    const start = nodeStart(node);
+  for (const { kind, node, start, holder, name: macroName } of factNodes(within ?? root)) {
     if (frame !== null && start >= frame.def.span.end) frame = null;
-    switch (capture) {
+    switch (kind) {
       case 'function': {
         const def = functionDefinition(node, definers);
         if (def === null) break;
@@ -153,7 +142,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
         break;
       }
       case 'macro': {
-        const name = field(node, 'name')!;
+        const name = macroName!;
         facts.macros.push(nodeText(name));
         const body = macroBody(node, name, text);
         if (body) (facts.macroBodies ??= []).push(body);
@@ -165,7 +154,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       case 'value': {
         if (seenValues.has(start)) break;
         seenValues.add(start);
-        const ref = valueReference(node, frame, root, finder);
+        const ref = valueReference(node, holder!, frame, root, finder);
         if (ref) facts.functionRefs.push(ref);
         break;
       }
@@ -430,7 +419,8 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
       name: shape.name,
       storage,
       span: { start: whole.start, end: whole.end },
-      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (field(d, 'declarator') ?? d) : d),
+      // an init_declarator's declarator is the next node its shape walked: the second on its path, or the name
+      declaratorSpan: span(nodeType(d) === 'init_declarator' ? (shape.path[1] ?? shape.nameNode) : d),
       nameSpan: span(shape.nameNode),
       type,
       isArray: shape.isArray,
@@ -447,7 +437,7 @@ function variables(node: SyntaxNode, functionName: string | null, spec: Specifie
     }
     if (functionName !== null) {
       // a declaration inside `#if … #endif` in a block is scoped to the block, not to the #if group
-      const up = ancestors(fnNode, node, finder);
+      const up = ancestors(fnNode, node, finder, whole.end);
       let level = up.length - 1;
       while (level > 0 && up.type(level).startsWith('preproc_')) level--;
       v.functionName = functionName;
@@ -486,10 +476,25 @@ function include(node: SyntaxNode): IncludeDirective | null {
   return { path: raw.slice(1, -1), system: raw.startsWith('<'), span: span(node) };
 }
 
-function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode, finder: AncestorFinder): void {
+/**
+ * A call's callee and argument list. They are its two named children (one native read for both
+ * instead of one a field) unless a comment or a parse error sits among them: then by field.
+ */
+function callParts(node: SyntaxNode): { fn: SyntaxNode; argList: SyntaxNode } | null {
+  const children = node.namedChildren;
+  if (children.length === 2) {
+    const first = nodeType(children[0]!);
+    if (first !== 'comment' && first !== 'ERROR' && nodeType(children[1]!) === 'argument_list') return { fn: children[0]!, argList: children[1]! };
+  }
   const fn = field(node, 'function');
   const argList = field(node, 'arguments');
-  if (!fn || !argList) return;
+  return fn && argList ? { fn, argList } : null;
+}
+
+function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, macroArgSpans: Span[], view: string, seenValues: Set<number>, root: SyntaxNode, finder: AncestorFinder): void {
+  const parts = callParts(node);
+  if (parts === null) return;
+  const { fn, argList } = parts;
   const argNodes = argList.namedChildren.filter((c) => nodeType(c) !== 'comment');
   const inFunction = frame?.def.name ?? null;
   const fnSpan = span(fn);
@@ -523,17 +528,20 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
     return;
   }
   identifierArguments(argNodes, args, 0, facts, inFunction, seenValues, calleeName !== null ? { passedTo: calleeName } : {});
+  // the argument list is the call's last child, and a node ends with its last child (trailing
+  // comments are left to the parent): one end read for both
+  const argsSpan = span(argList);
   const site: CallSite = {
     callee: calleeName ?? nodeText(fn),
-    span: span(node),
+    span: { start: nodeStart(node), end: argsSpan.end },
     calleeSpan: fnSpan,
-    argsSpan: span(argList),
+    argsSpan,
     args,
     inFunction,
     context: 'expression',
     indirect: calleeName === null || (frame !== null && isLocalName(frame, calleeName, nodeStart(node))),
   };
-  const where = callContext(node, inFunction !== null, macroArgSpans, frame?.node ?? root, finder);
+  const where = callContext(node, site.span.end, inFunction !== null, macroArgSpans, frame?.node ?? root, finder);
   site.context = where.context;
   if (where.statement) site.statementSpan = where.statement;
   facts.calls.push(site);
@@ -668,24 +676,30 @@ function isLocalName(frame: FunctionFrame, name: string, at: number): boolean {
   return frame.paramNames.has(name) || localDeclaration(frame, name, at) !== null;
 }
 
-function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode, finder: AncestorFinder): FunctionReference | null {
+/**
+ * A value identifier (`holder` its parent, see fact-nodes.ts) as a possible function address:
+ * passed to a call when it is an argument, itself or under `&`/a cast.
+ */
+function valueReference(node: SyntaxNode, holder: SyntaxNode, frame: FunctionFrame | null, root: SyntaxNode, finder: AncestorFinder): FunctionReference | null {
   const where = span(node);
   const name = spanText(node, where);
   if (frame !== null && isLocalName(frame, name, where.start)) return null;
   const ref: FunctionReference = { name, span: where, inFunction: frame?.def.name ?? null };
-  const up = ancestors(frame?.node ?? root, node, finder);
-  let level = up.length - 1;
-  if (level >= 0 && (up.type(level) === 'pointer_expression' || up.type(level) === 'cast_expression')) level--;
+  // the other holders (initialisers, assignments, returns) are no argument: no way up to read
+  const holderType = nodeType(holder);
+  if (holderType !== 'pointer_expression' && holderType !== 'cast_expression') return ref;
+  const up = ancestors(frame?.node ?? root, holder, finder);
+  const level = up.length - 1;
   if (level >= 0 && up.type(level) === 'argument_list') {
-    const holder = up.node(level);
+    const list = up.node(level);
     const callNode = level > 0 ? up.node(level - 1) : null;
     const fn = (callNode ? field(callNode, 'function') : null);
     if (callNode && fn && nodeType(fn) === 'identifier') {
       const calleeName = nodeText(fn);
       const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
       if (gateKind) {
-        const args = holder.namedChildren.filter((c) => nodeType(c) !== 'comment');
-        const index = args.findIndex((a) => nodeStart(a) <= nodeStart(node) && node.endIndex <= a.endIndex);
+        const args = list.namedChildren.filter((c) => nodeType(c) !== 'comment');
+        const index = args.findIndex((a) => nodeStart(a) <= where.start && where.end <= a.endIndex);
         const firstPassed = gateKind === 'gate_r' ? 3 : 2;
         if (index < firstPassed) return null; // library, ret and callee slots are not values
         ref.passedThroughGate = args[0]?.text ?? '';
@@ -703,24 +717,24 @@ function valueReference(node: SyntaxNode, frame: FunctionFrame | null, root: Syn
 const SHORT_CIRCUIT = new Set(['&&', '||']);
 
 /** Where a call sits (see CallContext) and the statement holding it, in one walk up the tree. */
-function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode, finder: AncestorFinder): { context: CallContext; statement: Span | null } {
+function callContext(node: SyntaxNode, end: number, inFunction: boolean, macroArgSpans: Span[], top: SyntaxNode, finder: AncestorFinder): { context: CallContext; statement: Span | null } {
   const at = nodeStart(node);
   let macroArgument = false;
   for (const s of macroArgSpans) if (at >= s.start && at < s.end) macroArgument = true;
   // the way up, found by descending from the function (or the root): see ancestry.ts
-  const up = ancestors(top, node, finder);
+  const up = ancestors(top, node, finder, end);
   let direct = true;
   let nested: CallContext | null = null;
   let decided: CallContext | null = null;
   // `level` is the parent, `level + 1` (or the call) the child
   for (let level = up.length - 1; level >= 0; level--) {
     const type = up.type(level);
-    const childField = up.fieldBelow(level);
+    // the field of the level below is read only where it decides (a read of its own: ancestry.ts)
     if (STATEMENT_TYPES.has(type) && type !== 'compound_statement') {
       if (decided === null) {
         if (type === 'expression_statement') decided = nested ?? (direct ? 'statement' : 'expression');
         else if (type === 'return_statement') decided = nested ?? (direct ? 'return' : 'expression');
-        else if (type === 'for_statement' && childField !== 'body') decided = 'condition';
+        else if (type === 'for_statement' && up.fieldBelow(level) !== 'body') decided = 'condition';
         else decided = nested ?? 'expression';
       }
       return { context: macroArgument ? 'macro-argument' : decided, statement: up.span(level) };
@@ -734,7 +748,7 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           break;
         }
         case 'assignment_expression':
-          if (direct && childField === 'right' && level > 0 && up.type(level - 1) === 'expression_statement') {
+          if (direct && level > 0 && up.type(level - 1) === 'expression_statement' && up.fieldBelow(level) === 'right') {
             decided = nested ?? 'assignment';
           }
           direct = false;
@@ -751,7 +765,7 @@ function callContext(node: SyntaxNode, inFunction: boolean, macroArgSpans: Span[
           break;
         }
         case 'conditional_expression':
-          if (childField !== 'condition') nested ??= 'short-circuit';
+          if (up.fieldBelow(level) !== 'condition') nested ??= 'short-circuit';
           direct = false;
           break;
         case 'comma_expression':

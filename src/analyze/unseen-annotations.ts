@@ -3,7 +3,7 @@
  * site of its facts is reported, so that no annotation is skipped without a word. Three places
  * hide one: a `#define` body (the preprocessor expands it, flexos does not — the rewritten
  * output would still call the placeholder), a region tree-sitter could not parse, and code the
- * facts query did not reach (e.g. nesting too deep). Comments, strings and the name of a
+ * facts did not read (e.g. nesting too deep). Comments, strings and the name of a
  * `#define`d placeholder itself are not uses. `#else` branches left out are reported elsewhere
  * (annotation-in-skipped-branch).
  */

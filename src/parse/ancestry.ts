@@ -23,10 +23,11 @@ export interface Ancestors {
 /**
  * `target`'s ancestors from `top` down when `top` holds it, else up to the root by `.parent`.
  * With a finder, the descent starts from the deepest ancestor the finder's last target shares
- * with this one (targets met in document order share most of their way down).
+ * with this one (targets met in document order share most of their way down). `targetEnd`:
+ * the target's end where the caller read it already (a native read less).
  */
-export function ancestors(top: SyntaxNode | null, target: SyntaxNode, finder: AncestorFinder = new AncestorFinder()): Ancestors {
-  return (top !== null ? finder.find(top, target) : null) ?? new NodeAncestors(target);
+export function ancestors(top: SyntaxNode | null, target: SyntaxNode, finder: AncestorFinder = new AncestorFinder(), targetEnd?: number): Ancestors {
+  return (top !== null ? finder.find(top, target, targetEnd) : null) ?? new NodeAncestors(target);
 }
 
 /** Type and field names by id, learnt from the cursor (a number crosses the binding cheaper than a string). */
@@ -34,16 +35,21 @@ const typeNames: string[] = [];
 const fieldNames: (string | null)[] = [];
 
 /**
- * One cursor and the path it last went down: each level's type, the field of the level below
- * in it, and its span. Each level moves to the first child that extends past the target's start
- * (siblings do not overlap, so that child holds the target). A finder answers one target at a
- * time: the Ancestors it returns hold until the next find.
+ * One cursor and the path it last went down: each level's type and end. Each level moves to the
+ * first child that extends past the target's start (siblings do not overlap, so that child holds
+ * the target). Three native reads a level (move, type, end): a level's start and the field of
+ * the level below are read when asked (most are never asked: a call's context reads a few
+ * levels up to its statement), with the cursor moved there (the way back up to the next
+ * target's common ancestor goes through them anyway). A finder answers one target at a time:
+ * the Ancestors it returns hold until the next find.
  */
 export class AncestorFinder implements Ancestors {
   private top: SyntaxNode | null = null;
   private cursor: TreeCursor | null = null;
   private readonly types: string[] = [];
-  private readonly fields: (string | null)[] = [];
+  /** The field the next level down fills in each level: undefined until asked. */
+  private readonly fields: (string | null | undefined)[] = [];
+  /** Each level's start: -1 until asked (or needed to tell where the next target's way down parts). */
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   /** Levels of the current path (the target is below the last). */
@@ -53,24 +59,35 @@ export class AncestorFinder implements Ancestors {
   /** The start the current path was found for (to go down it again). */
   private goal = 0;
 
-  find(top: SyntaxNode, target: SyntaxNode): Ancestors | null {
+  find(top: SyntaxNode, target: SyntaxNode, targetEnd?: number): Ancestors | null {
     if (sameNode(top, target)) return null;
     const start = nodeStart(target);
-    const end = target.endIndex;
+    const end = targetEnd ?? target.endIndex;
     if (top !== this.top || this.cursor === null) {
       this.top = top;
       this.cursor = top.walk();
       this.types[0] = nodeType(top);
       this.starts[0] = nodeStart(top);
       this.ends[0] = top.endIndex;
+      this.fields[0] = undefined;
       this.depth = 1;
       this.at = 0;
       this.goal = start;
     }
     // the deepest level of the last path that strictly holds the target (a level with the
-    // target's very span may be the target itself: only its object tells, so it is left)
+    // target's very span may be the target itself: only its object tells, so it is left).
+    // Every level holds the last target, so when this one starts no earlier, each level starts
+    // before it too: only a level ending with it needs its start read.
+    const inOrder = start >= this.goal;
     let keep = this.depth - 1;
-    while (keep >= 0 && !(this.starts[keep]! <= start && end <= this.ends[keep]! && (this.starts[keep] !== start || this.ends[keep] !== end))) keep--;
+    while (keep >= 0) {
+      if (end <= this.ends[keep]!) {
+        if (inOrder && this.ends[keep] !== end) break;
+        const levelStart = this.startAt(keep);
+        if (levelStart <= start && (levelStart !== start || this.ends[keep] !== end)) break;
+      }
+      keep--;
+    }
     if (keep < 0) return null;
     this.moveTo(keep);
     const cursor = this.cursor;
@@ -85,19 +102,17 @@ export class AncestorFinder implements Ancestors {
         this.top = null; // the cursor's place is not known exactly: start afresh next time
         return null;
       }
+      this.fields[this.depth - 1] = undefined;
       const id = cursor.nodeTypeId;
       const type = (typeNames[id] ??= cursor.nodeType);
-      const fieldId = cursor.currentFieldId;
-      this.fields[this.depth - 1] = fieldId === 0 ? null : (fieldNames[fieldId] ??= cursor.currentFieldName ?? null);
-      const nodeStartAt = cursor.startIndex;
       const nodeEndAt = cursor.endIndex;
-      // the same span and type may be an ancestor wrapping the target: only the node id tells
-      if (type === targetType && nodeStartAt === start && nodeEndAt === end && sameNode(cursor.currentNode, target)) {
+      // the same end and type may be an ancestor wrapping the target (`**p`): only the node id tells
+      if (type === targetType && nodeEndAt === end && sameNode(cursor.currentNode, target)) {
         this.at = this.depth;
         return this;
       }
       this.types[this.depth] = type;
-      this.starts[this.depth] = nodeStartAt;
+      this.starts[this.depth] = -1;
       this.ends[this.depth] = nodeEndAt;
       this.depth++;
     }
@@ -112,7 +127,15 @@ export class AncestorFinder implements Ancestors {
   }
 
   fieldBelow(level: number): string | null {
-    return this.fields[level] ?? null;
+    let name = this.fields[level];
+    if (name === undefined) {
+      // the field is the child's: read at the level below (the target, below the last level)
+      this.moveTo(level + 1);
+      const fieldId = this.cursor!.currentFieldId;
+      name = fieldId === 0 ? null : (fieldNames[fieldId] ??= this.cursor!.currentFieldName ?? null);
+      this.fields[level] = name;
+    }
+    return name;
   }
 
   node(level: number): SyntaxNode {
@@ -121,7 +144,16 @@ export class AncestorFinder implements Ancestors {
   }
 
   span(level: number): { start: number; end: number } {
-    return { start: this.starts[level]!, end: this.ends[level]! };
+    return { start: this.startAt(level), end: this.ends[level]! };
+  }
+
+  private startAt(level: number): number {
+    let start = this.starts[level]!;
+    if (start < 0) {
+      this.moveTo(level);
+      start = this.starts[level] = this.cursor!.startIndex;
+    }
+    return start;
   }
 
   private moveTo(level: number): void {

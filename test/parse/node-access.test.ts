@@ -94,6 +94,8 @@ describe('node access shortcuts agree with the binding', () => {
         const below = want[level + 1] ?? node;
         const i = want[level]!.children.findIndex((c) => c.startIndex === below.startIndex && c.endIndex === below.endIndex && c.type === below.type);
         expect(up.fieldBelow(level)).toBe(want[level]!.fieldNameForChild(i) ?? null);
+        // starts are read when asked, with the cursor moved up there
+        expect(up.span(level)).toEqual({ start: want[level]!.startIndex, end: want[level]!.endIndex });
       }
       // nodes are made on request, walking up (and down again)
       expect(sameNode(up.node(want.length - 1), want[want.length - 1]!)).toBe(true);
