@@ -57,8 +57,12 @@ const VALUE_FIELD: Record<string, string> = {
 /** Rank at one start, as the patterns of a query would order them. */
 const RANK: Record<FactKind, number> = { function: 0, declaration: 1, call: 2, include: 3, macro: 4, value: 5, typedef: 6 };
 
-/** `top` and its descendants the analysis reads, in reading order (see the module comment). */
-export function factNodes(top: SyntaxNode): FactNode[] {
+/**
+ * `top` and its descendants the analysis reads, in reading order (see the module comment);
+ * none that starts in `unread` (code nested too deeply to read: unseen-annotations.ts reports
+ * it, with every call and annotation in it, as not seen).
+ */
+export function factNodes(top: SyntaxNode, unread: { start: number; end: number } | null = null): FactNode[] {
   const out: FactNode[] = [];
   // value identifiers not yet placed, sorted by start (then rank) descending: the next one last
   const pending: FactNode[] = [];
@@ -73,6 +77,7 @@ export function factNodes(top: SyntaxNode): FactNode[] {
     const type = nodeType(node);
     const kind = KIND_OF[type]!;
     const start = nodeStart(node);
+    if (unread !== null && start >= unread.start && start < unread.end) continue;
     if (kind !== 'holder') {
       place(start, RANK[kind]);
       // a macro without a name identifier (a broken directive) is no macro

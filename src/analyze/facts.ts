@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
 import { field, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
-import { AncestorFinder, ancestors } from '../parse/ancestry.js';
+import { AncestorFinder, ancestors, type Ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
 import { nameUses } from './name-uses.js';
 import { factNodes } from './fact-nodes.js';
+import { tooDeepNesting } from './unseen-annotations.js';
 import { declaratorShape, declaratorsOf, objectQualifiers, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
@@ -113,7 +114,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   // one cursor for every ancestor question of this file, asked in document order (ancestry.ts)
   const finder = new AncestorFinder();
 
-  for (const { kind, node, start, holder, name: macroName } of factNodes(within ?? root)) {
+  for (const { kind, node, start, holder, name: macroName } of factNodes(within ?? root, tooDeepNesting(text))) {
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (kind) {
       case 'function': {
@@ -502,7 +503,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   const args = argNodes.map((a) => argument(a, frame, view));
   const gateKind = calleeName !== null && Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
   if (gateKind) {
-    const site = gate(node, gateKind, argNodes, args, inFunction);
+    const site = gate(node, gateKind, argNodes, args, inFunction, root);
     facts.gates.push(site);
     identifierArguments(argNodes, args, gateKind === 'gate_r' ? 3 : 2, facts, inFunction, seenValues, { passedTo: site.callee, passedThroughGate: site.library });
     return;
@@ -565,12 +566,14 @@ function identifierArguments(
   }
 }
 
-function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[], args: CallArgument[], inFunction: string | null): GateSite {
+function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[], args: CallArgument[], inFunction: string | null, root: SyntaxNode): GateSite {
   const lib = argNodes[0];
   const retIndex = kind === 'gate_r' ? 1 : -1;
   const calleeIndex = kind === 'gate_r' ? 2 : 1;
   const callee = argNodes[calleeIndex];
-  const parent = node.parent;
+  // the way up from the root, once (no .parent: each one descends from the root again, which
+  // made a gate nested thousands of blocks deep cost the square of its depth)
+  const up = ancestors(root, node, new AncestorFinder());
   const site: GateSite = {
     kind,
     span: span(node),
@@ -580,30 +583,30 @@ function gate(node: SyntaxNode, kind: 'gate' | 'gate_r', argNodes: SyntaxNode[],
     calleeSpan: callee ? span(callee) : span(node),
     args: args.slice(calleeIndex + 1),
     inFunction,
-    isStatement: parent?.type === 'expression_statement',
+    isStatement: up.length > 0 && up.type(up.length - 1) === 'expression_statement',
   };
   const ret = retIndex >= 0 ? argNodes[retIndex] : undefined;
   if (ret) {
     site.ret = nodeText(ret);
     site.retSpan = span(ret);
   }
-  const statement = enclosingStatement(node);
-  if (statement) site.statementSpan = span(statement);
-  const condition = enclosingCondition(node);
+  const statement = enclosingStatement(up);
+  if (statement) site.statementSpan = statement;
+  const condition = enclosingCondition(up);
   if (condition !== null) site.conditional = condition;
   return site;
 }
 
 const CONDITIONAL_GROUPS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef']);
 
-/** The `#if`/`#ifdef` line of the innermost conditional group around a node, if any. */
-function enclosingCondition(node: SyntaxNode): string | null {
-  for (let n = node.parent; n !== null; n = n.parent) {
-    if (!CONDITIONAL_GROUPS.has(nodeType(n))) continue;
-    let group: SyntaxNode = n;
-    while ((nodeType(group) === 'preproc_else' || nodeType(group) === 'preproc_elif' || nodeType(group) === 'preproc_elifdef') && group.parent) group = group.parent;
-    const line = nodeText(group).split('\n', 1)[0]!.trim();
-    return n === group ? line : `${line} (#else branch)`;
+/** The `#if`/`#ifdef` line of the innermost conditional group around a node (its ancestors), if any. */
+function enclosingCondition(up: Ancestors): string | null {
+  for (let level = up.length - 1; level >= 0; level--) {
+    if (!CONDITIONAL_GROUPS.has(up.type(level))) continue;
+    let group = level;
+    while ((up.type(group) === 'preproc_else' || up.type(group) === 'preproc_elif' || up.type(group) === 'preproc_elifdef') && group > 0) group--;
+    const line = nodeText(up.node(group)).split('\n', 1)[0]!.trim();
+    return group === level ? line : `${line} (#else branch)`;
   }
   return null;
 }
@@ -784,12 +787,12 @@ function callContext(node: SyntaxNode, end: number, inFunction: boolean, macroAr
   return { context: macroArgument ? 'macro-argument' : (decided ?? nested ?? 'expression'), statement: null };
 }
 
-function enclosingStatement(node: SyntaxNode): SyntaxNode | null {
-  let n = node.parent;
-  while (n !== null) {
-    if (STATEMENT_TYPES.has(nodeType(n)) && nodeType(n) !== 'compound_statement') return n;
-    if (nodeType(n) === 'function_definition' || nodeType(n) === 'translation_unit') return null;
-    n = n.parent;
+/** The statement holding a node (its ancestors): the innermost one that is not a block. */
+function enclosingStatement(up: Ancestors): Span | null {
+  for (let level = up.length - 1; level >= 0; level--) {
+    const type = up.type(level);
+    if (STATEMENT_TYPES.has(type) && type !== 'compound_statement') return up.span(level);
+    if (type === 'function_definition' || type === 'translation_unit') return null;
   }
   return null;
 }

@@ -45,9 +45,11 @@ function placeOf(parsed: ParsedSource, offset: number, length: number): Place {
 }
 
 /**
- * tree-sitter's queries stop 65,535 levels down: code nested deeper is silently not matched.
- * Bracket nesting is a cheap linear bound on it (a level of brackets is at most a few tree
- * levels), so past MAX_BRACKET_DEPTH the rest of the nesting is reported as unparsed.
+ * Code nested too deeply is not read: tree-sitter's queries stop 65,535 levels down, and every
+ * `.parent` walk over such a nest costs the square of its depth. Bracket nesting is a cheap
+ * linear bound on tree depth (a level of brackets is at most a few tree levels): past
+ * MAX_BRACKET_DEPTH the rest of the nest is left out of the facts (fact-nodes.ts) and reported
+ * as unparsed, with the annotations in it as not seen.
  */
 export const MAX_BRACKET_DEPTH = 16_000;
 

@@ -43,3 +43,17 @@ test('facts read back from JSON share a callback attribute with its function aga
   expect(copyFn.attributes).toContain(relinked.callbacks[0]!.attribute);
   expect(JSON.stringify(relinked)).toBe(JSON.stringify(facts));
 });
+
+test("a gate's statement and #if line are read from its ancestors, at any depth", () => {
+  const depth = 3000;
+  const text = `#ifdef CONFIG_A\nvoid f(int *p)\n{\n${'{'.repeat(depth)}\n#if X\n\tflexos_gate(libb, g, p);\n#else\n\tif (p) flexos_gate(libb, h, p);\n#endif\n${'}'.repeat(depth)}\n}\n#endif\n`;
+  const facts = extractFacts(parseSource('g.c', text, loadMacroTable()), { path: 'g.c', library: null, isHeader: false });
+  const [first, second] = facts.gates;
+  expect(facts.gates).toHaveLength(2);
+  expect(first!.isStatement).toBe(true);
+  expect(first!.conditional).toBe('#if X');
+  expect(text.slice(first!.statementSpan!.start, first!.statementSpan!.end)).toBe('flexos_gate(libb, g, p);');
+  expect(second!.isStatement).toBe(true);
+  expect(second!.conditional).toBe('#if X (#else branch)');
+  expect(text.slice(second!.statementSpan!.start, second!.statementSpan!.end)).toBe('flexos_gate(libb, h, p);');
+});
