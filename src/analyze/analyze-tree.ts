@@ -6,7 +6,7 @@ import type { MacroTable } from '../parse/macro-table.js';
 import { parseSource, type ParsedSource } from '../parse/parser.js';
 import { readSource } from '../parse/source-file.js';
 import { extractFacts, positionOf } from './facts.js';
-import { analyzeFilesInParallel, threadsFor, workersAvailable } from './parallel.js';
+import { analyzeFilesInParallel, fileSizes, threadsFor, workersAvailable } from './parallel.js';
 import { unseenCode } from './unseen-annotations.js';
 import { TreeIndex } from './index.js';
 import { listTree, owningLibrary, readLibrary, toPosix } from './libraries.js';
@@ -29,9 +29,10 @@ export interface AnalyzeOptions {
   /** What the project file declares about gates (caller-domain libraries, overrides). */
   project?: ProjectSettings;
   /**
-   * Keep parse trees and texts (rewrite and port edit them): of every file, or of the files of
-   * the libraries a predicate picks (`port --lib`); the other files' trees are parsed again when
-   * asked for (analysis.parsed, parsed-sources.ts), and those files can go to worker threads.
+   * Keep parse trees and texts (rewrite and port edit them): of every file (true), of none
+   * (false: analysis.parsed stays empty), or of the files of the libraries a predicate picks
+   * (`port --lib`; rewrite's picks none); with a predicate, the other files' trees are parsed
+   * again when asked for (analysis.parsed, parsed-sources.ts) and those files can go to workers.
    */
   keepParsed?: boolean | ((library: Library | null) => boolean);
   onFile?: (path: string, done: number, total: number) => void;
@@ -107,11 +108,13 @@ export function analyzeTree(rootArg: string, options: AnalyzeOptions): TreeAnaly
   const parsed = new ParsedSources(root, options.macros);
   const facts: FileFacts[] = [];
   let totalLines = 0;
-  const threads = threadsFor(root, files.map((path) => ({ path })), options.threads ?? 1);
+  // sizes decide `auto` and the order files are taken in: read once, and only for threads
+  const sizes = (options.threads ?? 1) === 1 ? null : fileSizes(root, files.map((path) => ({ path })));
+  const threads = sizes === null ? 1 : threadsFor(sizes, options.threads ?? 1);
   const keep = options.keepParsed;
-  const jobs = files.map((path) => {
+  const jobs = files.map((path, i) => {
     const library = owningLibrary(build.libraries, path) ?? null;
-    return { path, library: library?.name ?? null, keepTree: keep === true || (typeof keep === 'function' && keep(library)) };
+    return { path, library: library?.name ?? null, size: sizes?.[i] ?? 0, keepTree: keep === true || (typeof keep === 'function' && keep(library)) };
   });
   if (threads > 1 && files.length > 1 && jobs.some((j) => !j.keepTree) && workersAvailable()) {
     analyzeFilesInParallel(root, jobs, options.macros, threads, options.onFile).forEach((outcome, i) => {

@@ -8,7 +8,7 @@ import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
 import { attributeUses, callbackLibrary, isAnnotation } from './attributes.js';
 import { nameUses } from './name-uses.js';
 import { factNodes } from './fact-nodes.js';
-import { tooDeepNesting } from './unseen-annotations.js';
+import { tooDeepNestingOf } from './unseen-annotations.js';
 import { declaratorShape, declaratorsOf, objectQualifiers, hasStorageClass, specifiers, type Specifiers } from './declarators.js';
 import type {
   AllocKind,
@@ -114,7 +114,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
   // one cursor for every ancestor question of this file, asked in document order (ancestry.ts)
   const finder = new AncestorFinder();
 
-  for (const { kind, node, start, holder, name: macroName } of factNodes(within ?? root, tooDeepNesting(text))) {
+  for (const { kind, node, start, holder, name: macroName } of factNodes(within ?? root, tooDeepNestingOf(parsed))) {
     if (frame !== null && start >= frame.def.span.end) frame = null;
     switch (kind) {
       case 'function': {

@@ -28,8 +28,8 @@ export function workersAvailable(): boolean {
  * so the analysis is the same as a serial one, byte for byte. Files whose trees are to be kept
  * (`keepTree`) are this thread's alone, taken first, and come back with their trees.
  */
-export function analyzeFilesInParallel(root: string, files: { path: string; library: string | null; keepTree?: boolean }[], macros: MacroTable, threads: number, onFile?: (path: string, done: number, total: number) => void): FileOutcome[] {
-  const sorted = largestFirst(root, files);
+export function analyzeFilesInParallel(root: string, files: { path: string; library: string | null; size: number; keepTree?: boolean }[], macros: MacroTable, threads: number, onFile?: (path: string, done: number, total: number) => void): FileOutcome[] {
+  const sorted = files.map((_, i) => i).sort((a, b) => files[b]!.size - files[a]!.size || a - b);
   const own = sorted.filter((i) => files[i]!.keepTree === true);
   const order = sorted.filter((i) => files[i]!.keepTree !== true);
   const workers = Math.max(0, Math.min(threads - 1, order.length - 1));
@@ -83,13 +83,8 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
   });
 }
 
-/** File indexes by decreasing size (unreadable files count as empty: their error comes soon). */
-function largestFirst(root: string, files: readonly { path: string }[]): number[] {
-  const sizes = fileSizes(root, files);
-  return files.map((_, i) => i).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
-}
-
-function fileSizes(root: string, files: readonly { path: string }[]): number[] {
+/** Each file's size in bytes (files are taken largest first; unreadable ones count as empty: their error comes soon). */
+export function fileSizes(root: string, files: readonly { path: string }[]): number[] {
   return files.map((f) => {
     try {
       return statSync(join(root, f.path)).size;
@@ -106,10 +101,10 @@ function fileSizes(root: string, files: readonly { path: string }[]): number[] {
  */
 export const AUTO_PARALLEL_BYTES = 512 * 1024;
 
-/** `auto`: one thread per core when the files hold at least AUTO_PARALLEL_BYTES, else one. */
-export function threadsFor(root: string, files: readonly { path: string }[], threads: number | 'auto'): number {
+/** `auto`: one thread per core when the files (their sizes) hold at least AUTO_PARALLEL_BYTES, else one. */
+export function threadsFor(sizes: readonly number[], threads: number | 'auto'): number {
   if (threads !== 'auto') return threads;
   const cores = availableParallelism();
   if (cores < 2) return 1;
-  return fileSizes(root, files).reduce((n, s) => n + s, 0) >= AUTO_PARALLEL_BYTES ? cores : 1;
+  return sizes.reduce((n, s) => n + s, 0) >= AUTO_PARALLEL_BYTES ? cores : 1;
 }

@@ -70,6 +70,18 @@ export function tooDeepNesting(text: string): { start: number; end: number } | n
   return start === -1 ? null : { start, end: text.length };
 }
 
+const nestingOf = new WeakMap<ParsedSource, { start: number; end: number } | null>();
+
+/** tooDeepNesting of a parsed file's text, scanned once for the facts and the findings alike. */
+export function tooDeepNestingOf(parsed: ParsedSource): { start: number; end: number } | null {
+  let deep = nestingOf.get(parsed);
+  if (deep === undefined) {
+    deep = tooDeepNesting(parsed.text);
+    nestingOf.set(parsed, deep);
+  }
+  return deep;
+}
+
 export function unseenGates(parsed: ParsedSource, facts: FileFacts): Diagnostic[] {
   const { text } = parsed;
   if (!text.includes('flexos_gate')) return [];
@@ -105,7 +117,7 @@ export function unseenGates(parsed: ParsedSource, facts: FileFacts): Diagnostic[
  */
 export function unseenCode(parsed: ParsedSource, facts: FileFacts): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const deep = tooDeepNesting(parsed.text);
+  const deep = tooDeepNestingOf(parsed);
   if (deep) {
     const pos = positionOf(facts, deep.start);
     facts.parseErrors.push({ span: deep, start: pos, kind: 'error', inFunction: facts.functions.find((f) => f.span.start <= deep.start && deep.start < f.span.end)?.name ?? null });

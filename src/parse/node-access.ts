@@ -115,12 +115,18 @@ export function nodeSpan(node: SyntaxNode): { start: number; end: number } {
 
 /** A node's text in the string its tree was parsed from (one native call instead of two). */
 export function nodeText(node: SyntaxNode): string {
-  const input = (node.tree as unknown as { input?: unknown }).input;
-  return typeof input === 'string' ? input.slice(nodeStart(node), node.endIndex) : node.text;
+  const input = parsedString(node);
+  return input !== null ? input.slice(nodeStart(node), node.endIndex) : node.text;
 }
 
 /** The text of a node whose span the caller already read (no native call at all). */
 export function spanText(node: SyntaxNode, span: { start: number; end: number }): string {
+  const input = parsedString(node);
+  return input !== null ? input.slice(span.start, span.end) : node.text;
+}
+
+/** The string the node's tree was parsed from (the binding keeps it), or null when it was a callback. */
+function parsedString(node: SyntaxNode): string | null {
   const input = (node.tree as unknown as { input?: unknown }).input;
-  return typeof input === 'string' ? input.slice(span.start, span.end) : node.text;
+  return typeof input === 'string' ? input : null;
 }

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTO_PARALLEL_BYTES, threadsFor } from '../../src/analyze/parallel.js';
+import { AUTO_PARALLEL_BYTES, fileSizes, threadsFor } from '../../src/analyze/parallel.js';
 
 describe('threads for a tree', () => {
   let root = '';
@@ -14,12 +14,12 @@ describe('threads for a tree', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   test('auto: one thread below the threshold, one per core at or above it', () => {
-    expect(threadsFor(root, [{ path: 'small.c' }], 'auto')).toBe(1);
-    expect(threadsFor(root, [{ path: 'small.c' }, { path: 'big.c' }], 'auto')).toBe(availableParallelism() < 2 ? 1 : availableParallelism());
+    expect(threadsFor(fileSizes(root, [{ path: 'small.c' }]), 'auto')).toBe(1);
+    expect(threadsFor(fileSizes(root, [{ path: 'small.c' }, { path: 'big.c' }]), 'auto')).toBe(availableParallelism() < 2 ? 1 : availableParallelism());
   });
 
   test('a number is taken as given; a missing file counts as empty', () => {
-    expect(threadsFor(root, [{ path: 'small.c' }], 3)).toBe(3);
-    expect(threadsFor(root, [{ path: 'gone.c' }], 'auto')).toBe(1);
+    expect(threadsFor(fileSizes(root, [{ path: 'small.c' }]), 3)).toBe(3);
+    expect(threadsFor(fileSizes(root, [{ path: 'gone.c' }]), 'auto')).toBe(1);
   });
 });

@@ -12,6 +12,7 @@ import { loadMechanisms } from '../../config/mechanisms.js';
 import { resolveDeployment } from '../../transform/deployment.js';
 import type { CommandOutput } from '../output.js';
 import { configWarnings } from '../../emit/deployment-rewrite.js';
+import { jobsOption, threadsOf } from '../jobs.js';
 
 export interface AnalyzeArgs {
   tree: string;
@@ -29,7 +30,7 @@ export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
     .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
     .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)' }) as Argv<AnalyzeArgs>;
+    .option('jobs', jobsOption()) as Argv<AnalyzeArgs>;
 }
 
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
@@ -38,8 +39,7 @@ export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   for (const d of config ? configWarnings(config) : []) out.stderr(formatDiagnostic(d) + '\n');
   const progress = new Progress('analyze');
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
-  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
-  const threads = args.jobs ?? 'auto';
+  const threads = threadsOf(args.jobs);
   const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), selection, threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   const summary = summarize(analysis);

@@ -20,6 +20,7 @@ import { loadMacroTable } from '../../parse/macro-table.js';
 import { resolveDeployment } from '../../transform/deployment.js';
 import type { CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
+import { jobsOption, threadsOf } from '../jobs.js';
 
 export interface CheckArgs {
   paths?: string[];
@@ -49,7 +50,7 @@ export function checkBuilder(y: Argv): Argv<CheckArgs> {
     .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
     .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .option('project', { type: 'string', describe: `project file saying which calls need gates (default: the tree's ${PROJECT_FILE}, when present)` })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'threads reading and parsing files (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)' })
+    .option('jobs', jobsOption())
     .example('$0 check corpus/ported', 'boundary-aware diagnostics for a tree')
     .example('$0 check . -c kraft.yaml --format sarif > flexos.sarif', 'SARIF for a code-scanning service') as Argv<CheckArgs>;
 }
@@ -64,8 +65,7 @@ export function runCheck(args: CheckArgs, out: CommandOutput): number {
     const known = new Set([...CHECKS.map((c) => c.code), ...ANALYSIS_CODES.map((c) => c.code)]);
     for (const c of only) if (!known.has(c)) throw new InputError(`--only ${c}: no such check; codes: ${[...known].join(', ')}`);
   }
-  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
-  const threads = args.jobs ?? 'auto';
+  const threads = threadsOf(args.jobs);
   const root = args.root ? resolvePath(args.root) : treeRoot(paths);
   const mechanisms = args.config ? loadMechanisms() : null;
   const config = args.config && mechanisms ? loadConfig(args.config, { knownDrivers: [...mechanisms.keys()] }) : null;

@@ -20,6 +20,7 @@ import { portTree } from '../../transform/port/port-tree.js';
 import { summarizePort, type PortSummary } from '../../transform/port/summary.js';
 import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
+import { jobsOption, threadsOf } from '../jobs.js';
 
 export interface PortArgs {
   tree: string;
@@ -55,7 +56,7 @@ export function portBuilder(y: Argv): Argv<PortArgs> {
     .option('platform', { type: 'string', describe: "Unikraft platform (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
     .option('project', { type: 'string', describe: `project file (default: <tree>/${PROJECT_FILE} when present): caller-domain libraries, gate/no-gate overrides` })
     .option('in-place-gates', { type: 'boolean', describe: 'gate calls in &&/||/?:, comma operands, loop conditions and unsequenced statements where they stand (a GNU statement expression) instead of listing them for a human' })
-    .option('jobs', { alias: 'j', type: 'number', describe: "threads reading and parsing the files of the libraries not ported (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)" })
+    .option('jobs', jobsOption('threads reading and parsing the files of the libraries not ported'))
     .example('$0 port corpus/vanilla --lib kvs', 'propose the annotations for libkvs as a diff')
     .example('$0 port corpus/vanilla --write', 'annotate every library in place') as Argv<PortArgs>;
 }
@@ -86,9 +87,8 @@ export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps
   const config = args.config ? loadConfig(args.config, { knownDrivers: [...loadMechanisms().keys()] }) : null;
   const selection = selectionFromConfig(config, args.platform ? { platform: args.platform } : {});
   const project = loadProjectFile(args.tree, args.project);
-  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
-  const threads = args.jobs ?? 'auto';
-  const wanted = (args.lib ?? []).flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+  const threads = threadsOf(args.jobs);
+  const wanted = libraryNames(args.lib ?? []);
   // the ported libraries' trees are edited: kept; the others' are read for a few questions only
   const keepParsed = wanted.length === 0 ? true : (lib: Library | null) => lib !== null && wanted.some((name) => libraryIs(lib, name));
   const analysis = analyzeTree(args.tree, { macros: loadMacroTable(args.macros ?? []), keepParsed, threads, selection, ...(project ? { project } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
@@ -126,17 +126,20 @@ export async function runPort(args: PortArgs, out: CommandOutput, deps: PortDeps
   return patch === '' ? 0 : 1;
 }
 
-/** `--lib kvs` or `--lib libkvs`; an unknown name is an input error listing the known ones. */
 /** Does a name given on the command line (kvs, libkvs, lib-kvs) mean this library? */
 function libraryIs(lib: Library, name: string): boolean {
   return lib.name === name || lib.shortName === name || lib.name === `lib${name}` || lib.name.replace(/-/g, '') === name.replace(/-/g, '');
 }
 
+/** The names `--lib` gives (repeated, or comma-separated). */
+function libraryNames(wanted: readonly string[]): string[] {
+  return wanted.flatMap((w) => w.split(',')).map((w) => w.trim()).filter((w) => w !== '');
+}
+
+/** `--lib kvs` or `--lib libkvs`; an unknown name is an input error listing the known ones. */
 export function chooseLibraries(libraries: readonly Library[], wanted: readonly string[]): string[] {
   const chosen = new Set<string>();
-  for (const raw of wanted.flatMap((w) => w.split(','))) {
-    const name = raw.trim();
-    if (name === '') continue;
+  for (const name of libraryNames(wanted)) {
     const lib = libraries.find((l) => libraryIs(l, name));
     if (!lib) {
       const known = libraries.map((l) => `${l.shortName} (${l.name})`).sort();

@@ -10,6 +10,7 @@ import { recoverInterrupted } from '../../emit/transaction.js';
 import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
 import { runUnikraftRewrite } from './rewrite-unikraft.js';
+import { jobsOption, threadsOf } from '../jobs.js';
 
 export interface RewriteArgs {
   tree: string;
@@ -37,7 +38,7 @@ export function rewriteBuilder(y: Argv): Argv<RewriteArgs> {
     .option('target', { type: 'string', choices: ['userspace', 'unikraft'], default: 'userspace', describe: 'userspace: our Linux deployment (flexos/Makefile); unikraft: a FlexOS unikraft tree for Unikraft\'s make (replaces kraft --compartmentalize)' })
     .option('libs', { type: 'string', describe: "unikraft target: kraft's UK_LIBS (default: ../../libs from the configuration's directory)" })
     .option('platform', { type: 'string', describe: "Unikraft platform to build (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
-    .option('jobs', { alias: 'j', type: 'number', describe: 'userspace target: threads reading and parsing files (default: one per core on trees of 512 KB of source or more; 1 = no worker threads)' })
+    .option('jobs', jobsOption('userspace target: threads reading and parsing files'))
     .conflicts('out', 'in-place') as Argv<RewriteArgs>;
 }
 
@@ -49,8 +50,7 @@ export async function runRewrite(args: RewriteArgs, out: CommandOutput): Promise
     const note = recoverInterrupted('outDir' in target ? target.outDir : resolve(args.tree));
     if (note) out.stderr(`flexos: note: ${note}\n`);
   }
-  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new InputError(`--jobs: expected a positive integer, got '${args.jobs}'`);
-  const threads = args.jobs ?? 'auto';
+  const threads = threadsOf(args.jobs);
   const progress = new Progress('rewrite');
   const r = rewriteForDeployment(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.platform ? { platform: args.platform } : {}), threads, onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
