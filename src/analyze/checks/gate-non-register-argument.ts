@@ -3,7 +3,7 @@
  * Structs and unions by value are not findings any more: the rewrite marshals them through
  * shared memory (src/transform/byvalue.ts, issue 13).
  */
-import type { Check } from './model.js';
+import { gateCheck } from './gate-check.js';
 
 /** Why a C type does not fit a general-purpose register, or null when it does. */
 export function nonRegisterType(type: string): string | null {
@@ -13,27 +13,23 @@ export function nonRegisterType(type: string): string | null {
   return null;
 }
 
-export const gateNonRegisterArgument: Check = {
+export const gateNonRegisterArgument = gateCheck({
   code: 'gate-non-register-argument',
   severity: 'error',
   summary: 'gate argument or result that is not integer- or pointer-class (floating point)',
   origin: 'SPEC §7',
   deploymentDependent: false,
-  run(ctx, report) {
-    for (const g of ctx.analysis.gates) {
-      if (!ctx.inScope(g.file)) continue;
-      const t = ctx.gateTarget(g);
-      const sig = ctx.signature(g.site.callee, t.calleeLibrary);
-      if (!sig) continue;
-      sig.params.forEach((p, i) => {
-        const why = nonRegisterType(p.name ? p.type.replace(new RegExp(String.raw`\b${p.name}\b`), '') : p.type);
-        const arg = g.site.args[i];
-        if (why && arg) report(g.file, arg.span, `argument ${i + 1} of ${g.site.callee}(): ${why}; a gate passes only integers and pointers — pass a pointer to shared data`);
-      });
-      if (g.site.kind === 'gate_r' && 'returnType' in sig) {
-        const why = nonRegisterType(sig.returnType);
-        if (why) report(g.file, g.site.calleeSpan, `${g.site.callee}() returns ${why.replace(/^'[^']*' is /, 'a value that is ')}; a gate returns only integers and pointers — return through a shared out-parameter`);
-      }
+  gate(g, t, ctx, report) {
+    const sig = ctx.signature(g.site.callee, t.calleeLibrary);
+    if (!sig) return;
+    sig.params.forEach((p, i) => {
+      const why = nonRegisterType(p.name ? p.type.replace(new RegExp(String.raw`\b${p.name}\b`), '') : p.type);
+      const arg = g.site.args[i];
+      if (why && arg) report(g.file, arg.span, `argument ${i + 1} of ${g.site.callee}(): ${why}; a gate passes only integers and pointers — pass a pointer to shared data`);
+    });
+    if (g.site.kind === 'gate_r' && 'returnType' in sig) {
+      const why = nonRegisterType(sig.returnType);
+      if (why) report(g.file, g.site.calleeSpan, `${g.site.callee}() returns ${why.replace(/^'[^']*' is /, 'a value that is ')}; a gate returns only integers and pointers — return through a shared out-parameter`);
     }
   },
-};
+});
