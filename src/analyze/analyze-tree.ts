@@ -14,8 +14,7 @@ import { defaultReachPolicy, ReachAnalysis, type ReachPolicy } from './reach.js'
 import { resolveLibraryName } from './library-names.js';
 import type { ProjectSettings } from '../config/project.js';
 import { selectBuild, DEFAULT_ARCHITECTURE, DEFAULT_PLATFORM, type BuildSelection, type SelectionOptions } from './build-selection.js';
-import type { FileFacts, Library, ResolvedCall, ResolvedGate, ResolvedGlobalUse } from './model.js';
-import type { AddressArgument, ResolvedFunctionRef } from './resolve.js';
+import type { FileFacts, Library, ResolvedGlobalUse } from './model.js';
 import { inlineGlobalUses, resolveFile, type FileResolution } from './resolve-file.js';
 import { tuneJitForAnalysis } from './jit-tuning.js';
 import { ParsedSources } from './parsed-sources.js';
@@ -44,19 +43,15 @@ export interface AnalyzeOptions {
   threads?: number | 'auto';
 }
 
-export interface TreeAnalysis {
+/** Every file's resolution joined (combineResolutions), with the tree-wide uses and findings added. */
+export interface TreeAnalysis extends FileResolution {
   root: string;
   libraries: Library[];
   /** The build analysed: platform, libc, what was left out and the gate aliases. */
   build: BuildSelection;
   index: TreeIndex;
-  calls: ResolvedCall[];
-  gates: ResolvedGate[];
-  functionRefs: ResolvedFunctionRef[];
-  addressArguments: AddressArgument[];
   /** Globals of one library used by name from code running in another (direct or through a header inline). */
   globalUses: ResolvedGlobalUse[];
-  diagnostics: Diagnostic[];
   /** Parse trees by file (see keepParsed): kept ones, and the others parsed on request. */
   parsed: Map<string, ParsedSource>;
   totalLines: number;

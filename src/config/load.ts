@@ -7,7 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isScalar, parseDocument, type YAMLError } from 'yaml';
+import { isScalar } from 'yaml';
 import { checkKeys } from './schema.js';
 import { canonicalHardening, describeHardeningNames, probeHardening } from './hardening.js';
 import {
@@ -32,6 +32,7 @@ import {
   fieldsOf,
   findField,
   locationOf,
+  parseYamlFile,
   plainValue,
   rejectUnknownKeys,
   type Field,
@@ -49,26 +50,6 @@ const LIBRARY_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 
 // ---------------------------------------------------------------------------------------------
 // YAML document
-
-function yamlErrorMessage(error: YAMLError): string {
-  if (error.code === 'MULTIPLE_DOCS') {
-    return 'invalid YAML: the file holds several documents (`---`); a configuration is a single document, remove the extra ones';
-  }
-  return `invalid YAML: ${error.message}; fix the syntax at this position`;
-}
-
-function parseYaml(text: string, file: string): YamlContext {
-  const lineCounter = new LineCounter();
-  // YAML 1.1 as FlexOS's kraft read its files with PyYAML (`yes`/`no` booleans, `<<` merges).
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, version: '1.1' });
-  const ctx: YamlContext = { file, doc, lineCounter };
-  const [first] = doc.errors;
-  if (first) {
-    const { line, col } = lineCounter.linePos(first.pos[0]);
-    throw new ConfigError({ file, line, column: col }, yamlErrorMessage(first));
-  }
-  return ctx;
-}
 
 function topFields(ctx: YamlContext): { fields: Field[]; start: SourceLocation } {
   const start: SourceLocation = { file: ctx.file, line: 1, column: 1 };
@@ -338,7 +319,8 @@ function parseTargets(ctx: YamlContext, field: Field | undefined): TargetConfig[
 /** Parses configuration text; `file` is used for positions and to resolve library `path:`s. */
 export function parseConfig(text: string, file: string, opts: LoadOptions): DeploymentConfig {
   try {
-    const ctx = parseYaml(text, file);
+    // YAML 1.1 as FlexOS's kraft read its files with PyYAML (`yes`/`no` booleans, `<<` merges).
+    const ctx = parseYamlFile(text, file, { document: 'a configuration', version: '1.1' });
     const top = topFields(ctx);
     const warnings = checkKeys(ctx, top.start).map((k) => ({ location: k.location, message: k.message }));
     const { compartments, defaultCompartment } = parseCompartments(ctx, top, opts);

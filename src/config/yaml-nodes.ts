@@ -1,9 +1,9 @@
 /**
- * Small helpers over the `yaml` AST: positions, alias resolution, merge keys and type checks that
- * fail with a ConfigError at the offending node. Used by the configuration loader only.
+ * Small helpers over the `yaml` AST: parsing, positions, alias resolution, merge keys and type
+ * checks that fail with a ConfigError at the offending node. Used by the configuration loader and
+ * the explore space spec.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { LineCounter } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLError, type YAMLMap, type YAMLSeq } from 'yaml';
 import { ConfigError, type SourceLocation } from './types.js';
 
 export interface YamlContext {
@@ -24,6 +24,32 @@ export interface Field {
   keyLocation: SourceLocation;
   /** The value's position, or the key's when the value is empty. */
   valueLocation: SourceLocation;
+}
+
+export interface YamlFileOptions {
+  /** What the file holds, for the message on several documents (`a configuration`). */
+  document: string;
+  /** The YAML version to read (the `yaml` package's default, 1.2, when absent). */
+  version?: '1.1' | '1.2';
+}
+
+/** One YAML document with its positions; its first syntax error is a ConfigError at that line:col. */
+export function parseYamlFile(text: string, file: string, options: YamlFileOptions): YamlContext {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, ...(options.version ? { version: options.version } : {}) });
+  const [first] = doc.errors;
+  if (first) {
+    const { line, col } = lineCounter.linePos(first.pos[0]);
+    throw new ConfigError({ file, line, column: col }, yamlErrorMessage(first, options.document));
+  }
+  return { file, doc, lineCounter };
+}
+
+function yamlErrorMessage(error: YAMLError, document: string): string {
+  if (error.code === 'MULTIPLE_DOCS') {
+    return `invalid YAML: the file holds several documents (\`---\`); ${document} is a single document, remove the extra ones`;
+  }
+  return `invalid YAML: ${error.message}; fix the syntax at this position`;
 }
 
 export function fail(location: SourceLocation, message: string): never {

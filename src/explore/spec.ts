@@ -3,9 +3,9 @@
  * constraints), mechanisms, hardening options per library and stack strategies. Every problem is
  * a ConfigError at the file:line:col of the offending key or value.
  */
-import { LineCounter, isSeq, parseDocument, type Node } from 'yaml';
+import { isSeq, type Node } from 'yaml';
 import { canonicalHardening, describeHardeningNames } from '../config/hardening.js';
-import { ConfigError, SHARING_STRATEGIES, type SourceLocation } from '../config/types.js';
+import { SHARING_STRATEGIES, type SourceLocation } from '../config/types.js';
 import {
   deref,
   expectMap,
@@ -15,6 +15,7 @@ import {
   fieldsOf,
   findField,
   locationOf,
+  parseYamlFile,
   rejectUnknownKeys,
   type Field,
   type YamlContext,
@@ -35,17 +36,6 @@ export interface ParsedSpace {
 interface Ctx {
   yaml: YamlContext;
   libraries: string[];
-}
-
-function parseYaml(text: string, file: string): YamlContext {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const [first] = doc.errors;
-  if (first) {
-    const { line, col } = lineCounter.linePos(first.pos[0]);
-    throw new ConfigError({ file, line, column: col }, `invalid YAML: ${first.message}; fix the syntax at this position`);
-  }
-  return { file, doc, lineCounter };
 }
 
 function items(ctx: YamlContext, node: Node | null, at: SourceLocation, what: string, hint: string): { node: Node | null; at: SourceLocation }[] {
@@ -206,7 +196,7 @@ function parseSharing(c: Ctx, field: Field | undefined): string[] {
 
 /** Parses a space spec; `strengths` maps every known driver to its isolation strength. */
 export function parseSpace(text: string, file: string, strengths: ReadonlyMap<string, number>): ParsedSpace {
-  const yaml = parseYaml(text, file);
+  const yaml = parseYamlFile(text, file, { document: 'a space spec' });
   const start: SourceLocation = { file, line: 1, column: 1 };
   const at = locationOf(yaml, yaml.doc.contents, start);
   const root = expectMap(deref(yaml, yaml.doc.contents), at, 'the space spec', `top-level keys ${SPEC_KEYS.join(', ')}`);

@@ -94,6 +94,7 @@ sharing: [dss, heap]
     ['libraries: [a, a]\n', /^space\.yaml:1:16: library a is listed twice/],
     ['librarys: [a]\n', /^space\.yaml:1:1: unknown key `librarys` in the space spec/],
     ['libraries: [a\n', /^space\.yaml:\d+:\d+: invalid YAML/],
+    ['libraries: [a]\n---\nlibraries: [b]\n', /^space\.yaml:2:1: invalid YAML: the file holds several documents \(`---`\); a space spec is a single document, remove the extra ones$/],
   ])('error %#: names file:line:col and what to do', (text, pattern) => {
     expect(errorOf(text)).toMatch(pattern);
   });
