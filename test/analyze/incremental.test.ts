@@ -3,9 +3,8 @@
  * follows, without reading any other file again. Also: duplicate exports, Makefile.uk name
  * extraction, and exportsyms.uk absent → every non-static symbol exported.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyzeFile, analyzeTree, resolveTree } from '../../src/analyze/analyze-tree.js';
 import { extractFacts } from '../../src/analyze/facts.js';
 import { TreeIndex } from '../../src/analyze/index.js';
@@ -13,22 +12,10 @@ import { listTree, readLibrary } from '../../src/analyze/libraries.js';
 import type { FileFacts } from '../../src/analyze/model.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource } from '../../src/parse/parser.js';
+import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
 
 const macros = loadMacroTable();
-const temps: string[] = [];
-afterAll(() => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-});
-
-function writeTree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'flexos-incr-'));
-  temps.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+afterAll(removeTempTrees);
 
 /** Facts for an edited text, from memory (what an editor does on change). */
 function factsOf(path: string, library: string | null, text: string): FileFacts {
@@ -55,7 +42,7 @@ function classOf(analysis: ReturnType<typeof resolveTree>, file: string, callee:
 
 describe('incremental re-analysis through TreeIndex.replaceFile', () => {
   test('moving a callee between libraries changes the class of the call, with no other file read again', () => {
-    const root = writeTree(TREE);
+    const root = writeTempTree(TREE);
     const first = analyzeTree(root, { macros });
     expect(first.diagnostics).toEqual([]);
     expect(classOf(first, 'app/main.c', 'work')).toBe('intra libapp');
@@ -110,7 +97,7 @@ describe('incremental re-analysis through TreeIndex.replaceFile', () => {
   });
 
   test('analyzeFile gives the same facts as the tree pass for one file', () => {
-    const root = writeTree(TREE);
+    const root = writeTempTree(TREE);
     const tree = analyzeTree(root, { macros });
     const one = analyzeFile(root, 'app/main.c', 'libapp', macros);
     expect(one.facts).toEqual(tree.index.file('app/main.c'));
@@ -120,7 +107,7 @@ describe('incremental re-analysis through TreeIndex.replaceFile', () => {
 
 describe('libraries and exports', () => {
   test('addplatlib and addlib_paramprefix: names, macros and listed sources', () => {
-    const root = writeTree(TREE);
+    const root = writeTempTree(TREE);
     const listing = listTree(root);
     expect(listing.libraries.map((l) => [l.name, l.shortName, l.dir, l.declaredBy])).toEqual([
       ['libapp', 'app', 'app', 'addlib'],
@@ -133,7 +120,7 @@ describe('libraries and exports', () => {
   });
 
   test('the other Makefile.uk variants, and a Makefile.uk that declares no library', () => {
-    const root = writeTree({
+    const root = writeTempTree({
       'a/Makefile.uk': '$(eval $(call addlib_s,libvfscore,$(CONFIG_LIBVFSCORE)))\n',
       'b/Makefile.uk': '$(eval $(call addplatlib_s,kvm,libkvmplat,$(CONFIG_KVM)))\n',
       'c/Makefile.uk': '$(eval  $( call  addlib , libspaced ))\n',
@@ -153,7 +140,7 @@ describe('libraries and exports', () => {
   });
 
   test('exportsyms.uk absent → every non-static function and variable is exported', () => {
-    const root = writeTree(TREE);
+    const root = writeTempTree(TREE);
     const a = analyzeTree(root, { macros });
     expect([...a.index.exports('libbee')].sort()).toEqual(['bee_api', 'bee_counter']);
     expect([...a.index.exports('libcee')]).toEqual(['cee_api']);
@@ -161,7 +148,7 @@ describe('libraries and exports', () => {
   });
 
   test('two libraries exporting the same symbol → a duplicate-export warning naming both; calls are ambiguous', () => {
-    const root = writeTree({
+    const root = writeTempTree({
       'one/Makefile.uk': '$(eval $(call addlib,libone))\n',
       'one/one.c': 'int dup(void) { return 1; }\n',
       'two/Makefile.uk': '$(eval $(call addlib_s,libtwo,$(CONFIG_LIBTWO)))\n',
@@ -183,7 +170,7 @@ describe('libraries and exports', () => {
   });
 
   test('the same name defined in two libraries but exported by one is no duplicate', () => {
-    const root = writeTree({
+    const root = writeTempTree({
       'one/Makefile.uk': '$(eval $(call addlib,libone))\n',
       'one/exportsyms.uk': 'other\n',
       'one/one.c': 'int dup(void) { return 1; }\nint other(void) { return 0; }\n',

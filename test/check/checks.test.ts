@@ -10,11 +10,16 @@ import { checkAnalysis } from '../../src/analyze/checks/check-tree.js';
 import { CHECKS } from '../../src/analyze/checks/index.js';
 import type { Finding } from '../../src/analyze/checks/model.js';
 import type { Deployment } from '../../src/transform/deployment.js';
-import { checkFiles, cleanup, LIB_B, macros, marked, positions, writeTree } from './support.js';
+import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
+import { checkFiles, LIB_B, macros, marked, positions } from './support.js';
 
-afterAll(cleanup);
+afterAll(removeTempTrees);
 
 const HEAD = '#include <flexos/isolation.h>\n#include <b/b.h>\n';
+/** A correct gate: the valid case of every check a plain gate does not trip. */
+const GATED = HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n';
+/** A whitelisted local's address passed through a gate: neither unshared nor overshared. */
+const WHITELISTED_ADDRESS = HEAD + 'int f(void) { __attribute__((flexos_whitelist)) int v; int r; flexos_gate_r(libb, r, b_get, &v); return r + v; }\n';
 const LIB_CEE = { 'cee/Makefile.uk': '$(eval $(call addlib,libcee))\n', 'cee/cee.c': 'void cee_fn(int x) { (void)x; }\n' };
 const LIB_UKLOCK = { 'uklock/Makefile.uk': '$(eval $(call addlib,libuklock))\n', 'uklock/mutex.c': 'void uk_mutex_lock(int *m) { *m = 1; }\n' };
 
@@ -26,17 +31,17 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { code: 'ungated-call', valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n', invalid: HEAD + 'void f(int n) {\n\t/*@*/b_void(n);\n}\nint g(int *o) { int r; r = /*@*/b_get(o); return r; }\n' },
+  { code: 'ungated-call', valid: GATED, invalid: HEAD + 'void f(int n) {\n\t/*@*/b_void(n);\n}\nint g(int *o) { int r; r = /*@*/b_get(o); return r; }\n' },
   { code: 'unexported-call', valid: HEAD + 'static int g(void) { return 0; }\nint f(void) { return g(); }\n', invalid: HEAD + 'int f(void) { return /*@*/b_hidden(); }\n' },
-  { code: 'gate-domain-differs', valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n', invalid: HEAD + 'void f(int n) { flexos_gate(/*@*/libcee, b_void, n); }\n', extra: LIB_CEE },
+  { code: 'gate-domain-differs', valid: GATED, invalid: HEAD + 'void f(int n) { flexos_gate(/*@*/libcee, b_void, n); }\n', extra: LIB_CEE },
   {
     code: 'gate-library-spelling',
     valid: HEAD + 'void f(int *m) { flexos_gate(libuklock, uk_mutex_lock, m); }\n',
     invalid: HEAD + 'void f(int *m) { flexos_gate(/*@*/uklock, uk_mutex_lock, m); flexos_gate(/*@*/liblock, uk_mutex_lock, m); flexos_gate(/*@*/b, b_void, 1); }\n',
     extra: LIB_UKLOCK,
   },
-  { code: 'gate-unknown-library', valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n', invalid: HEAD + 'void f(int n) { flexos_gate(/*@*/libzzz, b_void, n); }\n' },
-  { code: 'gate-unknown-function', valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n', invalid: HEAD + 'void f(int n) { flexos_gate(libb, /*@*/b_nothing, n); }\n' },
+  { code: 'gate-unknown-library', valid: GATED, invalid: HEAD + 'void f(int n) { flexos_gate(/*@*/libzzz, b_void, n); }\n' },
+  { code: 'gate-unknown-function', valid: GATED, invalid: HEAD + 'void f(int n) { flexos_gate(libb, /*@*/b_nothing, n); }\n' },
   { code: 'gate-unexported', valid: HEAD + 'int f(int *o) { int r; flexos_gate_r(libb, r, b_get, o); return r; }\n', invalid: HEAD + 'int f(void) { int r; flexos_gate_r(libb, r, /*@*/b_hidden); return r; }\n' },
   {
     code: 'gate-too-many-arguments',
@@ -49,11 +54,11 @@ const CASES: Case[] = [
     valid: HEAD + 'int f(char *s) {\n\tstruct pair p = { 1, 2 };\n\tint r;\n\tflexos_gate_r(libb, r, b_struct, p);\n\tflexos_gate_r(libb, r, b_put, s, 2);\n\treturn r;\n}\n',
     invalid: HEAD + 'int f(void) {\n\tint r = 0;\n\tdouble d;\n\tflexos_gate_r(libb, d, /*@*/b_real, /*@*/1.0);\n\treturn r + (int)d;\n}\n',
   },
-  { code: 'gate-result-needed', valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n', invalid: HEAD + 'int f(int n) { int r = /*@*/flexos_gate(libb, b_void, n); return r; }\n' },
-  { code: 'gate-r-void', valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n', invalid: HEAD + 'int f(int n) { int r = 0; /*@*/flexos_gate_r(libb, r, b_void, n); return r; }\n' },
+  { code: 'gate-result-needed', valid: GATED, invalid: HEAD + 'int f(int n) { int r = /*@*/flexos_gate(libb, b_void, n); return r; }\n' },
+  { code: 'gate-r-void', valid: GATED, invalid: HEAD + 'int f(int n) { int r = 0; /*@*/flexos_gate_r(libb, r, b_void, n); return r; }\n' },
   {
     code: 'unshared-address',
-    valid: HEAD + 'int f(void) { __attribute__((flexos_whitelist)) int v; int r; flexos_gate_r(libb, r, b_get, &v); return r + v; }\n',
+    valid: WHITELISTED_ADDRESS,
     invalid: HEAD + 'static int g;\nint f(void) {\n\tint v;\n\tint r;\n\tflexos_gate_r(libb, r, b_get, /*@*/&v);\n\tflexos_gate_r(libb, r, b_get, /*@*/&g);\n\treturn r + v;\n}\n',
   },
   {
@@ -68,7 +73,7 @@ const CASES: Case[] = [
   },
   {
     code: 'overshared',
-    valid: HEAD + 'int f(void) { __attribute__((flexos_whitelist)) int v; int r; flexos_gate_r(libb, r, b_get, &v); return r + v; }\n',
+    valid: WHITELISTED_ADDRESS,
     invalid: HEAD + 'static int /*@*/lonely __attribute__((flexos_whitelist));\nint f(void) {\n\t__attribute__((flexos_whitelist)) int /*@*/t = 1;\n\treturn t + lonely;\n}\n',
   },
   {
@@ -90,7 +95,7 @@ const CASES: Case[] = [
   },
   {
     code: 'missing-include',
-    valid: HEAD + 'void f(int n) { flexos_gate(libb, b_void, n); }\n',
+    valid: GATED,
     invalid: '#include <b/b.h>\nvoid f(int n) { /*@*/flexos_gate(libb, b_void, n); }\n',
   },
   { code: 'unparsed-region', valid: HEAD + 'int f(void) { return 1 + 2; }\n', invalid: HEAD + 'int f(void) { int a = 1 /*@*/+ ; return a; }\n' },
@@ -254,7 +259,7 @@ describe('quick fixes: applying one removes its finding and adds none of another
   for (const [code, a] of fixable) {
     test(`${code}: ${a.split('\n').slice(-3, -1).join(' ').slice(0, 60)}`, () => {
       const files = { ...LIB_B, ...LIB_CEE, 'a/a.c': a };
-      const root = writeTree(files);
+      const root = writeTempTree(files);
       const text = (f: string) => readFileSync(join(root, f), 'latin1');
       const before = checkAnalysis(analyzeTree(root, { macros }), { text }).findings;
       const finding = before.find((f) => f.code === code)!;

@@ -1,18 +1,14 @@
-/** A two-library tree written to a temp directory, checked in memory; markers give expected positions. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+/** A two-library tree written to a temp directory (remove with removeTempTrees), checked in memory; markers give expected positions. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { checkAnalysis } from '../../src/analyze/checks/check-tree.js';
 import type { Finding } from '../../src/analyze/checks/model.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import type { Deployment } from '../../src/transform/deployment.js';
+import { writeTempTree } from '../support/temp-tree.js';
 
 export const macros = loadMacroTable();
-const temps: string[] = [];
-export function cleanup(): void {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-}
 
 /** Library b: the callee side, exported API, private and shared globals, a header inline. */
 export const LIB_B: Record<string, string> = {
@@ -69,18 +65,8 @@ export function marked(source: string): { text: string; at: string[] } {
   return { text, at };
 }
 
-export function writeTree(files: Record<string, string>): string {
-  const root = mkdtempSync(join(tmpdir(), 'flexos-check-'));
-  temps.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
-
 export function checkFiles(files: Record<string, string>, deployment: Deployment | null = null): Finding[] {
-  const root = writeTree(files);
+  const root = writeTempTree(files);
   const analysis = analyzeTree(root, { macros });
   return checkAnalysis(analysis, { deployment, text: (f) => readFileSync(join(root, f), 'latin1') }).findings;
 }

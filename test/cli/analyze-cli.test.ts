@@ -3,11 +3,12 @@
  * (docs/analyze-json.md), and bad input (exit 2, one `flexos:` line, never a stack trace).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PORTED = join(REPO, 'corpus/ported');
@@ -36,20 +37,7 @@ function expectInputError(r: Run): void {
   expect(r.stderr).not.toContain('internal error');
 }
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-});
-
-function writeTree(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(join(tmpdir(), 'flexos-cli-'));
-  temps.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
-  return root;
-}
+afterAll(removeTempTrees);
 
 // ---------------------------------------------------------------- a tiny shape checker
 type Shape = 'string' | 'number' | 'integer' | 'boolean' | 'string|null' | { literal: unknown } | { enum: readonly string[] } | { array: Shape } | { object: Record<string, Shape>; optional?: Record<string, Shape> } | { record: Shape; keys?: readonly string[] };
@@ -221,7 +209,7 @@ describe('bad input', () => {
   });
 
   test('a path to a regular file that is not a tree: exit 2, one line', async () => {
-    const root = writeTree({ 'notes.txt': 'hello\n' });
+    const root = writeTempTree({ 'notes.txt': 'hello\n' });
     const r = await run('analyze', join(root, 'notes.txt'));
     expectInputError(r);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -244,7 +232,7 @@ describe('bad input', () => {
   });
 
   test('a malformed --macros file: exit 2, file:line:col', async () => {
-    const root = writeTree({ 'm.yaml': 'blank:\n  - A\nblank:\n  - B\n' });
+    const root = writeTempTree({ 'm.yaml': 'blank:\n  - A\nblank:\n  - B\n' });
     const r = await run('analyze', PORTED, '--macros', join(root, 'm.yaml'));
     expectInputError(r);
     expect(r.stderr.startsWith(`flexos: ${join(root, 'm.yaml')}:3:1: malformed macro table`)).toBe(true);
@@ -253,7 +241,7 @@ describe('bad input', () => {
   describe('a tree with a binary .c file and unbalanced braces', () => {
     let root: string;
     beforeAll(() => {
-      root = writeTree({
+      root = writeTempTree({
         'liba/Makefile.uk': '$(eval $(call addlib,liba))\n',
         'liba/exportsyms.uk': 'a_api\n',
         'liba/a.c': 'int b_api(void);\nint a_api(void) { return b_api(); }\n',

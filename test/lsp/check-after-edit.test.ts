@@ -7,15 +7,16 @@
  * inline that reads a global (its first caller in the tree carries the use), an export two
  * libraries define (duplicate-export sits at the first definition), a region tree-sitter cannot read.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { checkAnalysis } from '../../src/analyze/checks/check-tree.js';
 import { TreeIndex } from '../../src/analyze/index.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { Project } from '../../src/lsp/project.js';
+import { writeFiles } from '../support/temp-tree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -119,10 +120,7 @@ let tree: string;
 beforeAll(() => {
   tree = mkdtempSync(join(tmpdir(), 'flexos-lsp-edits-'));
   cpSync(join(REPO, 'corpus', 'vanilla'), tree, { recursive: true });
-  for (const [rel, text] of Object.entries(EXTRA)) {
-    mkdirSync(dirname(join(tree, rel)), { recursive: true });
-    writeFileSync(join(tree, rel), text);
-  }
+  writeFiles(tree, EXTRA);
 });
 
 afterAll(() => rmSync(tree, { recursive: true, force: true }));

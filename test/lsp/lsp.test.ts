@@ -5,9 +5,8 @@
  * incremental re-parse gives the same tree as a parse from scratch.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionRequest,
@@ -25,6 +24,7 @@ import {
   type Diagnostic,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
+  type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver-protocol/node';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -33,9 +33,9 @@ import { parseSource, parseSourceIncremental } from '../../src/parse/parser.js';
 import { extractFacts } from '../../src/analyze/facts.js';
 import { Project } from '../../src/lsp/project.js';
 import { spliceFacts, spliceTarget } from '../../src/analyze/facts-splice.js';
+import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const temps: string[] = [];
 
 const TREE: Record<string, string> = {
   'b/Makefile.uk': '$(eval $(call addlib,libb))\n',
@@ -58,12 +58,7 @@ function nextDiagnostics(uri: string): Promise<PublishDiagnosticsParams> {
 
 beforeAll(async () => {
   if (!existsSync(join(REPO, 'dist/cli/main.js'))) execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json')], { stdio: 'pipe' });
-  root = mkdtempSync(join(tmpdir(), 'flexos-lsp-'));
-  temps.push(root);
-  for (const [rel, text] of Object.entries(TREE)) {
-    mkdirSync(dirname(join(root, rel)), { recursive: true });
-    writeFileSync(join(root, rel), text);
-  }
+  root = writeTempTree(TREE);
   child = spawn(process.execPath, [join(REPO, 'bin/flexos.js'), 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   client = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   client.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -80,12 +75,20 @@ beforeAll(async () => {
 afterAll(() => {
   client?.dispose();
   child?.kill();
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
+  removeTempTrees();
 });
 
 describe('flexos lsp through a real LSP client over stdio', () => {
   const uri = () => pathToFileURL(join(root, 'a/a.c')).href;
   let doc: TextDocument;
+
+  /** Applies `change` to the editor's copy, sends it as the next version and waits for the file's diagnostics. */
+  async function edit(change: TextDocumentContentChangeEvent): Promise<Diagnostic[]> {
+    doc = TextDocument.update(doc, [change], doc.version + 1);
+    const got = nextDiagnostics(uri());
+    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(), version: doc.version }, contentChanges: [change] });
+    return (await got).diagnostics;
+  }
 
   test('initialize: incremental sync, quick fixes, hover', async () => {
     const result = await client.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: pathToFileURL(root).href, capabilities: {}, workspaceFolders: null });
@@ -104,11 +107,7 @@ describe('flexos lsp through a real LSP client over stdio', () => {
 
   let diagnostic: Diagnostic;
   test('didChange (an inserted ungated call) publishes ungated-call at its range', async () => {
-    const change = { range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } }, text: '\tb_void(n + 1);\n' };
-    doc = TextDocument.update(doc, [change], 2);
-    const got = nextDiagnostics(uri());
-    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(), version: 2 }, contentChanges: [change] });
-    const d = (await got).diagnostics;
+    const d = await edit({ range: { start: { line: 5, character: 0 }, end: { line: 5, character: 0 } }, text: '\tb_void(n + 1);\n' });
     expect(d.map((x) => [x.code, x.range.start.line, x.range.start.character, x.range.end.character])).toEqual([['ungated-call', 5, 1, 7]]);
     expect(d[0]!.source).toBe('flexos');
     expect(d[0]!.message).toContain('b_void() is exported by libb');
@@ -129,19 +128,11 @@ describe('flexos lsp through a real LSP client over stdio', () => {
     const edits = actions[0]!.edit!.changes![uri()]!;
     const fixed = TextDocument.applyEdits(doc, edits);
     expect(fixed).toContain('\tflexos_gate(libb, b_void, n + 1);\n');
-    const change = { range: { start: { line: 0, character: 0 }, end: doc.positionAt(doc.getText().length) }, text: fixed };
-    doc = TextDocument.update(doc, [change], 3);
-    const got = nextDiagnostics(uri());
-    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(), version: 3 }, contentChanges: [change] });
-    expect((await got).diagnostics).toEqual([]);
+    expect(await edit({ range: { start: { line: 0, character: 0 }, end: doc.positionAt(doc.getText().length) }, text: fixed })).toEqual([]);
   });
 
   test('a private address passed through the gate: unshared-address, and the whitelist quick fix', async () => {
-    const change = { range: { start: { line: 6, character: 0 }, end: { line: 6, character: 0 } }, text: '\tint v;\n\tint r;\n\tflexos_gate_r(libb, r, b_get, &v);\n' };
-    doc = TextDocument.update(doc, [change], 4);
-    const got = nextDiagnostics(uri());
-    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(), version: 4 }, contentChanges: [change] });
-    const d = (await got).diagnostics;
+    const d = await edit({ range: { start: { line: 6, character: 0 }, end: { line: 6, character: 0 } }, text: '\tint v;\n\tint r;\n\tflexos_gate_r(libb, r, b_get, &v);\n' });
     expect(d.map((x) => x.code)).toEqual(['unshared-address']);
     const actions = (await client.sendRequest(CodeActionRequest.type, { textDocument: { uri: uri() }, range: d[0]!.range, context: { diagnostics: d } })) as CodeAction[];
     expect(actions[0]!.title).toBe("Whitelist 'v'");
@@ -151,11 +142,7 @@ describe('flexos lsp through a real LSP client over stdio', () => {
   test('a one-character edit the analysis does not read (a comment) republishes the same diagnostics', async () => {
     const before = published[published.length - 1]!.diagnostics;
     const at = doc.positionAt(doc.getText().indexOf('step 1') + 5);
-    const change = { range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '2' };
-    doc = TextDocument.update(doc, [change], 5);
-    const got = nextDiagnostics(uri());
-    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: uri(), version: 5 }, contentChanges: [change] });
-    expect((await got).diagnostics).toEqual(before);
+    expect(await edit({ range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '2' })).toEqual(before);
     expect(doc.getText()).toContain('/* step 2 */');
   });
 
@@ -228,12 +215,7 @@ describe('incremental re-parse', () => {
   });
 
   test('a cross-library check on an edited file reads no other file again (the project index has them)', () => {
-    const tree = mkdtempSync(join(tmpdir(), 'flexos-lsp-index-'));
-    temps.push(tree);
-    for (const [rel, text] of Object.entries(TREE)) {
-      mkdirSync(dirname(join(tree, rel)), { recursive: true });
-      writeFileSync(join(tree, rel), text);
-    }
+    const tree = writeTempTree(TREE);
     const project = Project.load(tree, loadMacroTable(), () => null);
     // the callee's library disappears from the disk: only the index still knows it
     rmSync(join(tree, 'b'), { recursive: true, force: true });

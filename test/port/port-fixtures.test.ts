@@ -74,11 +74,14 @@ function perFile(diff: string): Map<string, string> {
   return out;
 }
 
-const EXPECTED: Record<string, string> = {
-  'a/a.c': `diff --git a/a/a.c b/a/a.c
---- a/a/a.c
-+++ b/a/a.c
-@@ -1,8 +1,9 @@
+/** Puts git's header (`diff --git`, `---`, `+++`) before each file's hunks, as `port` prints them. */
+function withGitHeader(hunks: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(hunks).map(([path, h]) => [path, `diff --git a/${path} b/${path}\n--- a/${path}\n+++ b/${path}\n${h}`]));
+}
+
+/** `port`'s diff of each changed file, written here without git's three header lines (withGitHeader adds them). */
+const EXPECTED: Record<string, string> = withGitHeader({
+  'a/a.c': `@@ -1,8 +1,9 @@
  #include <stdarg.h>
  #include <string.h>
  #include <a/a.h>
@@ -99,10 +102,7 @@ const EXPECTED: Record<string, string> = {
  	return cb(&v, arg);
  }
 `,
-  'b/assignment.c': `diff --git a/b/assignment.c b/b/assignment.c
---- a/b/assignment.c
-+++ b/b/assignment.c
-@@ -1,12 +1,13 @@
+  'b/assignment.c': `@@ -1,12 +1,13 @@
  #include <a/a.h>
 +#include <flexos/isolation.h>
  
@@ -120,10 +120,7 @@ const EXPECTED: Record<string, string> = {
  	return r + (p != 0);
  }
 `,
-  'b/hoist.c': `diff --git a/b/hoist.c b/b/hoist.c
---- a/b/hoist.c
-+++ b/b/hoist.c
-@@ -1,4 +1,5 @@
+  'b/hoist.c': `@@ -1,4 +1,5 @@
  #include <a/a.h>
 +#include <flexos/isolation.h>
  
@@ -173,10 +170,7 @@ const EXPECTED: Record<string, string> = {
 +	return y * flexos_tmp8;
  }
 `,
-  'b/initializer.c': `diff --git a/b/initializer.c b/b/initializer.c
---- a/b/initializer.c
-+++ b/b/initializer.c
-@@ -1,11 +1,14 @@
+  'b/initializer.c': `@@ -1,11 +1,14 @@
  #include <a/a.h>
 +#include <flexos/isolation.h>
  
@@ -196,10 +190,7 @@ const EXPECTED: Record<string, string> = {
  	return r + (s != 0) + (t != 0);
  }
 `,
-  'b/noinc.c': `diff --git a/b/noinc.c b/b/noinc.c
---- a/b/noinc.c
-+++ b/b/noinc.c
-@@ -1,7 +1,10 @@
+  'b/noinc.c': `@@ -1,7 +1,10 @@
  /* A file without includes: the prototype is written here. */
 +#include <flexos/isolation.h>
  int a_get(int x);
@@ -212,10 +203,7 @@ const EXPECTED: Record<string, string> = {
 +	return flexos_tmp1 + 1;
  }
 `,
-  'b/ported.c': `diff --git a/b/ported.c b/b/ported.c
---- a/b/ported.c
-+++ b/b/ported.c
-@@ -13,7 +13,7 @@
+  'b/ported.c': `@@ -13,7 +13,7 @@
  {
  	int r;
  
@@ -225,10 +213,7 @@ const EXPECTED: Record<string, string> = {
  	flexos_gate_r(liba, r, a_iter, b_cb2, 0);
  	return r;
 `,
-  'b/return.c': `diff --git a/b/return.c b/b/return.c
---- a/b/return.c
-+++ b/b/return.c
-@@ -1,18 +1,22 @@
+  'b/return.c': `@@ -1,18 +1,22 @@
  #include <a/a.h>
 +#include <flexos/isolation.h>
  
@@ -255,10 +240,7 @@ const EXPECTED: Record<string, string> = {
 +	return;
  }
 `,
-  'b/shared.c': `diff --git a/b/shared.c b/b/shared.c
---- a/b/shared.c
-+++ b/b/shared.c
-@@ -1,10 +1,12 @@
+  'b/shared.c': `@@ -1,10 +1,12 @@
  #include <a/a.h>
 +#include <flexos/isolation.h>
  
@@ -314,10 +296,7 @@ const EXPECTED: Record<string, string> = {
 +	return a_level + flexos_tmp1 + other + sum + b_x + p1 + p2;
  }
 `,
-  'b/statement.c': `diff --git a/b/statement.c b/b/statement.c
---- a/b/statement.c
-+++ b/b/statement.c
-@@ -1,8 +1,9 @@
+  'b/statement.c': `@@ -1,8 +1,9 @@
  #include <a/a.h>
 +#include <flexos/isolation.h>
  
@@ -331,7 +310,7 @@ const EXPECTED: Record<string, string> = {
 +	flexos_gate(liba, a_fill, 0, 0);
  }
 `,
-};
+});
 
 describe('the proposed diff, file by file', () => {
   let run: Run;

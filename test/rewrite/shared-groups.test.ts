@@ -134,18 +134,16 @@ describe('protection keys: more groups than free keys', () => {
 });
 
 describe('groups fixture builds with -Wall -Werror and runs', () => {
-  test('vmept: each reader sees its blocks', async () => {
-    const built = await rewriteAndBuild(TREE, VMEPT, tempDir('flexos-groups-vmept-'));
+  /** Rewrites the fixture for `config`, builds it and runs it natively. */
+  const readersSeeTheirBlocks = (config: string) => async () => {
+    const built = await rewriteAndBuild(TREE, config, tempDir('flexos-groups-'));
     const run = runNative(built.binary);
     expect(run.stdout).toBe(CHECKSUM);
     expect(run.exitCode).toBe(0);
-  }, 120_000);
+  };
+
+  test('vmept: each reader sees its blocks', readersSeeTheirBlocks(VMEPT), 120_000);
 
   const pku = cpuHasPku() ? test : test.skip;
-  pku(`intel-pku natively${cpuHasPku() ? '' : ' [skipped: this CPU has no PKU]'}: each reader sees its blocks`, async () => {
-    const built = await rewriteAndBuild(TREE, join(TREE, 'pku-4.yaml'), tempDir('flexos-groups-pku-'));
-    const run = runNative(built.binary);
-    expect(run.stdout).toBe(CHECKSUM);
-    expect(run.exitCode).toBe(0);
-  }, 120_000);
+  pku(`intel-pku natively${cpuHasPku() ? '' : ' [skipped: this CPU has no PKU]'}: each reader sees its blocks`, readersSeeTheirBlocks(join(TREE, 'pku-4.yaml')), 120_000);
 });

@@ -39,28 +39,27 @@ interface Case {
 }
 
 const REFUSED = (from: string, to: string, why: string): RegExp => new RegExp(`flexos: refused call from compartment ${from} into compartment ${to}: ${why}`);
+/** The same outcome under both mechanisms. */
+const both = (status: number, output: RegExp): Pick<Case, 'vmept' | 'pku'> => ({ vmept: { status, output }, pku: { status, output } });
 const EPERM3 = /mprotect\(B's data, RW\): Operation not permitted\nmmap\(MAP_FIXED over B's data\): Operation not permitted\npkey_mprotect\(B's data, key 0\): Operation not permitted\n/;
 const CASES: Case[] = [
-  { row: '.rodata of an isolated library is read-only (not in the writable .data_comp<N>)', attack: 'rodata-write', vmept: { status: 0, output: /writing A's own const data\nfault si_code=2\n$/ }, pku: { status: 0, output: /writing A's own const data\nfault si_code=2\n$/ } },
+  { row: '.rodata of an isolated library is read-only (not in the writable .data_comp<N>)', attack: 'rodata-write', ...both(0, /writing A's own const data\nfault si_code=2\n$/) },
   { row: "read/write B's private global directly", attack: 'global', vmept: { status: 0, output: /^attack global\nfault si_code=1\n$/ }, pku: { status: 0, output: /^attack global\nfault si_code=4\n$/ } },
   { row: "keep a pointer to B's stack frame after the gate", attack: 'stack', vmept: { status: 0, output: /^attack stack\nfault si_code=1\n$/ }, pku: { status: 0, output: /^attack stack\nfault si_code=4\n$/ } },
   {
     row: 'forge an RPC: an index outside the table',
     attack: 'forge-index',
-    vmept: { status: 70, output: REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', 'entry 9999 is not in its table of \\d+ entries') },
-    pku: { status: 70, output: REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', 'entry 9999 is not in its table of \\d+ entries') },
+    ...both(70, REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', 'entry 9999 is not in its table of \\d+ entries')),
   },
   {
     row: 'forge an RPC: a real entry with the wrong arity',
     attack: 'forge-arity',
-    vmept: { status: 70, output: REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', 'b_get takes 1 arguments, the call passed 3') },
-    pku: { status: 70, output: REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', 'b_get takes 1 arguments, the call passed 3') },
+    ...both(70, REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', 'b_get takes 1 arguments, the call passed 3')),
   },
   {
     row: 'forge an RPC: an entry over an edge the deployment lacks',
     attack: 'forge-edge',
-    vmept: { status: 70, output: REFUSED('0 \\(comp1\\)', '2 \\(comp3\\)', 'c_only_from_b has no gate from comp1') },
-    pku: { status: 70, output: REFUSED('0 \\(comp1\\)', '2 \\(comp3\\)', 'c_only_from_b has no gate from comp1') },
+    ...both(70, REFUSED('0 \\(comp1\\)', '2 \\(comp3\\)', 'c_only_from_b has no gate from comp1')),
   },
   {
     row: "forge an RPC in another compartment's name",
@@ -72,8 +71,7 @@ const CASES: Case[] = [
   {
     row: 'callee B makes caller A run code the same way',
     attack: 'callee-forge',
-    vmept: { status: 70, output: REFUSED('1 \\(comp2\\)', '0 \\(comp1\\)', 'a_private_op has no gate from comp2') },
-    pku: { status: 70, output: REFUSED('1 \\(comp2\\)', '0 \\(comp1\\)', 'a_private_op has no gate from comp2') },
+    ...both(70, REFUSED('1 \\(comp2\\)', '0 \\(comp1\\)', 'a_private_op has no gate from comp2')),
   },
   {
     row: 'C sends garbage on its channel',
@@ -87,20 +85,18 @@ const CASES: Case[] = [
   },
   { row: 'runtime tables writable by all (flexos_comp_rt[].pkru)', attack: 'table-write', pku: { status: 0, output: /writing flexos_comp_rt\[B\]\.pkru\nfault si_code=2\n$/ } },
   { row: 'runtime state writable by all (current compartment, stack pointers)', attack: 'state-write', pku: { status: 0, output: /writing the runtime state \(current compartment\)\nfault si_code=4\n$/ } },
-  { row: 'undo the protection with mprotect / mmap / pkey_mprotect', attack: 'mprotect', vmept: { status: 0, output: EPERM3 }, pku: { status: 0, output: EPERM3 } },
-  { row: 'read/write B live through /proc/<pid>/mem', attack: 'procmem', vmept: { status: 0, output: /open\(\/proc\/<B>\/mem\): Permission denied\n$/ }, pku: { status: 0, output: /open\(\/proc\/<B>\/mem\): Permission denied\n$/ } },
+  { row: 'undo the protection with mprotect / mmap / pkey_mprotect', attack: 'mprotect', ...both(0, EPERM3) },
+  { row: 'read/write B live through /proc/<pid>/mem', attack: 'procmem', ...both(0, /open\(\/proc\/<B>\/mem\): Permission denied\n$/) },
   {
     row: 'ptrace / process_vm_readv B',
     attack: 'ptrace',
-    vmept: { status: 0, output: /ptrace\(PTRACE_ATTACH, B\): Operation not permitted\nprocess_vm_readv\(B\): Operation not permitted\n$/ },
-    pku: { status: 0, output: /ptrace\(PTRACE_ATTACH, B\): Operation not permitted\nprocess_vm_readv\(B\): Operation not permitted\n$/ },
+    ...both(0, /ptrace\(PTRACE_ATTACH, B\): Operation not permitted\nprocess_vm_readv\(B\): Operation not permitted\n$/),
   },
   { row: "wrpkru(0) through the runtime's own wrpkru", attack: 'wrpkru-gadget', pku: { status: 70, output: /jumping to the wrpkru at \+\d+ with PKRU 0\nflexos: intel-pku: a wrpkru outside a gate's path \(PKRU 0 while compartment 0 runs\); stopping\n$/ } },
   {
     row: "corrupt the shared heap's free list",
     attack: 'heap-forge',
-    vmept: { status: 70, output: /flexos: shared heap: a free-list link \(0x[0-9a-f]+\) is outside the heap or not a block/ },
-    pku: { status: 70, output: /flexos: shared heap: a free-list link \(0x[0-9a-f]+\) is outside the heap or not a block/ },
+    ...both(70, /flexos: shared heap: a free-list link \(0x[0-9a-f]+\) is outside the heap or not a block/),
   },
   {
     row: "hold the shared heap's lock",
@@ -109,7 +105,7 @@ const CASES: Case[] = [
     vmept: { status: 70, output: /holding the heap lock\nflexos: shared heap: process \d+ has held the lock for more than 300 ms; stopping/ },
     pku: { status: 70, output: /holding the heap lock\nflexos: shared heap: the lock is already held by this process/ },
   },
-  { row: "read another compartment's freed shared-heap blocks", attack: 'heap-leak', vmept: { status: 0, output: /B's freed block now reads 0\n$/ }, pku: { status: 0, output: /B's freed block now reads 0\n$/ } },
+  { row: "read another compartment's freed shared-heap blocks", attack: 'heap-leak', ...both(0, /B's freed block now reads 0\n$/) },
   {
     // B's flexos_malloc_whitelist(64, libC): a region of group {B, C}; C (a member) reads it, A faults
     row: 'read shared blocks meant for other libraries (a region per group of libraries)',
@@ -132,24 +128,21 @@ const CASES: Case[] = [
   {
     row: "read B's whitelisted local (DSS shadow) after the gate returned",
     attack: 'dss-after',
-    vmept: { status: 0, output: /after the gate reads 0\n$/ },
-    pku: { status: 0, output: /after the gate reads 0\n$/ },
+    ...both(0, /after the gate reads 0\n$/),
   },
   {
     row: "read B's whitelisted local after the gate returned (heap strategy)",
     attack: 'dss-after',
     sharing: 'heap',
-    vmept: { status: 0, output: /after the gate reads 0\n$/ },
-    pku: { status: 0, output: /after the gate reads 0\n$/ },
+    ...both(0, /after the gate reads 0\n$/),
   },
   {
     row: "ask B to copy B's own private memory into a shared buffer",
     attack: 'deputy',
-    vmept: { status: 70, output: REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', "argument 2 of b_copy points into comp2's private memory") },
-    pku: { status: 70, output: REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', "argument 2 of b_copy points into comp2's private memory") },
+    ...both(70, REFUSED('0 \\(comp1\\)', '1 \\(comp2\\)', "argument 2 of b_copy points into comp2's private memory")),
   },
-  { row: "registers after a gate carry B's secrets", attack: 'regs-after', vmept: { status: 0, output: /: 0 of r10, r11, xmm5, xmm6 hold B's secret\n$/ }, pku: { status: 0, output: /: 0 of r10, r11, xmm5, xmm6 hold B's secret\n$/ } },
-  { row: "registers before a gate carry A's secrets", attack: 'regs-before', vmept: { status: 0, output: /: 0 of r10, r11, xmm5 hold A's secret\n$/ }, pku: { status: 0, output: /: 0 of r10, r11, xmm5 hold A's secret\n$/ } },
+  { row: "registers after a gate carry B's secrets", attack: 'regs-after', ...both(0, /: 0 of r10, r11, xmm5, xmm6 hold B's secret\n$/) },
+  { row: "registers before a gate carry A's secrets", attack: 'regs-before', ...both(0, /: 0 of r10, r11, xmm5 hold A's secret\n$/) },
   {
     row: 'B calls exit(0)',
     attack: 'exit0',

@@ -1,0 +1,30 @@
+/**
+ * Small trees of test files in temp directories. Jest loads this module afresh for every test
+ * file, so the list of directories is that file's own: its afterAll(removeTempTrees) deletes them.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const made: string[] = [];
+
+/** A new temp directory holding `files`, keyed by path relative to it. */
+export function writeTempTree(files: Record<string, string | Buffer>): string {
+  const root = mkdtempSync(join(tmpdir(), 'flexos-test-'));
+  made.push(root);
+  writeFiles(root, files);
+  return root;
+}
+
+/** Writes `files` (path relative to `root` → content) below `root`, making their directories. */
+export function writeFiles(root: string, files: Record<string, string | Buffer>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+}
+
+/** Deletes every tree writeTempTree made in this test file. */
+export function removeTempTrees(): void {
+  for (const t of made.splice(0)) rmSync(t, { recursive: true, force: true });
+}
