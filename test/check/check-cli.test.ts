@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/cli.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,13 +19,6 @@ const temps: string[] = [];
 afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 function copyVanilla(): string {
   const dir = mkdtempSync(join(tmpdir(), 'flexos-check-cli-'));
@@ -38,14 +31,14 @@ const GCC_LINE = /^([^:]+):(\d+):(\d+): (error|warning|note): (.+) \[([a-z-]+)\]
 
 describe('corpus acceptance', () => {
   test('the hand-ported corpus checks clean (exit 0, no finding)', async () => {
-    const r = await run('check', PORTED);
+    const r = await runCli(['check', PORTED]);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^flexos check: 42 files, 0 errors, 0 warnings, 0 notes\n$/);
     expect(r.code).toBe(0);
   });
 
   test('the vanilla corpus reports an ungated call at every site the hand port gates, except calls the analysis proves pure', async () => {
-    const r = await run('check', VANILLA, '--only', 'ungated-call');
+    const r = await runCli(['check', VANILLA, '--only', 'ungated-call']);
     expect(r.code).toBe(1);
     const found = r.stdout
       .trimEnd()
@@ -75,7 +68,7 @@ describe('corpus acceptance', () => {
 describe('with a configuration', () => {
   test('one compartment: only ungated calls remain; three compartments: fewer crossings than without a configuration', async () => {
     const codes = async (...extra: string[]) => {
-      const r = await run('check', VANILLA, '--format', 'json', ...extra);
+      const r = await runCli(['check', VANILLA, '--format', 'json', ...extra]);
       return JSON.parse(r.stdout).summary.byCode as Record<string, number>;
     };
     const none = await codes();
@@ -90,14 +83,14 @@ describe('with a configuration', () => {
 
 describe('formats', () => {
   test('gcc lines parse as file:line:col: severity: message [code]', async () => {
-    const r = await run('check', VANILLA);
+    const r = await runCli(['check', VANILLA]);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(80);
     for (const l of lines) expect(l).toMatch(GCC_LINE);
   });
 
   test('JSON: the documented shape (docs/check-json.md)', async () => {
-    const r = await run('check', VANILLA, '--format', 'json');
+    const r = await runCli(['check', VANILLA, '--format', 'json']);
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc)).toEqual(['version', 'tool', 'root', 'configuration', 'summary', 'findings']);
     expect(doc.version).toBe(1);
@@ -116,7 +109,7 @@ describe('formats', () => {
     const schema = JSON.parse(readFileSync(schemaPath, 'utf8'));
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false });
     const validate = ajv.compile(schema);
-    const r = await run('check', VANILLA, '--format', 'sarif');
+    const r = await runCli(['check', VANILLA, '--format', 'sarif']);
     const log = JSON.parse(r.stdout);
     const ok = validate(log);
     expect(validate.errors ?? []).toEqual([]);
@@ -132,10 +125,10 @@ describe('baseline: CI fails only on new findings', () => {
   test('write a baseline, pass on it, fail on a new finding only', async () => {
     const tree = copyVanilla();
     const baseline = join(tree, '..', 'baseline.json');
-    const w = await run('check', tree, '--baseline', baseline, '--update-baseline');
+    const w = await runCli(['check', tree, '--baseline', baseline, '--update-baseline']);
     expect(w.code).toBe(0);
     expect(JSON.parse(readFileSync(baseline, 'utf8')).findings.length).toBeGreaterThan(50);
-    const same = await run('check', tree, '--baseline', baseline);
+    const same = await runCli(['check', tree, '--baseline', baseline]);
     expect(same.stdout).toBe('');
     expect(same.code).toBe(0);
     expect(same.stderr).toMatch(/in the baseline/);
@@ -143,7 +136,7 @@ describe('baseline: CI fails only on new findings', () => {
     const main = join(tree, 'app/main.c');
     const text = readFileSync(main, 'latin1');
     writeFileSync(main, text.replace(/\nint main\(/, '\nvoid extra(void)\n{\n\tuk_alloc_dump();\n}\n\nint main('));
-    const fresh = await run('check', tree, '--baseline', baseline);
+    const fresh = await runCli(['check', tree, '--baseline', baseline]);
     expect(fresh.code).toBe(1);
     const lines = fresh.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
@@ -154,7 +147,7 @@ describe('baseline: CI fails only on new findings', () => {
     const tree = copyVanilla();
     const bad = join(tree, '..', 'bad.json');
     writeFileSync(bad, '{"version": 7}');
-    const r = await run('check', tree, '--baseline', bad);
+    const r = await runCli(['check', tree, '--baseline', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^flexos: .*bad\.json: not a flexos check baseline/);
   });
@@ -162,7 +155,7 @@ describe('baseline: CI fails only on new findings', () => {
 
 describe('paths and input errors', () => {
   test('a file of the tree: the root is found above its library, findings only for that file', async () => {
-    const r = await run('check', join(VANILLA, 'app/main.c'));
+    const r = await runCli(['check', join(VANILLA, 'app/main.c')]);
     const files = new Set(r.stdout.trimEnd().split('\n').map((l) => GCC_LINE.exec(l)![1]));
     expect([...files]).toEqual(['app/main.c']);
     expect(r.code).toBe(1);
@@ -173,7 +166,7 @@ describe('paths and input errors', () => {
     [['check', VANILLA, '--only', 'no-such-check'], /no such check/],
     [['check', VANILLA, '--update-baseline'], /needs --baseline/],
   ])('%j → exit 2, one line', async (argv, message) => {
-    const r = await run(...(argv as string[]));
+    const r = await runCli([...(argv as string[])]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(message as RegExp);

@@ -7,28 +7,15 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { runCli, type CliRun } from '../support/cli.js';
 import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PORTED = join(REPO, 'corpus/ported');
 const VANILLA = join(REPO, 'corpus/vanilla');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(...argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
-
 /** A usage or input error: exit 2, nothing on stdout, one `flexos:` line first on stderr, no stack. */
-function expectInputError(r: Run): void {
+function expectInputError(r: CliRun): void {
   expect(r.code).toBe(2);
   expect(r.stdout).toBe('');
   const lines = r.stderr.trimEnd().split('\n');
@@ -164,7 +151,7 @@ describe('the shape checker itself', () => {
 // ---------------------------------------------------------------- the corpus
 describe('flexos analyze on the corpus', () => {
   test('analyze corpus/ported prints the table, exit 0', async () => {
-    const r = await run('analyze', PORTED);
+    const r = await runCli(['analyze', PORTED]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
@@ -184,7 +171,7 @@ describe('flexos analyze on the corpus', () => {
   });
 
   test('analyze --json has the documented shape and the manifest numbers', async () => {
-    const r = await run('analyze', '--json', VANILLA);
+    const r = await runCli(['analyze', '--json', VANILLA]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const doc = JSON.parse(r.stdout) as Record<string, unknown> & { root: string };
@@ -203,28 +190,28 @@ describe('flexos analyze on the corpus', () => {
 describe('bad input', () => {
   test('a missing directory: exit 2, one flexos: line naming it', async () => {
     const missing = join(tmpdir(), 'flexos-no-such-tree-' + process.pid);
-    const r = await run('analyze', missing);
+    const r = await runCli(['analyze', missing]);
     expectInputError(r);
     expect(r.stderr).toBe(`flexos: ${missing}: no such directory; pass the root of a Unikraft-style source tree\n`);
   });
 
   test('a path to a regular file that is not a tree: exit 2, one line', async () => {
     const root = writeTempTree({ 'notes.txt': 'hello\n' });
-    const r = await run('analyze', join(root, 'notes.txt'));
+    const r = await runCli(['analyze', join(root, 'notes.txt')]);
     expectInputError(r);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('not a directory');
   });
 
   test('an unknown option: exit 2 with a usage hint, and the command does not run', async () => {
-    const r = await run('analyze', PORTED, '--frobnicate');
+    const r = await runCli(['analyze', PORTED, '--frobnicate']);
     expectInputError(r);
     expect(r.stderr).toBe("flexos: Unknown argument: frobnicate\nRun 'flexos --help' for usage.\n");
   });
 
   test('an unknown command and a missing argument: exit 2 with a usage hint', async () => {
     for (const argv of [['frobnicate'], ['analyze'], []]) {
-      const r = await run(...argv);
+      const r = await runCli([...argv]);
       expectInputError(r);
       expect(r.stderr).toMatch(/Run 'flexos --help' for usage\.\n$/);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(2);
@@ -233,7 +220,7 @@ describe('bad input', () => {
 
   test('a malformed --macros file: exit 2, file:line:col', async () => {
     const root = writeTempTree({ 'm.yaml': 'blank:\n  - A\nblank:\n  - B\n' });
-    const r = await run('analyze', PORTED, '--macros', join(root, 'm.yaml'));
+    const r = await runCli(['analyze', PORTED, '--macros', join(root, 'm.yaml')]);
     expectInputError(r);
     expect(r.stderr.startsWith(`flexos: ${join(root, 'm.yaml')}:3:1: malformed macro table`)).toBe(true);
   });
@@ -256,7 +243,7 @@ describe('bad input', () => {
     });
 
     test('text: the binary file is an unreadable-file error with file:line:col; the rest is analyzed; exit 1 (an error-level finding)', async () => {
-      const r = await run('analyze', root);
+      const r = await runCli(['analyze', root]);
       expect(r.code).toBe(1);
       expect(r.stderr).toBe('');
       const lines = r.stdout.split('\n');
@@ -271,7 +258,7 @@ describe('bad input', () => {
     });
 
     test('json: same findings, documented shape', async () => {
-      const r = await run('analyze', root, '--json');
+      const r = await runCli(['analyze', root, '--json']);
       expect(r.code).toBe(1);
       const doc = JSON.parse(r.stdout);
       expect(check(doc, ANALYZE_JSON)).toEqual([]);

@@ -1,14 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
+import { runCli } from '../support/cli.js';
 
 describe('analyze --config', () => {
   test('adds a library the configuration names by path and shows every compartment', async () => {
@@ -23,7 +16,7 @@ describe('analyze --config', () => {
       join(root, 'tree', 'kraft.yaml'),
       'compartments:\n  - name: main\n    mechanism: { driver: fcalls }\n    default: true\n  - name: iso\n    mechanism: { driver: vmept }\nlibraries:\n  x:\n    path: ../outside/libx\n    compartment: iso\n',
     );
-    const r = await run(['analyze', join(root, 'tree'), '--config', join(root, 'tree', 'kraft.yaml'), '--json']);
+    const r = await runCli(['analyze', join(root, 'tree'), '--config', join(root, 'tree', 'kraft.yaml'), '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.libraries.map((l: { name: string; compartment: unknown }) => [l.name, l.compartment])).toEqual([
@@ -38,7 +31,7 @@ describe('analyze --config', () => {
     mkdirSync(join(root, 'liba'));
     writeFileSync(join(root, 'liba', 'Makefile.uk'), '$(eval $(call addlib,liba))\n');
     writeFileSync(join(root, 'k.yaml'), 'compartments:\n  - name: main\n    mechanism: { driver: fcalls }\n  - name: other\n    mechanism: { driver: fcalls }\nlibraries:\n  tlsf: { compartment: other }\n');
-    const r = await run(['analyze', root, '-c', join(root, 'k.yaml'), '--json']);
+    const r = await runCli(['analyze', root, '-c', join(root, 'k.yaml'), '--json']);
     expect(r.code).toBe(0);
     const tlsf = JSON.parse(r.stdout).libraries.find((l: { name: string }) => l.name === 'libtlsf');
     expect(tlsf).toMatchObject({ absent: true, compartment: { name: 'other' } });

@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { rewriteForDeployment } from '../../src/emit/deployment-rewrite.js';
 
 /** Rewrites a tree in memory: source outputs and generated files, keyed by relative path. */
@@ -14,12 +13,7 @@ export function rewriteInMemory(tree: string, config: string): { sources: Map<st
   };
 }
 
-export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
+export { runCli } from '../support/cli.js';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
