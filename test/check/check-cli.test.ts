@@ -3,29 +3,19 @@
  * cross-library call the hand port gates), the three formats (SARIF validated against the
  * official 2.1.0 schema), baselines, narrowing to paths, and input errors (exit 2).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { runCli } from '../support/cli.js';
+import { copyToTempTree, removeTempTrees } from '../support/temp-tree.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PORTED = join(REPO, 'corpus/ported');
 const VANILLA = join(REPO, 'corpus/vanilla');
-const temps: string[] = [];
-afterAll(() => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-});
-
-function copyVanilla(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'flexos-check-cli-'));
-  temps.push(dir);
-  cpSync(VANILLA, join(dir, 'tree'), { recursive: true });
-  return join(dir, 'tree');
-}
+afterAll(removeTempTrees);
 
 const GCC_LINE = /^([^:]+):(\d+):(\d+): (error|warning|note): (.+) \[([a-z-]+)\]$/;
 
@@ -123,7 +113,7 @@ describe('formats', () => {
 
 describe('baseline: CI fails only on new findings', () => {
   test('write a baseline, pass on it, fail on a new finding only', async () => {
-    const tree = copyVanilla();
+    const tree = copyToTempTree(VANILLA);
     const baseline = join(tree, '..', 'baseline.json');
     const w = await runCli(['check', tree, '--baseline', baseline, '--update-baseline']);
     expect(w.code).toBe(0);
@@ -144,7 +134,7 @@ describe('baseline: CI fails only on new findings', () => {
   });
 
   test('a broken baseline is an input error', async () => {
-    const tree = copyVanilla();
+    const tree = copyToTempTree(VANILLA);
     const bad = join(tree, '..', 'bad.json');
     writeFileSync(bad, '{"version": 7}');
     const r = await runCli(['check', tree, '--baseline', bad]);

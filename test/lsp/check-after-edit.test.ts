@@ -7,8 +7,7 @@
  * inline that reads a global (its first caller in the tree carries the use), an export two
  * libraries define (duplicate-export sits at the first definition), a region tree-sitter cannot read.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
@@ -16,7 +15,7 @@ import { checkAnalysis } from '../../src/analyze/checks/check-tree.js';
 import { TreeIndex } from '../../src/analyze/index.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { Project } from '../../src/lsp/project.js';
-import { writeFiles } from '../support/temp-tree.js';
+import { copyToTempTree, removeTempTrees } from '../support/temp-tree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -118,12 +117,10 @@ const EDITS: Edit[] = [
 let tree: string;
 
 beforeAll(() => {
-  tree = mkdtempSync(join(tmpdir(), 'flexos-lsp-edits-'));
-  cpSync(join(REPO, 'corpus', 'vanilla'), tree, { recursive: true });
-  writeFiles(tree, EXTRA);
+  tree = copyToTempTree(join(REPO, 'corpus', 'vanilla'), EXTRA);
 });
 
-afterAll(() => rmSync(tree, { recursive: true, force: true }));
+afterAll(removeTempTrees);
 
 /** What `flexos check` over the whole tree on disk reports in one file. */
 function fresh(path: string): unknown[] {

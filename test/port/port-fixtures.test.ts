@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPort, type PortArgs, type PortDeps, type PortedFile } from '../../src/cli/commands/port.js';
 import { main } from '../../src/cli/main.js';
 import type { CliRun } from '../support/cli.js';
+import { copyToTempTree, removeTempTrees } from '../support/temp-tree.js';
 import { InputError } from '../../src/diagnostics/input-error.js';
 import { commitChanges } from '../../src/emit/transaction.js';
 
@@ -34,17 +34,7 @@ async function port(args: Partial<PortArgs> & { tree: string }, deps: PortDeps =
   }
 }
 
-const temps: string[] = [];
-afterAll(() => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-});
-
-function copyOfFixture(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'flexos-port-'));
-  temps.push(dir);
-  cpSync(FIXTURE, join(dir, 'tree'), { recursive: true });
-  return join(dir, 'tree');
-}
+afterAll(removeTempTrees);
 
 function snapshot(root: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -411,7 +401,7 @@ describe('summary', () => {
 
 describe('idempotence and writing', () => {
   test('port --write, then port again: nothing to propose, exit 0, no diff', async () => {
-    const tree = copyOfFixture();
+    const tree = copyToTempTree(FIXTURE);
     const first = await port({ tree, write: true });
     expect(first.code).toBe(1);
     expect(first.stderr).toContain('wrote 9 files');
@@ -424,9 +414,9 @@ describe('idempotence and writing', () => {
   });
 
   test('--write writes exactly what the diff shows (git apply of --patch gives the same tree)', async () => {
-    const written = copyOfFixture();
+    const written = copyToTempTree(FIXTURE);
     await port({ tree: written, write: true });
-    const patched = copyOfFixture();
+    const patched = copyToTempTree(FIXTURE);
     const patchFile = join(patched, '..', 'port.patch');
     const r = await port({ tree: patched, patch: patchFile });
     expect(r.code).toBe(1);
@@ -437,7 +427,7 @@ describe('idempotence and writing', () => {
   });
 
   test('--write is all or nothing: when one file cannot be written, no file changes and the exit is 2', async () => {
-    const tree = copyOfFixture();
+    const tree = copyToTempTree(FIXTURE);
     const before = snapshot(tree);
     const failing = (root: string, files: readonly PortedFile[]): Promise<string[]> =>
       commitChanges(root, [...files.map((f) => ({ path: join(root, f.path), content: Buffer.from(f.after, 'latin1') })), { path: join(root, 'zz-not-a-directory', 'x.c'), content: Buffer.from('y') }]);
@@ -451,7 +441,7 @@ describe('idempotence and writing', () => {
   });
 
   test('the ported fixture still compiles warning-free with the placeholder header', async () => {
-    const tree = copyOfFixture();
+    const tree = copyToTempTree(FIXTURE);
     await port({ tree, write: true });
     for (const root of [FIXTURE, tree]) {
       for (const file of [...snapshot(root).keys()].filter((f) => f.endsWith('.c'))) {
@@ -494,7 +484,7 @@ describe('options and exit codes', () => {
   });
 
   test('a library with nothing to propose: exit 0 and an empty diff', async () => {
-    const tree = copyOfFixture();
+    const tree = copyToTempTree(FIXTURE);
     await port({ tree, write: true, lib: ['a'] });
     const r = await port({ tree, lib: ['a'] });
     expect(r.code).toBe(0);

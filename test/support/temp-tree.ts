@@ -2,16 +2,32 @@
  * Small trees of test files in temp directories. Jest loads this module afresh for every test
  * file, so the list of directories is that file's own: its afterAll(removeTempTrees) deletes them.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const made: string[] = [];
 
+function newTempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flexos-test-'));
+  made.push(dir);
+  return dir;
+}
+
 /** A new temp directory holding `files`, keyed by path relative to it. */
 export function writeTempTree(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(join(tmpdir(), 'flexos-test-'));
-  made.push(root);
+  const root = newTempDir();
+  writeFiles(root, files);
+  return root;
+}
+
+/**
+ * A copy of the tree at `source` with `files` written over it, as `tree` in a new temp directory
+ * (outputs can go beside it, inside the same directory).
+ */
+export function copyToTempTree(source: string, files: Record<string, string | Buffer> = {}): string {
+  const root = join(newTempDir(), 'tree');
+  cpSync(source, root, { recursive: true });
   writeFiles(root, files);
   return root;
 }
@@ -24,7 +40,7 @@ export function writeFiles(root: string, files: Record<string, string | Buffer>)
   }
 }
 
-/** Deletes every tree writeTempTree made in this test file. */
+/** Deletes every tree this module made in this test file. */
 export function removeTempTrees(): void {
   for (const t of made.splice(0)) rmSync(t, { recursive: true, force: true });
 }
