@@ -33,9 +33,10 @@ const calls = (tag: string, sharing: Sharing, mechs: [Mech, Mech] | [Mech, Mech,
           { name: 'comp3', mechanism: mechs[2], libs: ['libC'] },
         ],
 });
-const probe = (sharing: Sharing): DeploymentSpec => ({
-  tag: `pku-probe-${sharing}`,
-  fixture: 'probe',
+/** libA and libB in two intel-pku compartments: the probe and gates fixtures. */
+const pkuPair = (fixture: 'probe' | 'gates', sharing: Sharing): DeploymentSpec => ({
+  tag: `pku-${fixture}-${sharing}`,
+  fixture,
   sharing,
   static: true,
   compartments: [
@@ -51,18 +52,8 @@ const CALLS = [
   calls('calls3-fcalls-mixed', 'dss', ['fcalls', 'intel-pku', 'fcalls']),
   calls('calls3-vmept-mixed', 'dss', ['intel-pku', 'vmept', 'intel-pku']),
 ];
-const PROBES = [probe('dss'), probe('shared-stack')];
-const gates = (sharing: Sharing): DeploymentSpec => ({
-  tag: `pku-gates-${sharing}`,
-  fixture: 'gates',
-  sharing,
-  static: true,
-  compartments: [
-    { name: 'comp1', mechanism: 'intel-pku', libs: ['libA'] },
-    { name: 'comp2', mechanism: 'intel-pku', libs: ['libB'] },
-  ],
-});
-const GATES = [gates('dss'), gates('shared-stack'), gates('heap')];
+const PROBES = [pkuPair('probe', 'dss'), pkuPair('probe', 'shared-stack')];
+const GATES = [pkuPair('gates', 'dss'), pkuPair('gates', 'shared-stack'), pkuPair('gates', 'heap')];
 const BENCH: Sharing[] = ['shared-stack', 'dss'];
 const TARGETS = ['global', 'heap', 'stack', 'shared-global', 'shared-heap', 'shared-local'];
 const VALUES: Record<string, number> = {
