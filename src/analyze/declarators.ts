@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '../parse/parser.js';
-import { field, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
+import { field, namedChildrenOf, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
 
 /** What a (possibly nested) declarator declares. */
 export interface DeclaratorShape {
@@ -60,14 +60,14 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
         parenthesised = true;
         if (isFunction) {
           // `int (f)(void)` is still a function; `(*f)` is not
-          node = node.namedChildren[0] ?? null;
+          node = namedChildrenOf(node)[0] ?? null;
           if (node !== null && nodeType(node) === 'pointer_declarator') isFunction = false;
           break;
         }
-        node = node.namedChildren[0] ?? null;
+        node = namedChildrenOf(node)[0] ?? null;
         break;
       case 'attributed_declarator':
-        node = node.namedChildren[0] ?? null;
+        node = namedChildrenOf(node)[0] ?? null;
         break;
       default:
         node = field(node, 'declarator');
@@ -82,7 +82,7 @@ export function declaratorsOf(declaration: SyntaxNode): SyntaxNode[] {
 }
 
 export function hasStorageClass(declaration: SyntaxNode, which: string): boolean {
-  for (const child of declaration.namedChildren) {
+  for (const child of namedChildrenOf(declaration)) {
     if (nodeType(child) === 'storage_class_specifier' && nodeText(child) === which) return true;
   }
   return false;
@@ -103,7 +103,7 @@ export function specifiers(declaration: SyntaxNode): Specifiers {
   const storage = new Set<string>();
   const qualifiers = new Set<string>();
   const parts: string[] = [];
-  for (const child of declaration.namedChildren) {
+  for (const child of namedChildrenOf(declaration)) {
     const t = nodeType(child);
     if (t === 'storage_class_specifier') storage.add(nodeText(child));
     else if (t === 'type_qualifier') {
@@ -127,7 +127,7 @@ export function objectQualifiers(declarator: SyntaxNode, specifierQualifiers: Re
   for (let i = shape.path.length - 1; i >= 0; i--) {
     const n = shape.path[i]!;
     const type = nodeType(n);
-    if (type === 'pointer_declarator') return new Set(n.namedChildren.filter((c) => nodeType(c) === 'type_qualifier').map((c) => nodeText(c)));
+    if (type === 'pointer_declarator') return new Set(namedChildrenOf(n).filter((c) => nodeType(c) === 'type_qualifier').map((c) => nodeText(c)));
     if (type === 'function_declarator') return new Set();
     if (i > 0 && type === nodeType(declarator) && nodeStart(n) === nodeStart(declarator) && n.endIndex === declarator.endIndex) break;
   }

@@ -12,7 +12,7 @@
  * starts a call already reported) depends on that order.
  */
 import type { SyntaxNode } from '../parse/parser.js';
-import { field, nodeStart, nodeType } from '../parse/node-access.js';
+import { descendantsOf, field, namedChildrenOf, nodeStart, nodeType } from '../parse/node-access.js';
 
 export type FactKind = 'function' | 'declaration' | 'call' | 'include' | 'macro' | 'value' | 'typedef';
 
@@ -73,7 +73,7 @@ export function factNodes(top: SyntaxNode, unread: { start: number; end: number 
       out.push(pending.pop()!);
     }
   };
-  for (const node of top.descendantsOfType(TYPES)) {
+  for (const node of descendantsOf(top, TYPES)) {
     const type = nodeType(node);
     const kind = KIND_OF[type]!;
     const start = nodeStart(node);
@@ -96,7 +96,7 @@ export function factNodes(top: SyntaxNode, unread: { start: number; end: number 
       const value = field(node, valueField);
       if (value !== null && nodeType(value) === 'identifier') queue(pending, { kind: 'value', node: value, start: nodeStart(value), holder: node });
     } else {
-      for (const child of node.namedChildren) {
+      for (const child of namedChildrenOf(node)) {
         if (nodeType(child) === 'identifier') queue(pending, { kind: 'value', node: child, start: nodeStart(child), holder: node });
       }
     }

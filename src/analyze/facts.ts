@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
-import { field, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
+import { field, namedChildrenOf, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
 import { AncestorFinder, ancestors, type Ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
@@ -262,7 +262,7 @@ function macroBody(def: SyntaxNode, nameNode: SyntaxNode, text: string): MacroBo
   const value = field(def, 'value');
   if (!value) return null;
   const paramsNode = field(def, 'parameters');
-  const params = new Set(paramsNode ? paramsNode.namedChildren.filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : []);
+  const params = new Set(paramsNode ? namedChildrenOf(paramsNode).filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : []);
   const body = withoutLiterals(text.slice(nodeStart(value), value.endIndex));
   const calls = new Set<string>();
   const names = new Set<string>();
@@ -362,7 +362,7 @@ function parameters(list: SyntaxNode | null): { params: Param[]; variadic: boole
   const params: Param[] = [];
   let variadic = false;
   if (!list) return { params, variadic };
-  for (const p of list.namedChildren) {
+  for (const p of namedChildrenOf(list)) {
     if (nodeType(p) === 'variadic_parameter') {
       variadic = true;
       continue;
@@ -482,7 +482,7 @@ function include(node: SyntaxNode): IncludeDirective | null {
  * instead of one a field) unless a comment or a parse error sits among them: then by field.
  */
 function callParts(node: SyntaxNode): { fn: SyntaxNode; argList: SyntaxNode } | null {
-  const children = node.namedChildren;
+  const children = namedChildrenOf(node);
   if (children.length === 2) {
     const first = nodeType(children[0]!);
     if (first !== 'comment' && first !== 'ERROR' && nodeType(children[1]!) === 'argument_list') return { fn: children[0]!, argList: children[1]! };
@@ -496,7 +496,7 @@ function call(node: SyntaxNode, frame: FunctionFrame | null, facts: FileFacts, m
   const parts = callParts(node);
   if (parts === null) return;
   const { fn, argList } = parts;
-  const argNodes = argList.namedChildren.filter((c) => nodeType(c) !== 'comment');
+  const argNodes = namedChildrenOf(argList).filter((c) => nodeType(c) !== 'comment');
   const inFunction = frame?.def.name ?? null;
   const fnSpan = span(fn);
   const calleeName = nodeType(fn) === 'identifier' ? view.slice(fnSpan.start, fnSpan.end) : null;
@@ -615,7 +615,7 @@ function stripCasts(node: SyntaxNode): SyntaxNode {
   let n = node;
   for (;;) {
     if (nodeType(n) === 'cast_expression') n = field(n, 'value') ?? n;
-    else if (nodeType(n) === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChildren[0]!;
+    else if (nodeType(n) === 'parenthesized_expression' && n.namedChildCount === 1) n = namedChildrenOf(n)[0]!;
     else return n;
   }
 }
@@ -701,7 +701,7 @@ function valueReference(node: SyntaxNode, holder: SyntaxNode, frame: FunctionFra
       const calleeName = nodeText(fn);
       const gateKind = Object.hasOwn(GATE_NAMES, calleeName) ? GATE_NAMES[calleeName as keyof typeof GATE_NAMES] : undefined;
       if (gateKind) {
-        const args = list.namedChildren.filter((c) => nodeType(c) !== 'comment');
+        const args = namedChildrenOf(list).filter((c) => nodeType(c) !== 'comment');
         const index = args.findIndex((a) => nodeStart(a) <= where.start && where.end <= a.endIndex);
         const firstPassed = gateKind === 'gate_r' ? 3 : 2;
         if (index < firstPassed) return null; // library, ret and callee slots are not values

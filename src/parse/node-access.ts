@@ -14,7 +14,7 @@
  * the public getters and a disagreement throws (a changed binding), so nothing reads wrong
  * offsets silently; test/parse/node-access.test.ts checks every node of real files.
  */
-import { syntaxNodeClass, type SyntaxNode, type Tree } from './parser.js';
+import { nativeBinding, syntaxNodeClass, type SyntaxNode, type Tree } from './parser.js';
 
 type NodeClass = abstract new (...args: never[]) => SyntaxNode;
 
@@ -54,6 +54,13 @@ export function withoutNodeCache<T extends Tree>(tree: T): T {
 
 /** A node's type, without a native call for named nodes. */
 export function nodeType(node: SyntaxNode): string {
+  const symbol = (node as unknown as Record<number, number | undefined>)[SYMBOL_FIELD];
+  if (symbol !== undefined) {
+    const name = symbol === ERROR_SYMBOL ? 'ERROR' : namedTypes(node.tree)[symbol];
+    if (name === null || name === undefined) return node.type;
+    if (unchecked > 0) checked(node, name, 'type');
+    return name;
+  }
   const cls = node.constructor as NodeClass;
   let type = typeByClass.get(cls);
   if (type === undefined) {
@@ -84,28 +91,132 @@ export function sameNode(a: SyntaxNode, b: SyntaxNode): boolean {
   return a.tree === b.tree && x[0] === y[0] && x[1] === y[1] && x[2] === y[2];
 }
 
-const getterOf = new Map<string, string>();
-
 /**
- * A node's child in a field, by the per-type class's field getter where the class has one (it
- * passes the field's number, not its name, across the binding), else by childForFieldName.
+ * A node's child in a field, asked by the field's number (a string costs more to pass across the
+ * binding), made as the functions below make nodes.
  */
 export function field(node: SyntaxNode, name: string): SyntaxNode | null {
-  let getter = getterOf.get(name);
-  if (getter === undefined) {
-    getter = name.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()) + 'Node';
-    getterOf.set(name, getter);
-  }
-  const viaGetter = (node as unknown as Record<string, SyntaxNode | null | undefined>)[getter];
-  if (viaGetter === undefined) return node.childForFieldName(name);
+  const id = fieldIds(node.tree).get(name);
+  if (id === undefined) return null; // no node type of the grammar has that field
+  const child = one(native().NodeMethods.childNodeForFieldId(marshal(node), id), node.tree);
   if (unchecked > 0) {
     unchecked--;
     const slow = node.childForFieldName(name);
-    if ((slow === null) !== (viaGetter === null) || (slow !== null && viaGetter !== null && !sameNode(slow, viaGetter))) {
-      throw new Error(`the tree-sitter binding changed: a ${node.constructor.name}'s ${getter} is not its '${name}' field; update src/parse/node-access.ts for the binding in package.json`);
+    if ((slow === null) !== (child === null) || (slow !== null && child !== null && !sameNode(slow, child))) {
+      throw new Error(`the tree-sitter binding changed: field ${id} of a ${node.type} is not its '${name}' field; update src/parse/node-access.ts for the binding in package.json`);
     }
   }
-  return viaGetter;
+  return child;
+}
+
+/**
+ * Node lists straight from the binding's native methods. Its JavaScript wrappers make each node
+ * object of a per-type class, keyed by a BigInt of its id in a Map (to hand one object out per
+ * node); the analysis of the SQLite amalgamation makes some 600,000 node objects, and that
+ * making cost more than the native calls. Here a node is an object of the base class holding the
+ * six numbers the binding hands over (fields 0–5, as its own objects) and the node's symbol
+ * (field 6), from which nodeType reads the type. Such objects work with every getter of the
+ * binding; the per-type field getters (`declaratorNode`) they lack are what `field` is for.
+ */
+export function namedChildrenOf(node: SyntaxNode): SyntaxNode[] {
+  return many(native().NodeMethods.namedChildren(marshal(node)), node.tree);
+}
+
+export function childrenOf(node: SyntaxNode): SyntaxNode[] {
+  return many(native().NodeMethods.children(marshal(node)), node.tree);
+}
+
+/** `node` and its descendants of the given types, in document order (node.descendantsOfType). */
+export function descendantsOf(node: SyntaxNode, types: string[]): SyntaxNode[] {
+  return many(native().NodeMethods.descendantsOfType(marshal(node), types) ?? [], node.tree);
+}
+
+/** What the binding's native half hands over for a node: its symbol (then its six numbers are in the transfer array), or null. */
+type NodeRef = number | null;
+
+interface NativeHalf {
+  NodeMethods: {
+    namedChildren(tree: Tree): NodeRef[];
+    children(tree: Tree): NodeRef[];
+    descendantsOfType(tree: Tree, types: string[]): NodeRef[] | undefined;
+    childNodeForFieldId(tree: Tree, fieldId: number): NodeRef;
+  };
+  nodeTransferArray: Uint32Array;
+  getNodeTypeNamesById(language: unknown): (string | null)[];
+  getNodeFieldNamesById(language: unknown): (string | null)[];
+}
+
+const FIELDS_PER_NODE = 6;
+const SYMBOL_FIELD = 6;
+const ERROR_SYMBOL = 0xffff;
+
+let nativeHalf: NativeHalf | null = null;
+
+function native(): NativeHalf {
+  return (nativeHalf ??= nativeBinding() as NativeHalf);
+}
+
+/** Writes the node into the transfer array, where the native methods read their node; returns its tree, their first argument. */
+function marshal(node: SyntaxNode): Tree {
+  // the array is replaced when a call hands over more nodes than it holds: read it each time
+  const transfer = native().nodeTransferArray;
+  const fields = node as unknown as Record<number, number>;
+  for (let i = 0; i < FIELDS_PER_NODE; i++) transfer[i] = fields[i]!;
+  return node.tree;
+}
+
+function made(tree: Tree, symbol: number, transfer: Uint32Array, offset: number): SyntaxNode {
+  baseClass ??= syntaxNodeClass();
+  const node = new (baseClass as new (tree: Tree) => SyntaxNode)(tree) as unknown as Record<number, number>;
+  for (let i = 0; i < FIELDS_PER_NODE; i++) node[i] = transfer[offset + i]!;
+  node[SYMBOL_FIELD] = symbol;
+  return node as unknown as SyntaxNode;
+}
+
+function one(ref: NodeRef, tree: Tree): SyntaxNode | null {
+  return ref === null ? null : made(tree, ref, native().nodeTransferArray, 0);
+}
+
+function many(refs: NodeRef[], tree: Tree): SyntaxNode[] {
+  const transfer = native().nodeTransferArray;
+  const nodes: SyntaxNode[] = [];
+  // every entry has its six numbers in the array, null ones (no node) included
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    if (ref !== null) nodes.push(made(tree, ref, transfer, i * FIELDS_PER_NODE));
+  }
+  return nodes;
+}
+
+const namedTypesOf = new WeakMap<object, (string | null)[]>();
+const fieldIdsOf = new WeakMap<object, Map<string, number>>();
+
+function languageOf(tree: Tree): object {
+  return (tree as unknown as { language: object }).language;
+}
+
+/** Named node types by symbol (null for anonymous symbols: their type is asked natively). */
+function namedTypes(tree: Tree): (string | null)[] {
+  const language = languageOf(tree);
+  let names = namedTypesOf.get(language);
+  if (names === undefined) {
+    names = native().getNodeTypeNamesById(language);
+    namedTypesOf.set(language, names);
+  }
+  return names;
+}
+
+function fieldIds(tree: Tree): Map<string, number> {
+  const language = languageOf(tree);
+  let ids = fieldIdsOf.get(language);
+  if (ids === undefined) {
+    ids = new Map();
+    native().getNodeFieldNamesById(language).forEach((name, id) => {
+      if (name !== null && name !== undefined) ids!.set(name, id);
+    });
+    fieldIdsOf.set(language, ids);
+  }
+  return ids;
 }
 
 /** A node's start and end offsets (one native call instead of two). */

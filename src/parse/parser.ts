@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type Parser from 'tree-sitter';
 import { buildParseView, type MacroSite } from './parse-view.js';
 import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
 import { LineIndex } from './line-index.js';
-import { withoutNodeCache } from './node-access.js';
+import { childrenOf, nodeStart, nodeType, withoutNodeCache } from './node-access.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
@@ -56,6 +57,26 @@ export function syntaxNodeClass(): unknown {
   return (binding().TreeSitter as unknown as { SyntaxNode: unknown }).SyntaxNode;
 }
 
+/**
+ * The binding's native module, which its index.js wraps: node-access.ts calls its node methods
+ * directly (the wrappers' way of making node objects costs more than the calls). Loaded the way
+ * index.js loads it, so it is the same module instance; a different one is refused.
+ */
+export function nativeBinding(): unknown {
+  const holder = process as unknown as { __flexosTreeSitterNative?: unknown };
+  if (holder.__flexosTreeSitterNative === undefined) {
+    const { TreeSitter } = binding();
+    const require = createRequire(import.meta.url);
+    const packageDir = dirname(require.resolve('tree-sitter'));
+    const native = (createRequire(join(packageDir, 'index.js'))('node-gyp-build') as (dir: string) => unknown)(packageDir);
+    if ((native as { Tree?: unknown }).Tree !== (TreeSitter as unknown as { Tree: unknown }).Tree) {
+      throw new Error('the tree-sitter binding changed: its native module is not the one its index.js wraps; update nativeBinding in src/parse/parser.ts for the binding in package.json');
+    }
+    holder.__flexosTreeSitterNative = native;
+  }
+  return holder.__flexosTreeSitterNative;
+}
+
 export function cLanguage(): Parser.Language {
   return binding().language;
 }
@@ -70,7 +91,7 @@ export function cQuery(source: string): Parser.Query {
 export const UTF8_BOM = '\u00ef\u00bb\u00bf';
 
 export function parseSource(path: string, text: string, macros: MacroTable): ParsedSource {
-  return parseSourceIncremental(path, text, macros, null).parsed;
+  return parseWithState(path, text, macros, null, false).parsed;
 }
 
 /** The parse of a file's primary view, kept by an editor so that the next parse is incremental. */
@@ -89,6 +110,20 @@ export function parseSourceIncremental(
   text: string,
   macros: MacroTable,
   previous: IncrementalState | null,
+): { parsed: ParsedSource; state: IncrementalState; change: { start: number; oldEnd: number; newEnd: number } | null } {
+  return parseWithState(path, text, macros, previous, true);
+}
+
+/**
+ * `keepState`: the primary view's tree is handed back for the next incremental parse, so the
+ * retry (below) must leave it unedited; without a state to keep, the retry edits it in place.
+ */
+function parseWithState(
+  path: string,
+  text: string,
+  macros: MacroTable,
+  previous: IncrementalState | null,
+  keepState: boolean,
 ): { parsed: ParsedSource; state: IncrementalState; change: { start: number; oldEnd: number; newEnd: number } | null } {
   // dead branches (`#if 0`, `#ifdef __cplusplus`) are blanked first: no compiler sees them
   const conditionals = text.includes('#') ? scanConditionals(text) : { groups: [], dead: [] };
@@ -111,7 +146,8 @@ export function parseSourceIncremental(
   } else tree = parseView(view);
   const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
   if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state: { view, tree }, change };
-  return { parsed: retryFirstBranches({ path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) }, conditionals.groups), state: { view, tree }, change };
+  const first: ParsedSource = { path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) };
+  return { parsed: retryFirstBranches(first, conditionals.groups, keepState), state: { view, tree }, change };
 }
 
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
@@ -151,22 +187,28 @@ function parseView(view: string, old?: Tree): Tree {
  *
  * The second parse is incremental: the blanked stretches are told to tree-sitter as edits, so
  * only what they touch is parsed again (a full second parse doubled the parse time of such
- * files). The edits go to a fresh tree object of the first parse, not to `first.tree`: the first
- * tree stays intact (it is kept when its reading wins), and the binding updates every node
- * object of a tree already handed out on each edit (errorSpans handed out thousands).
+ * files). The edits go to the first tree itself, unless it is an editor's state for its next
+ * incremental parse (`keepFirstTree`): then to a fresh tree object of the first parse, which
+ * costs a parse re-using the whole first tree (150 ms on the SQLite amalgamation). An edited
+ * tree is no tree to read, so when the first reading wins its view is parsed again from the
+ * edited tree (only the edited stretches are).
  */
-function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[]): ParsedSource {
+function retryFirstBranches(first: ParsedSource, all: readonly ConditionalGroup[], keepFirstTree: boolean): ParsedSource {
   const broken = first.errors;
   const groups = all.filter((g) => !g.known && broken.some((e) => e.start < g.end && Math.max(e.end, e.start + 1) > g.start));
   const outermost = groups.filter((g) => !groups.some((o) => o !== g && o.laterBranches.some((b) => g.start >= b.start && g.end <= b.end)));
   if (outermost.length === 0) return first;
   const view = keepFirstBranches(first.view, outermost);
-  // nothing changed: tree-sitter re-uses the whole first parse, in a tree object no node came from
-  const old = parseView(first.view, first.tree);
+  // nothing changed: tree-sitter re-uses the whole first parse, in a tree object of its own
+  const old = keepFirstTree ? parseView(first.view, first.tree) : first.tree;
   for (const e of sameLengthEdits(first.view, outermost.flatMap((g) => [...g.directives, ...g.laterBranches]))) old.edit(e);
   const tree = parseView(view, old);
   const errors = errorSpans(tree.rootNode);
-  if (errorBytes(errors) >= errorBytes(broken)) return first;
+  if (errorBytes(errors) >= errorBytes(broken)) {
+    // an edited tree is no tree to read (its nodes still carry the edits): parse the first view
+    // again from it, which re-parses only the edited stretches
+    return keepFirstTree ? first : { ...first, tree: parseView(first.view, old) };
+  }
   const skipped: MacroSite[] = outermost.flatMap((g) =>
     g.laterBranches.map((b) => ({ kind: 'skipped-branch' as const, name: '#else', start: b.start, end: b.end, argsText: '' })),
   );
@@ -209,13 +251,18 @@ function errorBytes(spans: ErrorSpan[]): number {
 export function errorSpans(root: SyntaxNode): ErrorSpan[] {
   const spans: ErrorSpan[] = [];
   const visit = (node: SyntaxNode, isRoot: boolean): void => {
-    if (!isRoot && (node.type === 'ERROR' || node.isMissing)) {
-      spans.push({ start: node.startIndex, end: node.endIndex, kind: node.isMissing ? 'missing' : 'error' });
-      return;
+    if (!isRoot) {
+      const missing = node.isMissing;
+      if (missing || nodeType(node) === 'ERROR') {
+        spans.push({ start: nodeStart(node), end: node.endIndex, kind: missing ? 'missing' : 'error' });
+        return;
+      }
     }
-    for (const child of node.children) {
-      if (child.hasError || child.isMissing) visit(child, false);
-      else if (isRoot && node.type === 'ERROR' && !child.isNamed) spans.push({ start: child.startIndex, end: child.endIndex, kind: 'error' });
+    const strayTokensCount = isRoot && nodeType(node) === 'ERROR';
+    // a MISSING token has an error cost of its own, so hasError is true for it too
+    for (const child of childrenOf(node)) {
+      if (child.hasError) visit(child, false);
+      else if (strayTokensCount && !child.isNamed) spans.push({ start: nodeStart(child), end: child.endIndex, kind: 'error' });
     }
   };
   visit(root, true);

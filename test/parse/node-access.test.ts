@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, type SyntaxNode } from '../../src/parse/parser.js';
-import { field, nodeStart, nodeText, nodeType, sameNode, withoutNodeCache } from '../../src/parse/node-access.js';
+import { childrenOf, descendantsOf, field, namedChildrenOf, nodeStart, nodeText, nodeType, sameNode, withoutNodeCache } from '../../src/parse/node-access.js';
 import { AncestorFinder, ancestors } from '../../src/parse/ancestry.js';
 
 // The shortcuts rely on internals of the pinned node binding (per-type node classes, the node
@@ -60,6 +60,26 @@ describe('node access shortcuts agree with the binding', () => {
       }
     }
     expect(found).toBeGreaterThan(10);
+  });
+
+  test.each(sources.map(([name, text]) => [name, text]))('children, named children and descendants made from the native half agree with the binding on every node of %s', (name, text) => {
+    const root = parseSource(name, text, macros).tree.rootNode;
+    const nodes = allNodes(root);
+    const describe = (n: SyntaxNode): string => `${n.type}@${n.startIndex}-${n.endIndex}${n.isMissing ? '!' : ''}`;
+    let made = 0;
+    for (const n of nodes) {
+      const children = childrenOf(n);
+      expect(children.map(describe)).toEqual(n.children.map(describe));
+      expect(namedChildrenOf(n).map(describe)).toEqual(n.namedChildren.map(describe));
+      // the type read from the symbol each node carries, anonymous and ERROR nodes included
+      for (const c of children) expect(nodeType(c)).toBe(c.type);
+      made += children.length;
+    }
+    expect(made).toBeGreaterThan(10);
+    const types = ['call_expression', 'identifier', 'ERROR', 'declaration', 'preproc_def'];
+    const want = nodes.filter((n) => types.includes(n.type));
+    expect(descendantsOf(root, types).map(describe)).toEqual(want.map(describe));
+    expect(want.length).toBeGreaterThan(3);
   });
 
   test('the sample has ERROR and anonymous nodes, which take the native path', () => {
