@@ -49,9 +49,9 @@ function newest(dir) {
 function ensureBuilt() {
   const entry = join(ROOT, 'dist', 'analyze', 'analyze-tree.js');
   if (existsSync(entry) && newest(join(ROOT, 'dist')) >= newest(join(ROOT, 'src'))) return;
-  console.log('bench: building dist/ (tsc -p tsconfig.json)');
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) fail('tsc failed; fix the build or run `npm run build` first');
+  console.log('bench: building dist/ (npm run build)');
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) fail('the build failed; fix it (npm run build) and run the bench again');
 }
 
 function ensureBenchDeps() {

@@ -7,6 +7,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if ! bash scripts/setup-test-deps.sh; then
   echo "test.sh: system packages for the QEMU lane could not be installed; the intel-pku tests will say they are skipped and why" >&2
 fi
-npx tsc -p tsconfig.json || exit 2
+npm run --silent build || exit 2
 mkdir -p .cache
 NODE_OPTIONS=--experimental-vm-modules npx jest --json --outputFile=.cache/jest-report.json "$@"

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, parseDocument, LineCounter } from 'yaml';
@@ -47,20 +48,103 @@ export function emptyMacroTable(): MacroTable {
   return { blank: new Set(), blankCall: new Set(), iterator: new Set(), definer: new Map(), typeArg: new Map(), alias: new Map(), string: new Set(), template: new Map() };
 }
 
+/**
+ * The bundled table as JSON, written by the build (`npm run build`, scripts/compile-macro-table.mjs)
+ * with the hash of the YAML it was made from and of this module. Reading the YAML costs every process 90–140 ms of
+ * CPU (the YAML parser runs cold); the JSON, about 1 ms. A stale or missing one is not read.
+ */
+export const BUNDLED_MACRO_CACHE = fileURLToPath(new URL('../../dist/macro-table.json', import.meta.url));
+
 /** Loads the bundled table, then each extra file on top of it. */
 export function loadMacroTable(extraFiles: readonly string[] = []): MacroTable {
-  const table = emptyMacroTable();
-  for (const file of [BUNDLED_MACRO_TABLE, ...extraFiles]) mergeMacroFile(table, file);
+  const text = readTable(BUNDLED_MACRO_TABLE);
+  const table = cachedTable(text) ?? tableOf(BUNDLED_MACRO_TABLE, text);
+  for (const file of extraFiles) mergeMacroText(table, file, readTable(file));
   return table;
 }
 
-function mergeMacroFile(table: MacroTable, file: string): void {
-  let text: string;
+/** The bundled table as the cache holds it, for the build to write to BUNDLED_MACRO_CACHE. */
+export function bundledMacroCache(): string {
+  const text = readTable(BUNDLED_MACRO_TABLE);
+  const t = tableOf(BUNDLED_MACRO_TABLE, text);
+  const cache: MacroCache = {
+    source: hashOf(text),
+    blank: [...t.blank],
+    blankCall: [...t.blankCall],
+    iterator: [...t.iterator],
+    definer: [...t.definer],
+    typeArg: [...t.typeArg],
+    alias: [...t.alias],
+    string: [...t.string],
+    template: [...t.template],
+  };
+  return JSON.stringify(cache) + '\n';
+}
+
+interface MacroCache {
+  /** sha1 of the YAML the table was read from. */
+  source: string;
+  blank: string[];
+  blankCall: string[];
+  iterator: string[];
+  definer: [string, DefinerShape][];
+  typeArg: [string, number[]][];
+  alias: [string, string][];
+  string: string[];
+  template: [string, string][];
+}
+
+function cachedTable(yamlText: string): MacroTable | null {
+  let cacheText: string;
   try {
-    text = readFileSync(file, 'utf8');
+    cacheText = readFileSync(BUNDLED_MACRO_CACHE, 'utf8');
+  } catch {
+    return null; // not built: the YAML says the same
+  }
+  return macroTableFromCache(cacheText, yamlText);
+}
+
+/** The table a cache holds, or null when it is no cache of `yamlText` (stale, or not JSON). */
+export function macroTableFromCache(cacheText: string, yamlText: string): MacroTable | null {
+  let cache: MacroCache;
+  try {
+    cache = JSON.parse(cacheText) as MacroCache;
+  } catch {
+    return null;
+  }
+  if (cache === null || typeof cache !== 'object' || cache.source !== hashOf(yamlText)) return null;
+  return {
+    blank: new Set(cache.blank),
+    blankCall: new Set(cache.blankCall),
+    iterator: new Set(cache.iterator),
+    definer: new Map(cache.definer),
+    typeArg: new Map(cache.typeArg),
+    alias: new Map(cache.alias),
+    string: new Set(cache.string),
+    template: new Map(cache.template),
+  };
+}
+
+/** The YAML's hash and this module's own (a cache made by other loading code is stale too). */
+function hashOf(yamlText: string): string {
+  return createHash('sha1').update(yamlText).update('\u0000').update(readFileSync(fileURLToPath(import.meta.url))).digest('hex');
+}
+
+function tableOf(file: string, text: string): MacroTable {
+  const table = emptyMacroTable();
+  mergeMacroText(table, file, text);
+  return table;
+}
+
+function readTable(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new InputError(`${file}: cannot read macro table (${(err as NodeJS.ErrnoException).code ?? 'error'}); pass an existing YAML file to --macros`);
   }
+}
+
+function mergeMacroText(table: MacroTable, file: string, text: string): void {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
