@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type ErrorSpan, type ParsedSource, type SyntaxNode } from '../parse/parser.js';
 import { LineIndex } from '../parse/line-index.js';
-import { field, namedChildrenOf, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
+import { field, namedChildrenOf, nodeEnd, nodeStart, nodeText, nodeType, spanText } from '../parse/node-access.js';
 import { AncestorFinder, ancestors, type Ancestors } from '../parse/ancestry.js';
 import { STATEMENT_TYPES } from './syntax-kinds.js';
 import { splitTopLevel, type MacroSite } from '../parse/parse-view.js';
@@ -281,7 +281,7 @@ function macroArgsSpan(site: MacroSite, text: string): Span {
 }
 
 function span(node: SyntaxNode): Span {
-  return { start: nodeStart(node), end: node.endIndex };
+  return { start: nodeStart(node), end: nodeEnd(node) };
 }
 
 function functionDefinition(node: SyntaxNode, definers: MacroSite[]): FunctionDef | null {
@@ -638,7 +638,7 @@ function lvalueBase(node: SyntaxNode): { name: string; throughPointer: boolean }
 function argument(node: SyntaxNode, frame: FunctionFrame | null, view: string): CallArgument {
   const base = stripCasts(node);
   const start = nodeStart(node);
-  const end = node.endIndex;
+  const end = nodeEnd(node);
   const arg: CallArgument = { span: { start, end }, kind: 'other', text: view.slice(start, end) };
   if (nodeType(base) === 'pointer_expression' && field(base, 'operator')?.text === '&') {
     const target = lvalueBase(field(base, 'argument') ?? base);

@@ -221,13 +221,66 @@ function fieldIds(tree: Tree): Map<string, number> {
 
 /** A node's start and end offsets (one native call instead of two). */
 export function nodeSpan(node: SyntaxNode): { start: number; end: number } {
-  return { start: nodeStart(node), end: node.endIndex };
+  return { start: nodeStart(node), end: nodeEnd(node) };
 }
 
 /** A node's text in the string its tree was parsed from (one native call instead of two). */
 export function nodeText(node: SyntaxNode): string {
   const input = parsedString(node);
-  return input !== null ? input.slice(nodeStart(node), node.endIndex) : node.text;
+  return input !== null ? input.slice(nodeStart(node), nodeEnd(node)) : node.text;
+}
+
+/**
+ * Where each tree is broken (its outermost ERROR and MISSING spans, sorted), told by the parser:
+ * outside them an identifier is the longest run the grammar's identifier pattern matches from its
+ * start, so nodeEnd measures it in the text instead of asking the binding (a third of the
+ * analysis's end reads are identifiers'). Inside them an identifier may be a zero-width MISSING
+ * token, which only the binding can tell. Trees the parser did not describe are always asked.
+ */
+const brokenSpansOf = new WeakMap<Tree, readonly { start: number; end: number }[]>();
+
+export function describeBrokenSpans(tree: Tree, spans: readonly { start: number; end: number }[]): void {
+  brokenSpansOf.set(tree, spans);
+}
+
+/** The rest of tree-sitter-c's identifier after its first character (grammar.js, `identifier`). */
+const IDENTIFIER_REST = /(?:\p{XID_Continue}|\$|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*/uy;
+const IDENTIFIER_TYPES = ['identifier', 'field_identifier', 'type_identifier', 'statement_identifier'];
+let uncheckedEnds = 256;
+
+/** A node's end offset (UTF-16 units, as endIndex): measured in the text for identifiers where the tree is whole. */
+export function nodeEnd(node: SyntaxNode): number {
+  const symbol = (node as unknown as Record<number, number | undefined>)[SYMBOL_FIELD];
+  if (symbol === undefined || symbol === ERROR_SYMBOL) return node.endIndex;
+  const spans = brokenSpansOf.get(node.tree);
+  if (spans === undefined) return node.endIndex;
+  const name = namedTypes(node.tree)[symbol];
+  if (name === null || name === undefined || !IDENTIFIER_TYPES.includes(name)) return node.endIndex;
+  const input = parsedString(node);
+  const start = nodeStart(node);
+  if (input === null || inSpans(spans, start)) return node.endIndex;
+  IDENTIFIER_REST.lastIndex = start + 1;
+  IDENTIFIER_REST.exec(input);
+  const end = IDENTIFIER_REST.lastIndex;
+  if (uncheckedEnds > 0) {
+    uncheckedEnds--;
+    if (node.endIndex !== end) {
+      throw new Error(`the tree-sitter grammar changed: an ${name} at ${start} ends at ${node.endIndex}, src/parse/node-access.ts measured ${end}; update IDENTIFIER_REST for the grammar in package.json`);
+    }
+  }
+  return end;
+}
+
+/** Whether `at` lies in (or at either end of) one of the sorted, disjoint spans. */
+function inSpans(spans: readonly { start: number; end: number }[], at: number): boolean {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid]!.start <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && at <= spans[lo - 1]!.end;
 }
 
 /** The text of a node whose span the caller already read (no native call at all). */

@@ -5,7 +5,7 @@ import { buildParseView, type MacroSite } from './parse-view.js';
 import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
 import { LineIndex } from './line-index.js';
-import { childrenOf, nodeStart, nodeType, withoutNodeCache } from './node-access.js';
+import { childrenOf, describeBrokenSpans, nodeStart, nodeType, withoutNodeCache } from './node-access.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
@@ -145,9 +145,10 @@ function parseWithState(
     }
   } else tree = parseView(view);
   const change = edit ? { start: edit.startIndex, oldEnd: edit.oldEndIndex, newEnd: edit.newEndIndex } : null;
-  if (!tree.rootNode.hasError) return { parsed: { path, text, view, macroSites: sites, tree, errors: [] }, state: { view, tree }, change };
-  const first: ParsedSource = { path, text, view, macroSites: sites, tree, errors: errorSpans(tree.rootNode) };
-  return { parsed: retryFirstBranches(first, conditionals.groups, keepState), state: { view, tree }, change };
+  const first: ParsedSource = { path, text, view, macroSites: sites, tree, errors: tree.rootNode.hasError ? errorSpans(tree.rootNode) : [] };
+  const parsed = first.errors.length > 0 ? retryFirstBranches(first, conditionals.groups, keepState) : first;
+  describeBrokenSpans(parsed.tree, parsed.errors);
+  return { parsed, state: { view, tree }, change };
 }
 
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */

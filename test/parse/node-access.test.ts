@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, type SyntaxNode } from '../../src/parse/parser.js';
-import { childrenOf, descendantsOf, field, namedChildrenOf, nodeStart, nodeText, nodeType, sameNode, withoutNodeCache } from '../../src/parse/node-access.js';
+import { childrenOf, descendantsOf, field, namedChildrenOf, nodeEnd, nodeStart, nodeText, nodeType, sameNode, withoutNodeCache } from '../../src/parse/node-access.js';
 import { AncestorFinder, ancestors } from '../../src/parse/ancestry.js';
 
 // The shortcuts rely on internals of the pinned node binding (per-type node classes, the node
@@ -27,6 +27,13 @@ const SAMPLE = `#include <stdio.h>
 typedef int (*handler_t)(int);
 static int table[] = { 1, 2, 3 };
 int f(int x, ...) { int y = ADD(x, 1); if (y && g(y)) return h(y) ? 1 : 0; for (;;) k(); return (int)x + @; }
+`;
+
+/** Zero-width MISSING identifiers in front of identifier characters, Latin-1 letters, `$` and a \u escape in names. */
+const BROKEN = `int f(void) { int x = ; return x + ; }
+int g(int a) { a = ; if (a) return ; return caf\u00e9 + na\xefve + $d; }
+int h(int b) { b = (b + ) * 2; return b; }
+struct s { int ; } v = { . = 1 };
 `;
 
 function corpusFiles(): string[] {
@@ -80,6 +87,15 @@ describe('node access shortcuts agree with the binding', () => {
     const want = nodes.filter((n) => types.includes(n.type));
     expect(descendantsOf(root, types).map(describe)).toEqual(want.map(describe));
     expect(want.length).toBeGreaterThan(3);
+  });
+
+  test.each([...sources, ['broken.c', BROKEN]].map(([name, text]) => [name, text]))('identifier ends measured in the text agree with the binding in %s', (name, text) => {
+    const parsed = parseSource(name!, text!, macros);
+    const ids = descendantsOf(parsed.tree.rootNode, ['identifier', 'field_identifier', 'type_identifier', 'statement_identifier']);
+    expect(ids.length).toBeGreaterThan(3);
+    const wrong = ids.filter((n) => nodeEnd(n) !== n.endIndex || nodeText(n) !== n.text);
+    expect(wrong.map((n) => `${n.type}@${n.startIndex}-${n.endIndex}${n.isMissing ? ' (missing)' : ''}`)).toEqual([]);
+    if (name === 'broken.c') expect(ids.some((n) => n.isMissing && n.startIndex === n.endIndex)).toBe(true);
   });
 
   test('the sample has ERROR and anonymous nodes, which take the native path', () => {
