@@ -189,6 +189,18 @@ function many(refs: NodeRef[], tree: Tree): SyntaxNode[] {
 }
 
 const namedTypesOf = new WeakMap<object, (string | null)[]>();
+const identifierSymbolsOf = new WeakMap<object, boolean[]>();
+
+/** By symbol: whether nodes of it are identifiers (aliases included). */
+function identifierSymbols(tree: Tree): boolean[] {
+  const language = languageOf(tree);
+  let is = identifierSymbolsOf.get(language);
+  if (is === undefined) {
+    is = namedTypes(tree).map((name) => name !== null && IDENTIFIER_TYPES.includes(name));
+    identifierSymbolsOf.set(language, is);
+  }
+  return is;
+}
 const fieldIdsOf = new WeakMap<object, Map<string, number>>();
 
 function languageOf(tree: Tree): object {
@@ -254,8 +266,7 @@ export function nodeEnd(node: SyntaxNode): number {
   if (symbol === undefined || symbol === ERROR_SYMBOL) return node.endIndex;
   const spans = brokenSpansOf.get(node.tree);
   if (spans === undefined) return node.endIndex;
-  const name = namedTypes(node.tree)[symbol];
-  if (name === null || name === undefined || !IDENTIFIER_TYPES.includes(name)) return node.endIndex;
+  if (identifierSymbols(node.tree)[symbol] !== true) return node.endIndex;
   const input = parsedString(node);
   const start = nodeStart(node);
   if (input === null || inSpans(spans, start)) return node.endIndex;
@@ -265,7 +276,7 @@ export function nodeEnd(node: SyntaxNode): number {
   if (uncheckedEnds > 0) {
     uncheckedEnds--;
     if (node.endIndex !== end) {
-      throw new Error(`the tree-sitter grammar changed: an ${name} at ${start} ends at ${node.endIndex}, src/parse/node-access.ts measured ${end}; update IDENTIFIER_REST for the grammar in package.json`);
+      throw new Error(`the tree-sitter grammar changed: an ${nodeType(node)} at ${start} ends at ${node.endIndex}, src/parse/node-access.ts measured ${end}; update IDENTIFIER_REST for the grammar in package.json`);
     }
   }
   return end;
