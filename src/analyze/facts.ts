@@ -231,7 +231,34 @@ function pointedVariable(init: SyntaxNode): { name: string; address: boolean } |
 
 const C_KEYWORDS = new Set(['if', 'else', 'while', 'do', 'for', 'switch', 'case', 'default', 'return', 'break', 'continue', 'goto', 'sizeof', 'typeof', '__typeof__', '_Alignof', 'struct', 'union', 'enum', 'const', 'volatile', 'static', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'void']);
 const ASM_WORD = /\b(?:asm|__asm__|__asm)\b/;
-const IDENTIFIER = /(\.|->)?\s*\b([A-Za-z_]\w*)\b(\s*\()?/g;
+const WORD = /\b[A-Za-z_]\w*/g;
+/** JavaScript's \s among the first 256 code units (the texts are read as latin1). */
+const SPACE = (() => {
+  const space = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) space[c] = /\s/.test(String.fromCharCode(c)) ? 1 : 0;
+  return space;
+})();
+const isSpace = (c: number): boolean => (c < 256 ? SPACE[c] === 1 : /\s/.test(String.fromCharCode(c)));
+
+/**
+ * The identifiers of a text (literals and comments blanked), each with whether `.` or `->`
+ * precedes it (a member) and `(` follows it (a call), blanks allowed between. One word pattern
+ * and a look at the neighbours: a pattern carrying the optional prefix and suffix was tried at
+ * every position of the text, 40 times slower over the SQLite amalgamation.
+ */
+function forEachIdentifier(text: string, visit: (name: string, member: boolean, call: boolean) => void): void {
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+    const name = m[0];
+    let before = m.index - 1;
+    while (before >= 0 && isSpace(text.charCodeAt(before))) before--;
+    const p = before >= 0 ? text.charCodeAt(before) : -1;
+    const member = p === 0x2e || (p === 0x3e && before > 0 && text.charCodeAt(before - 1) === 0x2d);
+    let after = m.index + name.length;
+    while (after < text.length && isSpace(text.charCodeAt(after))) after++;
+    visit(name, member, text.charCodeAt(after) === 0x28);
+  }
+}
 
 /** Source text with string and character literals and comments blanked (offsets kept). */
 function withoutLiterals(text: string): string {
@@ -249,10 +276,9 @@ function bodyNames(fn: FunctionDef, locals: readonly VariableDecl[], text: strin
   const own = new Set<string>(fn.params.flatMap((p) => (p.name ? [p.name] : [])));
   for (const v of locals) if (v.span.start >= fn.body.start && v.span.end <= fn.body.end) own.add(v.name);
   const names = new Set<string>();
-  for (const m of body.matchAll(IDENTIFIER)) {
-    if (m[1] || m[3] || own.has(m[2]!)) continue;
-    names.add(m[2]!);
-  }
+  forEachIdentifier(body, (name, member, call) => {
+    if (!member && !call && !own.has(name)) names.add(name);
+  });
   fn.freeNames = [...names].sort();
   if (ASM_WORD.test(body)) fn.hasAsm = true;
 }
@@ -266,11 +292,10 @@ function macroBody(def: SyntaxNode, nameNode: SyntaxNode, text: string): MacroBo
   const body = withoutLiterals(text.slice(nodeStart(value), value.endIndex));
   const calls = new Set<string>();
   const names = new Set<string>();
-  for (const m of body.matchAll(IDENTIFIER)) {
-    const name = m[2]!;
-    if (m[1] || params.has(name) || name === '__VA_ARGS__' || C_KEYWORDS.has(name)) continue;
-    (m[3] ? calls : names).add(name);
-  }
+  forEachIdentifier(body, (name, member, call) => {
+    if (member || params.has(name) || name === '__VA_ARGS__' || C_KEYWORDS.has(name)) return;
+    (call ? calls : names).add(name);
+  });
   return { name: nodeText(nameNode), calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
 }
 
