@@ -11,7 +11,8 @@
 import { isWhitelist, sharedSection } from '../../analyze/attributes.js';
 import type { FileFacts, VariableDecl } from '../../analyze/model.js';
 import { fileTables } from '../../analyze/resolve.js';
-import { cQuery, type SyntaxNode } from '../../parse/parser.js';
+import type { SyntaxNode } from '../../parse/parser.js';
+import { descendantsOf, field, namedChildrenOf, nodeEnd, nodeStart, nodeText, nodeType } from '../../parse/node-access.js';
 import { localAt, type PortContext } from './context.js';
 import { gateLibraryName } from './gates.js';
 import type { ShareRequest } from './shared-variables.js';
@@ -144,49 +145,63 @@ function storedValues(ctx: PortContext, s: Store, address: (r: Resolved) => void
 /** Every assignment and initialised declaration of the ported file, with the variable it writes into. */
 function storesOf(ctx: PortContext, facts: FileFacts, root: SyntaxNode): Store[] {
   const out: Store[] = [];
-  for (const { node } of storeQuery().captures(root)) {
+  let declaredAt: Map<number, VariableDecl> | null = null;
+  // one native walk (a query cursor costs twice as much a node); both kinds in document order
+  for (const node of descendantsOf(root, STORE_TYPES)) {
     let lhs: SyntaxNode | null;
     let rhs: SyntaxNode | null;
-    if (node.type === 'assignment_expression') {
-      lhs = node.childForFieldName('left');
-      rhs = node.childForFieldName('right');
+    const isAssignment = nodeType(node) === 'assignment_expression';
+    if (isAssignment) {
+      lhs = field(node, 'left');
+      rhs = field(node, 'right');
     } else {
-      lhs = node.childForFieldName('declarator');
-      rhs = node.childForFieldName('value');
-      while (lhs && lhs.type !== 'identifier') lhs = lhs.childForFieldName('declarator');
+      lhs = field(node, 'declarator');
+      rhs = field(node, 'value');
+      while (lhs && nodeType(lhs) !== 'identifier') lhs = field(lhs, 'declarator');
     }
     if (!lhs || !rhs) continue;
     const base = baseIdentifier(lhs);
+    const baseStart = base ? nodeStart(base) : -1;
     let resolved: Resolved | null = null;
-    if (base && node.type === 'init_declarator') {
-      const declared = [...facts.locals, ...facts.globals].find((v) => v.nameSpan.start === base.startIndex);
+    if (base && !isAssignment) {
+      declaredAt ??= declarationsByNameStart(facts);
+      const declared = declaredAt.get(baseStart);
       resolved = declared ? { file: facts.path, variable: declared } : null;
-    } else if (base) resolved = resolve(ctx, facts, base.text, base.startIndex);
+    } else if (base) resolved = resolve(ctx, facts, nodeText(base), baseStart);
     // `param = …` only changes the parameter (a local); `*param = …`, `param->f = …` store into memory the caller chose
-    const intoMemory = base === null || base.startIndex !== lhs.startIndex || base.endIndex !== lhs.endIndex;
-    const opaque = resolved || !intoMemory ? null : base ? `'${base.text}' (a parameter, or a name the analysis cannot resolve)` : `'${lhs.text.slice(0, 40)}'`;
+    const intoMemory = base === null || baseStart !== nodeStart(lhs) || nodeEnd(base) !== nodeEnd(lhs);
+    const opaque = resolved || !intoMemory ? null : base ? `'${nodeText(base)}' (a parameter, or a name the analysis cannot resolve)` : `'${nodeText(lhs).slice(0, 40)}'`;
     out.push({ facts, root: resolved, opaque, rhs });
   }
   return out;
+}
+
+const STORE_TYPES = ['assignment_expression', 'init_declarator'];
+
+/** The file's locals, then its globals, by the start of their name (the first of a start wins, as a search in that order would). */
+function declarationsByNameStart(facts: FileFacts): Map<number, VariableDecl> {
+  const byStart = new Map<number, VariableDecl>();
+  for (const v of [...facts.locals, ...facts.globals]) if (!byStart.has(v.nameSpan.start)) byStart.set(v.nameSpan.start, v);
+  return byStart;
 }
 
 /** The variable an lvalue or address expression is rooted at: `x`, `x[i]`, `x.f`, `*x`, `(x)`. */
 function baseIdentifier(node: SyntaxNode | null): SyntaxNode | null {
   let n = node;
   while (n) {
-    switch (n.type) {
+    switch (nodeType(n)) {
       case 'identifier':
         return n;
       case 'subscript_expression':
       case 'field_expression':
       case 'pointer_expression':
-        n = n.childForFieldName('argument');
+        n = field(n, 'argument');
         break;
       case 'parenthesized_expression':
-        n = n.namedChildren[0] ?? null;
+        n = namedChildrenOf(n)[0] ?? null;
         break;
       case 'cast_expression':
-        n = n.childForFieldName('value');
+        n = field(n, 'value');
         break;
       default:
         return null;
@@ -253,8 +268,3 @@ function crossingArguments(ctx: PortContext): { facts: FileFacts; node: SyntaxNo
   return out;
 }
 
-let query: ReturnType<typeof cQuery> | null = null;
-function storeQuery(): ReturnType<typeof cQuery> {
-  query ??= cQuery('[(assignment_expression) (init_declarator)] @s');
-  return query;
-}
