@@ -15,6 +15,7 @@
 import type { FunctionDef, ResolvedCall } from '../../analyze/model.js';
 import type { ParsedSource, SyntaxNode } from '../../parse/parser.js';
 import { declaratorShape } from '../../analyze/declarators.js';
+import { nodeType } from '../../parse/node-access.js';
 import { isStructByValue } from '../byvalue.js';
 import type { PortContext } from './context.js';
 import { hoistRefusal, sideEffect, type Refusal } from './evaluation-order.js';
@@ -305,7 +306,7 @@ function macroAsFunction(name: string): FunctionDef {
  */
 function macroGateRefusal(ctx: PortContext, name: string, domain: string, passed: number, why: string | undefined): Refusal | null {
   const defs = ctx.macros.definitions(name);
-  if (defs.length === 0 || !defs.every((d) => d.node.type === 'preproc_function_def' && isCallLike(d.body, d.params))) {
+  if (defs.length === 0 || !defs.every((d) => nodeType(d.node) === 'preproc_function_def' && isCallLike(d.body, d.params))) {
     const where = defs[0] ? ` (${defs[0].file})` : '';
     const first = defs.flatMap((d) => callsInBody(d)).map((c) => c.name).find((n) => n !== name && (ctx.index.definitions(n).some((x) => x.library === domain) || ctx.index.headerInlines(n).some((x) => x.library === domain)));
     const reaches = first ? `calls ${first}() of ${domain}` : `reaches ${domain}'s state`;

@@ -2,8 +2,8 @@
  * Function-like macros of the tree, as far as `port` needs them: may a call written in a macro's
  * argument be hoisted out of it (the macro evaluates the argument exactly once, unconditionally)?
  */
-import Parser from 'tree-sitter';
-import { cLanguage, type ParsedSource, type SyntaxNode } from '../../parse/parser.js';
+import type { ParsedSource, SyntaxNode } from '../../parse/parser.js';
+import { descendantsOf, field, namedChildrenOf, nodeEnd, nodeStart, nodeText, nodeType } from '../../parse/node-access.js';
 
 export interface MacroDefinition {
   name: string;
@@ -69,30 +69,32 @@ export class MacroDefinitions {
   evaluatesArgumentsOnce(name: string): boolean {
     const defs = this.definitions(name);
     if (defs.length === 0) return false;
-    return defs.every((d) => d.node.type === 'preproc_function_def' && simpleBody(d));
+    return defs.every((d) => nodeType(d.node) === 'preproc_function_def' && simpleBody(d));
   }
 }
 
-/** Every `#define` of one file, in order. */
+/** Every `#define` of one file, in order (one native walk: a query cursor costs twice as much a node). */
 function definitionsOf(source: ParsedSource): MacroDefinition[] {
   const list: MacroDefinition[] = [];
-  for (const { node } of defineQuery().captures(source.tree.rootNode)) {
-    const name = node.childForFieldName('name');
-    const value = node.childForFieldName('value');
+  for (const node of descendantsOf(source.tree.rootNode, DEFINE_TYPES)) {
+    const name = field(node, 'name');
+    const value = field(node, 'value');
     if (!name) continue;
-    const paramsNode = node.childForFieldName('parameters');
-    const params = paramsNode ? paramsNode.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text) : [];
+    const paramsNode = field(node, 'parameters');
+    const params = paramsNode ? namedChildrenOf(paramsNode).filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : [];
     list.push({
-      name: name.text,
+      name: nodeText(name),
       params,
-      body: value ? source.text.slice(value.startIndex, value.endIndex) : '',
+      body: value ? source.text.slice(nodeStart(value), nodeEnd(value)) : '',
       file: source.path,
       node,
-      bodyStart: value ? value.startIndex : node.endIndex,
+      bodyStart: value ? nodeStart(value) : nodeEnd(node),
     });
   }
   return list;
 }
+
+const DEFINE_TYPES = ['preproc_function_def', 'preproc_def'];
 
 function simpleBody(def: MacroDefinition): boolean {
   const body = def.body.replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, '""').replace(/\\\n/g, ' ');
@@ -102,12 +104,6 @@ function simpleBody(def: MacroDefinition): boolean {
     if (m[1] !== '__builtin_expect' && !def.params.includes(m[1]!)) return false;
   }
   return def.params.every((p) => (body.match(new RegExp(String.raw`\b${p}\b`, 'g')) ?? []).length === 1);
-}
-
-let query: Parser.Query | null = null;
-function defineQuery(): Parser.Query {
-  query ??= new Parser.Query(cLanguage(), '(preproc_function_def) @d (preproc_def) @d');
-  return query;
 }
 
 /** `name(` tokens in a macro body, with their offsets in the file (parameters excluded). */
