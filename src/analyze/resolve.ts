@@ -4,10 +4,13 @@ import type { CallArgument, CallSite, FileFacts, FunctionReference, GateSite, Re
 
 /** Classifies one call from `file` (see CallClass). Pure over the index. */
 export function resolveCall(index: TreeIndex, file: FileFacts, site: CallSite): ResolvedCall {
-  const base = { file: file.path, site, callerLibrary: file.library };
-  if (site.indirect) return { ...base, calleeLibrary: null, class: 'indirect' };
+  // written out, not spread: a spread of a literal with a conditional spread in it costs a
+  // generic object copy per call (2 µs; the amalgamation has 39,000 calls)
+  if (site.indirect) return { file: file.path, site, callerLibrary: file.library, calleeLibrary: null, class: 'indirect' };
   const target = resolveFunctionName(index, file, site.callee);
-  return { ...base, calleeLibrary: target.library, class: target.class, ...(target.candidates ? { candidates: target.candidates } : {}) };
+  const call: ResolvedCall = { file: file.path, site, callerLibrary: file.library, calleeLibrary: target.library, class: target.class };
+  if (target.candidates) call.candidates = target.candidates;
+  return call;
 }
 
 export interface NameTarget {
