@@ -20,6 +20,9 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', {
  * Runs every side-by-side measurement; `worker(...args)` runs bench/worker.js in a fresh process.
  * Returns { rows, details } where a row is { group, what, ours, anchor, ratio, target, note }.
  */
+/** The analysis rows' fewest runs (medians): one run's ratio swung from 0.27× to 0.36× in a day. */
+const ANALYSIS_RUNS = 3;
+
 export async function sideBySide(worker, { runs, analysisOnly = false }) {
   // dist/ is built by run.js first, so it is imported only now
   const { analyzeTree } = await import('../dist/analyze/analyze-tree.js');
@@ -27,14 +30,19 @@ export async function sideBySide(worker, { runs, analysisOnly = false }) {
   const rows = [];
   const details = {};
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  const repeat = (...args) => Array.from({ length: runs }, () => worker(...args));
+  // the measurements of one row taken in turn (ours, anchor, ours, …), not all of ours first:
+  // this machine's speed drifts by a third within minutes, and a ratio should compare like with like
+  const interleaved = (...argLists) => {
+    const out = argLists.map(() => []);
+    for (let r = 0; r < Math.max(runs, ANALYSIS_RUNS); r++) argLists.forEach((args, i) => out[i].push(worker(...args)));
+    return out;
+  };
   const say = (s) => process.stdout.write(`bench: ${s}\n`);
 
   // --- analysis against tree-sitter's bare parse, same files, same run
   say('analysis vs bare parse: SQLite amalgamation, single-threaded');
   const amalg = amalgamationDir();
-  const an = repeat('analyze', amalg);
-  const ts = repeat('ts-parse', SOURCES.amalgamation);
+  const [an, ts] = interleaved(['analyze', amalg], ['ts-parse', SOURCES.amalgamation]);
   const lines = an[0].lines;
   const anRate = lines / (median(an.map((r) => r.cpuMs)) / 1000);
   const tsRate = lines / (median(ts.map((r) => r.cpuMs)) / 1000);
@@ -43,9 +51,7 @@ export async function sideBySide(worker, { runs, analysisOnly = false }) {
   for (const [name, dir] of [['sqlite3 src/', join(SOURCES.sqlite3, 'src')], ['redis src/', join(SOURCES.redis, 'src')]]) {
     if (!existsSync(dir)) continue;
     say(`analysis threads: ${name}`);
-    const one = repeat('analyze', dir, '--threads=1');
-    const two = repeat('analyze', dir, `--threads=${Math.max(2, cpus().length)}`);
-    const tsAll = repeat('ts-parse-tree', dir);
+    const [one, two, tsAll] = interleaved(['analyze', dir, '--threads=1'], ['analyze', dir, `--threads=${Math.max(2, cpus().length)}`], ['ts-parse-tree', dir]);
     const w1 = median(one.map((r) => r.ms));
     const w2 = median(two.map((r) => r.ms));
     const treeLines = one[0].lines;
