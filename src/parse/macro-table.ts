@@ -66,32 +66,15 @@ export function loadMacroTable(extraFiles: readonly string[] = []): MacroTable {
 /** The bundled table as the cache holds it, for the build to write to BUNDLED_MACRO_CACHE. */
 export function bundledMacroCache(): string {
   const text = readTable(BUNDLED_MACRO_TABLE);
-  const t = tableOf(BUNDLED_MACRO_TABLE, text);
-  const cache: MacroCache = {
-    source: hashOf(text),
-    blank: [...t.blank],
-    blankCall: [...t.blankCall],
-    iterator: [...t.iterator],
-    definer: [...t.definer],
-    typeArg: [...t.typeArg],
-    alias: [...t.alias],
-    string: [...t.string],
-    template: [...t.template],
-  };
-  return JSON.stringify(cache) + '\n';
+  const entries = Object.fromEntries(Object.entries(tableOf(BUNDLED_MACRO_TABLE, text)).map(([key, value]: [string, Set<unknown> | Map<unknown, unknown>]) => [key, [...value]]));
+  return JSON.stringify({ source: hashOf(text), entries }) + '\n';
 }
 
+/** The cache: each key of the table with its Set's members or its Map's entries. */
 interface MacroCache {
-  /** sha1 of the YAML the table was read from. */
+  /** hashOf the YAML the table was read from. */
   source: string;
-  blank: string[];
-  blankCall: string[];
-  iterator: string[];
-  definer: [string, DefinerShape][];
-  typeArg: [string, number[]][];
-  alias: [string, string][];
-  string: string[];
-  template: [string, string][];
+  entries: Record<string, unknown[]>;
 }
 
 function cachedTable(yamlText: string): MacroTable | null {
@@ -113,16 +96,14 @@ export function macroTableFromCache(cacheText: string, yamlText: string): MacroT
     return null;
   }
   if (cache === null || typeof cache !== 'object' || cache.source !== hashOf(yamlText)) return null;
-  return {
-    blank: new Set(cache.blank),
-    blankCall: new Set(cache.blankCall),
-    iterator: new Set(cache.iterator),
-    definer: new Map(cache.definer),
-    typeArg: new Map(cache.typeArg),
-    alias: new Map(cache.alias),
-    string: new Set(cache.string),
-    template: new Map(cache.template),
-  };
+  // the same loader wrote it (the hash says so): every key of the table is there, Sets as Sets
+  const table = emptyMacroTable() as unknown as Record<string, Set<unknown> | Map<unknown, unknown>>;
+  for (const [key, empty] of Object.entries(table)) {
+    const items = cache.entries?.[key];
+    if (!Array.isArray(items)) return null;
+    table[key] = empty instanceof Map ? new Map(items as [unknown, unknown][]) : new Set(items);
+  }
+  return table as unknown as MacroTable;
 }
 
 /** The YAML's hash and this module's own (a cache made by other loading code is stale too). */

@@ -56,7 +56,7 @@ export function withoutNodeCache<T extends Tree>(tree: T): T {
 export function nodeType(node: SyntaxNode): string {
   const symbol = (node as unknown as Record<number, number | undefined>)[SYMBOL_FIELD];
   if (symbol !== undefined) {
-    const name = symbol === ERROR_SYMBOL ? 'ERROR' : namedTypes(node.tree)[symbol];
+    const name = symbol === ERROR_SYMBOL ? 'ERROR' : languageTables(node.tree).namedTypes[symbol];
     if (name === null || name === undefined) return node.type;
     if (unchecked > 0) checked(node, name, 'type');
     return name;
@@ -96,7 +96,7 @@ export function sameNode(a: SyntaxNode, b: SyntaxNode): boolean {
  * binding), made as the functions below make nodes.
  */
 export function field(node: SyntaxNode, name: string): SyntaxNode | null {
-  const id = fieldIds(node.tree).get(name);
+  const id = languageTables(node.tree).fieldIds.get(name);
   if (id === undefined) return null; // no node type of the grammar has that field
   const child = one(native().NodeMethods.childNodeForFieldId(marshal(node), id), node.tree);
   if (unchecked > 0) {
@@ -188,47 +188,30 @@ function many(refs: NodeRef[], tree: Tree): SyntaxNode[] {
   return nodes;
 }
 
-const namedTypesOf = new WeakMap<object, (string | null)[]>();
-const identifierSymbolsOf = new WeakMap<object, boolean[]>();
-
-/** By symbol: whether nodes of it are identifiers (aliases included). */
-function identifierSymbols(tree: Tree): boolean[] {
-  const language = languageOf(tree);
-  let is = identifierSymbolsOf.get(language);
-  if (is === undefined) {
-    is = namedTypes(tree).map((name) => name !== null && IDENTIFIER_TYPES.includes(name));
-    identifierSymbolsOf.set(language, is);
-  }
-  return is;
-}
-const fieldIdsOf = new WeakMap<object, Map<string, number>>();
-
-function languageOf(tree: Tree): object {
-  return (tree as unknown as { language: object }).language;
+/** What the native half tells of a language, asked once per language. */
+interface LanguageTables {
+  /** Named node types by symbol (null for anonymous symbols: their type is asked natively). */
+  namedTypes: (string | null)[];
+  /** By symbol: whether nodes of it are identifiers (aliases included). */
+  identifierSymbols: boolean[];
+  fieldIds: Map<string, number>;
 }
 
-/** Named node types by symbol (null for anonymous symbols: their type is asked natively). */
-function namedTypes(tree: Tree): (string | null)[] {
-  const language = languageOf(tree);
-  let names = namedTypesOf.get(language);
-  if (names === undefined) {
-    names = native().getNodeTypeNamesById(language);
-    namedTypesOf.set(language, names);
-  }
-  return names;
-}
+const tablesOf = new WeakMap<object, LanguageTables>();
 
-function fieldIds(tree: Tree): Map<string, number> {
-  const language = languageOf(tree);
-  let ids = fieldIdsOf.get(language);
-  if (ids === undefined) {
-    ids = new Map();
+function languageTables(tree: Tree): LanguageTables {
+  const language = (tree as unknown as { language: object }).language;
+  let tables = tablesOf.get(language);
+  if (tables === undefined) {
+    const namedTypes = native().getNodeTypeNamesById(language);
+    const fieldIds = new Map<string, number>();
     native().getNodeFieldNamesById(language).forEach((name, id) => {
-      if (name !== null && name !== undefined) ids!.set(name, id);
+      if (name !== null && name !== undefined) fieldIds.set(name, id);
     });
-    fieldIdsOf.set(language, ids);
+    tables = { namedTypes, identifierSymbols: namedTypes.map((name) => name !== null && IDENTIFIER_TYPES.includes(name)), fieldIds };
+    tablesOf.set(language, tables);
   }
-  return ids;
+  return tables;
 }
 
 /** A node's start and end offsets (one native call instead of two). */
@@ -266,7 +249,7 @@ export function nodeEnd(node: SyntaxNode): number {
   if (symbol === undefined || symbol === ERROR_SYMBOL) return node.endIndex;
   const spans = brokenSpansOf.get(node.tree);
   if (spans === undefined) return node.endIndex;
-  if (identifierSymbols(node.tree)[symbol] !== true) return node.endIndex;
+  if (languageTables(node.tree).identifierSymbols[symbol] !== true) return node.endIndex;
   const input = parsedString(node);
   const start = nodeStart(node);
   if (input === null || inSpans(spans, start)) return node.endIndex;
