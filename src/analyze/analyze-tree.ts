@@ -265,7 +265,10 @@ export function duplicateExportsIn(index: TreeIndex, path: string): Diagnostic[]
 
 /** The finding for one exported name defined by two libraries or more, at its first definition; null when there is none. */
 function duplicateExport(index: TreeIndex, name: string): Diagnostic | null {
-  const defs = index.definitions(name).filter((d) => d.library !== null && index.exports(d.library).has(name));
+  const all = index.definitions(name);
+  // most names have one definition: no duplicate, and no filtering of it (an editor asks per edit)
+  if (all.length < 2) return null;
+  const defs = all.filter((d) => d.library !== null && index.exports(d.library).has(name));
   const libs = [...new Set(defs.map((d) => d.library!))].sort();
   if (libs.length < 2) return null;
   const first = defs.sort((a, b) => (a.file < b.file ? -1 : 1))[0]!;

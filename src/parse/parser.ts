@@ -151,14 +151,23 @@ function parseWithState(
   return { parsed, state: { view, tree }, change };
 }
 
+const COMPARE_CHUNK = 1024;
+
 /** The one stretch where two texts differ (common prefix and suffix removed), as a tree-sitter edit. */
 function changedRange(before: string, after: string): Parser.Edit | null {
   if (before === after) return null;
+  // whole chunks first (one native comparison each), then unit by unit within the chunk that
+  // differs: an editor's keystroke compares two views of the whole file
   let start = 0;
   const max = Math.min(before.length, after.length);
+  while (start + COMPARE_CHUNK <= max && before.startsWith(after.slice(start, start + COMPARE_CHUNK), start)) start += COMPARE_CHUNK;
   while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   let oldEnd = before.length;
   let newEnd = after.length;
+  while (oldEnd - COMPARE_CHUNK >= start && newEnd - COMPARE_CHUNK >= start && before.endsWith(after.slice(newEnd - COMPARE_CHUNK, newEnd), oldEnd)) {
+    oldEnd -= COMPARE_CHUNK;
+    newEnd -= COMPARE_CHUNK;
+  }
   while (oldEnd > start && newEnd > start && before.charCodeAt(oldEnd - 1) === after.charCodeAt(newEnd - 1)) {
     oldEnd--;
     newEnd--;

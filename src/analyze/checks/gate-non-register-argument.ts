@@ -3,6 +3,7 @@
  * Structs and unions by value are not findings any more: the rewrite marshals them through
  * shared memory (src/transform/byvalue.ts, issue 13).
  */
+import type { FunctionDecl, FunctionDef } from '../model.js';
 import { gateCheck } from './gate-check.js';
 
 /** Why a C type does not fit a general-purpose register, or null when it does. */
@@ -11,6 +12,21 @@ export function nonRegisterType(type: string): string | null {
   if (t.includes('*') || t.includes('[')) return null;
   if (/\b(float|double|_Complex)\b/.test(t)) return `'${type.trim()}' is floating point`;
   return null;
+}
+
+/**
+ * Why each parameter of a signature does not fit a register (null where it does), computed once
+ * per signature: the checks run again after every edit in an editor, over the same signatures.
+ */
+const paramReasons = new WeakMap<FunctionDef | FunctionDecl, (string | null)[]>();
+
+function reasonsOf(sig: FunctionDef | FunctionDecl): (string | null)[] {
+  let reasons = paramReasons.get(sig);
+  if (!reasons) {
+    reasons = sig.params.map((p) => nonRegisterType(p.name ? p.type.replace(new RegExp(String.raw`\b${p.name}\b`), '') : p.type));
+    paramReasons.set(sig, reasons);
+  }
+  return reasons;
 }
 
 export const gateNonRegisterArgument = gateCheck({
@@ -22,8 +38,7 @@ export const gateNonRegisterArgument = gateCheck({
   gate(g, t, ctx, report) {
     const sig = ctx.signature(g.site.callee, t.calleeLibrary);
     if (!sig) return;
-    sig.params.forEach((p, i) => {
-      const why = nonRegisterType(p.name ? p.type.replace(new RegExp(String.raw`\b${p.name}\b`), '') : p.type);
+    reasonsOf(sig).forEach((why, i) => {
       const arg = g.site.args[i];
       if (why && arg) report(g.file, arg.span, `argument ${i + 1} of ${g.site.callee}(): ${why}; a gate passes only integers and pointers — pass a pointer to shared data`);
     });

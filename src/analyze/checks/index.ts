@@ -69,12 +69,16 @@ export function runChecks(ctx: CheckContext, only?: ReadonlySet<string>): CheckR
     check.run(ctx, report);
   }
   const findings: Finding[] = [];
-  const seen = new Set<string>();
+  // the same finding twice (file, start, code and message) is reported once; keyed without the
+  // message, whose length made the key cost more than the rest of the loop
+  const seen = new Map<string, string[]>();
   let suppressed = 0;
   for (const f of raw) {
-    const key = `${f.file}\u0000${f.start}\u0000${f.code}\u0000${f.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const key = `${f.file}\u0000${f.start}\u0000${f.code}`;
+    const messages = seen.get(key);
+    if (messages === undefined) seen.set(key, [f.message]);
+    else if (messages.includes(f.message)) continue;
+    else messages.push(f.message);
     const facts = ctx.index.file(f.file);
     if (facts && isSuppressed(facts, f)) suppressed++;
     else findings.push(f);
