@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 describe('analyze --config', () => {
   test('adds a library the configuration names by path and shows every compartment', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'flexos-cfg-'));
+    const root = newTempDir('flexos-cfg-');
     mkdirSync(join(root, 'tree', 'liba'), { recursive: true });
     mkdirSync(join(root, 'outside', 'libx'), { recursive: true });
     writeFileSync(join(root, 'tree', 'liba', 'Makefile.uk'), '$(eval $(call addlib,liba))\n');
@@ -27,7 +27,7 @@ describe('analyze --config', () => {
   });
 
   test('a library the configuration names but the tree lacks is listed as fetched by kraft, not an error', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'flexos-cfg-'));
+    const root = newTempDir('flexos-cfg-');
     mkdirSync(join(root, 'liba'));
     writeFileSync(join(root, 'liba', 'Makefile.uk'), '$(eval $(call addlib,liba))\n');
     writeFileSync(join(root, 'k.yaml'), 'compartments:\n  - name: main\n    mechanism: { driver: fcalls }\n  - name: other\n    mechanism: { driver: fcalls }\nlibraries:\n  tlsf: { compartment: other }\n');

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newTempDir } from '../support/temp-tree.js';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource } from '../../src/parse/parser.js';
@@ -49,7 +48,7 @@ describe('#if groups that split a construct', () => {
   });
 
   test('a skipped branch is a note; one holding an annotation stops a rewrite', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'flexos-cond-'));
+    const root = newTempDir('flexos-cond-');
     mkdirSync(join(root, 'liba'));
     writeFileSync(join(root, 'liba', 'Makefile.uk'), '$(eval $(call addlib,liba))\n');
     writeFileSync(join(root, 'liba', 'a.c'), SPLIT_IF);
@@ -60,7 +59,7 @@ describe('#if groups that split a construct', () => {
     writeFileSync(join(root, 'liba', 'a.c'), SPLIT_IF.replace('\t4\n', '\t4\n#define X flexos_gate(libb, g, 1)\n'));
     writeFileSync(join(root, 'c.yaml'), 'compartments:\n  - name: one\n    mechanism: { driver: fcalls }\n    default: true\n');
     let stderr = '';
-    const out = mkdtempSync(join(tmpdir(), 'flexos-cond-out-'));
+    const out = newTempDir('flexos-cond-out-');
     const code = await main(['rewrite', root, '-c', join(root, 'c.yaml'), '-o', join(out, 'out')], { stdout: () => undefined, stderr: (t) => void (stderr += t) });
     expect(code).toBe(2);
     expect(stderr).toMatch(/liba\/a\.c:17:6: error: this #elif\/#else branch holds flexos annotations.*\[annotation-in-skipped-branch\]/);

@@ -1,6 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { newTempDir } from '../support/temp-tree.js';
 import { rewriteForDeployment } from '../../src/emit/deployment-rewrite.js';
 
 /** Rewrites a tree in memory: source outputs and generated files, keyed by relative path. */
@@ -15,6 +13,7 @@ export function rewriteInMemory(tree: string, config: string): { sources: Map<st
 
 export { runCli } from '../support/cli.js';
 
+/** A temp directory deleted after the test file (test/support/cleanup.ts). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return newTempDir(prefix);
 }

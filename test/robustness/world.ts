@@ -3,11 +3,11 @@
  * where outputs go, so that a test can prove that nothing outside the output changed and that no
  * temp file or journal survived.
  */
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from '@jest/globals';
+import { newTempDir } from '../support/temp-tree.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const TINY = join(REPO, 'test/rewrite/fixtures/tiny');
@@ -20,7 +20,7 @@ export interface World {
 }
 
 export function makeWorld(prefix: string): World {
-  const dir = mkdtempSync(join(tmpdir(), `flexos-robust-${prefix}-`));
+  const dir = newTempDir(`flexos-robust-${prefix}-`);
   const tree = join(dir, 'tree');
   cpSync(TINY, tree, { recursive: true });
   writeFileSync(join(dir, 'outside.txt'), 'not flexos output\n');

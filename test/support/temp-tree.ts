@@ -1,6 +1,7 @@
 /**
  * Small trees of test files in temp directories. Jest loads this module afresh for every test
- * file, so the list of directories is that file's own: its afterAll(removeTempTrees) deletes them.
+ * file, so the list of directories is that file's own; test/support/cleanup.ts (every test file's
+ * setup) deletes them after the file's last test.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,9 @@ import { dirname, join } from 'node:path';
 
 const made: string[] = [];
 
-function newTempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'flexos-test-'));
+/** A new, empty temp directory, deleted after the test file (its name starts with `prefix`). */
+export function newTempDir(prefix = 'flexos-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   made.push(dir);
   return dir;
 }
