@@ -12,10 +12,9 @@ import { listTree, readLibrary } from '../../src/analyze/libraries.js';
 import type { FileFacts } from '../../src/analyze/model.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource } from '../../src/parse/parser.js';
-import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
+import { writeTempTree } from '../support/temp-tree.js';
 
 const macros = loadMacroTable();
-afterAll(removeTempTrees);
 
 /** Facts for an edited text, from memory (what an editor does on change). */
 function factsOf(path: string, library: string | null, text: string): FileFacts {

@@ -9,13 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { runCli } from '../support/cli.js';
-import { copyToTempTree, removeTempTrees } from '../support/temp-tree.js';
+import { copyToTempTree } from '../support/temp-tree.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PORTED = join(REPO, 'corpus/ported');
 const VANILLA = join(REPO, 'corpus/vanilla');
-afterAll(removeTempTrees);
 
 const GCC_LINE = /^([^:]+):(\d+):(\d+): (error|warning|note): (.+) \[([a-z-]+)\]$/;
 

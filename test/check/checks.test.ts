@@ -10,10 +10,8 @@ import { checkAnalysis } from '../../src/analyze/checks/check-tree.js';
 import { CHECKS } from '../../src/analyze/checks/index.js';
 import type { Finding } from '../../src/analyze/checks/model.js';
 import type { Deployment } from '../../src/transform/deployment.js';
-import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
+import { writeTempTree } from '../support/temp-tree.js';
 import { checkFiles, LIB_B, macros, marked, positions } from './support.js';
-
-afterAll(removeTempTrees);
 
 const HEAD = '#include <flexos/isolation.h>\n#include <b/b.h>\n';
 /** A correct gate: the valid case of every check a plain gate does not trip. */

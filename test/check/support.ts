@@ -1,4 +1,4 @@
-/** A two-library tree written to a temp directory (remove with removeTempTrees), checked in memory; markers give expected positions. */
+/** A two-library tree written to a temp directory (deleted after the test file: test/support/cleanup.ts), checked in memory; markers give expected positions. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTree } from '../../src/analyze/analyze-tree.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, type CliRun } from '../support/cli.js';
-import { removeTempTrees, writeTempTree } from '../support/temp-tree.js';
+import { writeTempTree } from '../support/temp-tree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PORTED = join(REPO, 'corpus/ported');
@@ -23,8 +23,6 @@ function expectInputError(r: CliRun): void {
   expect(r.stderr).not.toMatch(/^ {4}at /m);
   expect(r.stderr).not.toContain('internal error');
 }
-
-afterAll(removeTempTrees);
 
 // ---------------------------------------------------------------- a tiny shape checker
 type Shape = 'string' | 'number' | 'integer' | 'boolean' | 'string|null' | { literal: unknown } | { enum: readonly string[] } | { array: Shape } | { object: Record<string, Shape>; optional?: Record<string, Shape> } | { record: Shape; keys?: readonly string[] };

@@ -15,7 +15,7 @@ import { checkAnalysis } from '../../src/analyze/checks/check-tree.js';
 import { TreeIndex } from '../../src/analyze/index.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { Project } from '../../src/lsp/project.js';
-import { copyToTempTree, removeTempTrees } from '../support/temp-tree.js';
+import { copyToTempTree } from '../support/temp-tree.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -119,8 +119,6 @@ let tree: string;
 beforeAll(() => {
   tree = copyToTempTree(join(REPO, 'corpus', 'vanilla'), EXTRA);
 });
-
-afterAll(removeTempTrees);
 
 /** What `flexos check` over the whole tree on disk reports in one file. */
 function fresh(path: string): unknown[] {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { endToEnd, cpuHasPku, type E2EOutcome } from '../../src/harness/e2e.js';
 import { qemuAvailability } from '../../src/harness/qemu.js';
 import { main } from '../../src/cli/main.js';
-import { tempDir } from '../rewrite/support.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 const CHECKSUM = '0xe7701a5e796fd948';
 const NATIVE = ['vmept-2', 'vmept-3'];
@@ -22,7 +22,7 @@ describe("flexos port's output of corpus/vanilla under isolating deployments", (
   let outcomes: E2EOutcome[] = [];
 
   beforeAll(async () => {
-    const tree = join(tempDir('flexos-port-iso-'), 'vanilla');
+    const tree = join(newTempDir('flexos-port-iso-'), 'vanilla');
     cpSync('corpus/vanilla', tree, { recursive: true });
     const quiet = { stdout: () => undefined, stderr: () => undefined };
     expect(await main(['port', tree, '--write'], quiet)).toBe(1); // 1: there was a diff, and it was written

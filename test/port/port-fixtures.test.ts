@@ -4,7 +4,7 @@
  * form, whitelist, shared literal, callback and include; that every manual case is listed with
  * its reason and left unchanged; idempotence; --write all-or-nothing; --patch; --json; exit codes.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runPort, type PortArgs, type PortDeps, type PortedFile } from '../../src/cli/commands/port.js';
 import { main } from '../../src/cli/main.js';
 import type { CliRun } from '../support/cli.js';
-import { copyToTempTree, removeTempTrees } from '../support/temp-tree.js';
+import { copyToTempTree } from '../support/temp-tree.js';
 import { InputError } from '../../src/diagnostics/input-error.js';
 import { commitChanges } from '../../src/emit/transaction.js';
 
@@ -33,8 +33,6 @@ async function port(args: Partial<PortArgs> & { tree: string }, deps: PortDeps =
     return { code: 2, stdout, stderr: stderr + `flexos: ${err.message}\n` };
   }
 }
-
-afterAll(removeTempTrees);
 
 function snapshot(root: string): Map<string, string> {
   const files = new Map<string, string>();

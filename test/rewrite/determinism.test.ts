@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { rewriteInMemory, runCli, tempDir } from './support.js';
+import { rewriteInMemory, runCli } from './support.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 const CONFIGS = ['fcalls-1', 'vmept-2', 'vmept-3', 'pku-2', 'pku-3', 'mixed-pku-vmept'];
 
@@ -13,7 +14,7 @@ describe('rewrite is deterministic and idempotent on the whole corpus', () => {
     expect([...second.generated]).toEqual([...first.generated]);
     expect(first.changed.length).toBeGreaterThan(0);
 
-    const out = tempDir(`flexos-det-${name}-`);
+    const out = newTempDir(`flexos-det-${name}-`);
     const r1 = await runCli(['rewrite', 'corpus/ported', '-c', config, '-o', out]);
     expect(r1.code).toBe(0);
     const again = rewriteInMemory(out, config);
@@ -27,7 +28,7 @@ describe('rewrite is deterministic and idempotent on the whole corpus', () => {
 
 /** A tiny tree with one broken thing, for the error paths. */
 function brokenTree(aSource: string): string {
-  const root = tempDir('flexos-bad-');
+  const root = newTempDir('flexos-bad-');
   for (const lib of ['liba', 'libb']) {
     mkdirSync(join(root, lib), { recursive: true });
     writeFileSync(join(root, lib, 'Makefile.uk'), `$(eval $(call addlib,${lib}))\n`);

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { rewriteAndBuild, runNative, cpuHasPku } from '../../src/harness/e2e.js';
 import { qemuAvailability, runInGuest } from '../../src/harness/qemu.js';
-import { tempDir } from './support.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 const TREE = 'test/rewrite/fixtures/probe';
 const PRIVATE = ['global', 'heap', 'stack'];
@@ -29,7 +29,7 @@ describe('native mechanisms', () => {
   const configs = ['fcalls-dss', 'vmept-dss', 'vmept-heap'];
   const binaries = new Map<string, string>();
   beforeAll(async () => {
-    for (const c of configs) binaries.set(c, (await rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), tempDir(`flexos-probe-${c}-`))).binary);
+    for (const c of configs) binaries.set(c, (await rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), newTempDir(`flexos-probe-${c}-`))).binary);
   }, 300_000);
 
   test.each(probes)('fcalls: %s %s succeeds (the probes have teeth)', (target, mode) => {
@@ -58,7 +58,7 @@ describe('intel-pku', () => {
     if (!lane) return;
     const jobs = [];
     for (const c of configs) {
-      const built = await rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), tempDir(`flexos-probe-${c}-`), { static: !cpuHasPku() });
+      const built = await rewriteAndBuild(TREE, join(TREE, `${c}.yaml`), newTempDir(`flexos-probe-${c}-`), { static: !cpuHasPku() });
       jobs.push(...probes.map(([t, m]) => ({ name: `${c} ${t} ${m}`, binary: built.binary, args: [t, m] })));
     }
     if (cpuHasPku()) for (const j of jobs) outputs.set(j.name, runNative(j.binary, j.args).stdout);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rewriteAndBuild, runNative, checksumOf } from '../../src/harness/e2e.js';
-import { rewriteInMemory, tempDir } from './support.js';
+import { rewriteInMemory } from './support.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 const TINY = 'test/rewrite/fixtures/tiny';
 // a_heap(-5) = -1, a_heap(1) = 2 + 11 = 13, a_heap(7) = 8 + 17 = 25, b_call(a_cb, 4) = (4 + 3) * 2 = 14
@@ -9,7 +10,7 @@ const EXPECTED = '0x0000000000000033';
 
 describe('rewrite of a two-library tree', () => {
   test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: builds with -Wall -Werror and computes the hand-checked result', async (config) => {
-    const out = tempDir(`flexos-tiny-${config}-`);
+    const out = newTempDir(`flexos-tiny-${config}-`);
     const built = await rewriteAndBuild(TINY, join(TINY, `${config}.yaml`), out);
     const run = runNative(built.binary);
     expect(run.exitCode).toBe(0);
@@ -68,7 +69,7 @@ const NAMES = 'test/rewrite/fixtures/names';
 describe('generated names never clash with user identifiers (issue 11)', () => {
   // a_local(1) = 111, a_local(-5) = 105, b_call(a_cb, 4) = 10
   test.each(['fcalls', 'heap-vmept', 'dss-vmept'])('%s: a whitelisted local named `local` and a user `flexos_ret` build and compute the result', async (config) => {
-    const out = tempDir(`flexos-names-${config}-`);
+    const out = newTempDir(`flexos-names-${config}-`);
     const built = await rewriteAndBuild(NAMES, join(NAMES, `${config}.yaml`), out);
     const run = runNative(built.binary);
     expect(run.exitCode).toBe(0);

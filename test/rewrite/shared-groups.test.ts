@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { cpuHasPku, rewriteAndBuild, runNative } from '../../src/harness/e2e.js';
 import { rewriteForDeployment } from '../../src/emit/deployment-rewrite.js';
 import { formatDiagnostic } from '../../src/diagnostics/diagnostic.js';
-import { rewriteInMemory, runCli, tempDir } from './support.js';
+import { rewriteInMemory, runCli } from './support.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 const TREE = 'test/rewrite/fixtures/groups';
 const VMEPT = join(TREE, 'vmept-4.yaml');
@@ -80,7 +81,7 @@ const struct flexos_shared_groups flexos_shared_groups = { members, 5 };
   });
 
   test('rewriting the output regenerates the same table (idempotence)', async () => {
-    const out = tempDir('flexos-groups-');
+    const out = newTempDir('flexos-groups-');
     expect((await runCli(['rewrite', TREE, '-c', VMEPT, '-o', out])).code).toBe(0);
     const again = rewriteInMemory(out, VMEPT);
     expect(again.changed).toEqual([]);
@@ -91,7 +92,7 @@ const struct flexos_shared_groups flexos_shared_groups = { members, 5 };
 
 /** Four intel-pku compartments, and an allocation for each of the 14 groups that are not everyone. */
 function manyGroupsTree(): { root: string; config: string } {
-  const root = tempDir('flexos-groups-many-');
+  const root = newTempDir('flexos-groups-many-');
   const libs = ['liba', 'libb', 'libc', 'libd'];
   for (const [i, lib] of libs.entries()) {
     mkdirSync(join(root, lib));
@@ -136,7 +137,7 @@ describe('protection keys: more groups than free keys', () => {
 describe('groups fixture builds with -Wall -Werror and runs', () => {
   /** Rewrites the fixture for `config`, builds it and runs it natively. */
   const readersSeeTheirBlocks = (config: string) => async () => {
-    const built = await rewriteAndBuild(TREE, config, tempDir('flexos-groups-'));
+    const built = await rewriteAndBuild(TREE, config, newTempDir('flexos-groups-'));
     const run = runNative(built.binary);
     expect(run.stdout).toBe(CHECKSUM);
     expect(run.exitCode).toBe(0);

@@ -1,4 +1,3 @@
-import { newTempDir } from '../support/temp-tree.js';
 import { rewriteForDeployment } from '../../src/emit/deployment-rewrite.js';
 
 /** Rewrites a tree in memory: source outputs and generated files, keyed by relative path. */
@@ -13,7 +12,3 @@ export function rewriteInMemory(tree: string, config: string): { sources: Map<st
 
 export { runCli } from '../support/cli.js';
 
-/** A temp directory deleted after the test file (test/support/cleanup.ts). */
-export function tempDir(prefix: string): string {
-  return newTempDir(prefix);
-}

@@ -11,7 +11,8 @@ import { analyzeTree } from '../../src/analyze/analyze-tree.js';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { portTree } from '../../src/transform/port/port-tree.js';
 import { parseProjectFile } from '../../src/config/project.js';
-import { runCli, tempDir } from '../rewrite/support.js';
+import { runCli } from '../rewrite/support.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const TREE = join(FIXTURES, 'tree');
@@ -25,7 +26,7 @@ function decision(tree: string, callee: string, options: Parameters<typeof analy
 
 /** A copy of the tree whose app is the ported main.c (gates in FlexOS's spellings). */
 function portedCopy(): string {
-  const root = tempDir('flexos-model-');
+  const root = newTempDir('flexos-model-');
   cpSync(FIXTURES, root, { recursive: true });
   cpSync(join(root, 'ported-main.c'), join(root, 'tree', 'lib', 'app', 'main.c'));
   return root;
@@ -126,7 +127,7 @@ describe('port on the Unikraft-shaped tree', () => {
   });
 
   test('porting the port’s own output proposes nothing', async () => {
-    const root = tempDir('flexos-model-port-');
+    const root = newTempDir('flexos-model-port-');
     cpSync(TREE, root, { recursive: true });
     expect((await runCli(['port', root, '--write'])).code).toBe(1);
     const again = await runCli(['port', root]);
@@ -135,7 +136,7 @@ describe('port on the Unikraft-shaped tree', () => {
   });
 
   test('a call written in a #define body is reported, never edited', () => {
-    const root = tempDir('flexos-model-define-');
+    const root = newTempDir('flexos-model-define-');
     cpSync(TREE, root, { recursive: true });
     const main = join(root, 'lib', 'app', 'main.c');
     writeFileSync(main, readFileSync(main, 'latin1').replace('static struct uk_mutex app_lock;', 'static struct uk_mutex app_lock;\n#define APP_MIX(h) \\\n\tuk_mix_counted((h), 1)'), 'latin1');

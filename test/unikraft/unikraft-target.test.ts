@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { rewriteForUnikraft, type UnikraftRewrite } from '../../src/emit/unikraft/unikraft-rewrite.js';
 import { pkruFor } from '../../src/emit/unikraft/splices.js';
-import { runCli, tempDir } from '../rewrite/support.js';
+import { runCli } from '../rewrite/support.js';
+import { newTempDir } from '../support/temp-tree.js';
 
 const FIXTURE = 'test/unikraft/fixture';
 const TREE = `${FIXTURE}/unikraft`;
@@ -34,7 +35,7 @@ function file(r: UnikraftRewrite, rel: string): string {
 
 /** A copy of the fixture to break (or rewrite in place). */
 function fixtureCopy(): string {
-  const dir = tempDir('flexos-uk-fixture-');
+  const dir = newTempDir('flexos-uk-fixture-');
   cpSync(FIXTURE, dir, { recursive: true });
   return dir;
 }
@@ -140,7 +141,7 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
   test.each(CONFIGS)('%s: deterministic, and rewriting the output changes nothing', async (name) => {
     const first = snapshot(rewriteForUnikraft(TREE, config(name)));
     expect(snapshot(rewriteForUnikraft(TREE, config(name)))).toBe(first);
-    const out = tempDir(`flexos-uk-${name}-`);
+    const out = newTempDir(`flexos-uk-${name}-`);
     rmSync(out, { recursive: true, force: true });
     const cli = await runCli(['rewrite', '--target', 'unikraft', TREE, '-c', config(name), '-o', out]);
     expect(cli.stderr).toBe("lib/ukboot/boot.c:18:2: warning: this gate is a statement without its ';'; the rewrite adds it — add it to the source [gate-missing-semicolon]\n");
@@ -169,7 +170,7 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
     expect(r.errors).toEqual([]);
     // libstore is compartment 1, vfscore the default one
     expect(file(r, 'apps/demo/build/libstore/origin/store-1.0/extra.c')).toContain('flexos_intelpku_gate_r(1, 0, ret, vfs_log, msg);');
-    const out = join(tempDir('flexos-uk-fetched-'), 'out');
+    const out = join(newTempDir('flexos-uk-fetched-'), 'out');
     const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('kraft', dir), '-o', out]);
     expect(cli.code).toBe(0);
     expect(statSync(join(out, 'apps/demo/build/libstore/.origin')).mtime.toISOString()).toBe(old.toISOString());
@@ -211,7 +212,7 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     ],
   ])('%s', async (_name, yaml, message) => {
     const dir = withConfig(yaml);
-    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', join(dir, 'apps/demo/bad.yaml'), '-o', tempDir('flexos-uk-bad-')]);
+    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', join(dir, 'apps/demo/bad.yaml'), '-o', newTempDir('flexos-uk-bad-')]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(message);
     expect(cli.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -220,7 +221,7 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
   test('more intel-pku compartments than keys', async () => {
     const comps = Array.from({ length: 16 }, (_, i) => `  - name: c${i}\n    mechanism: { driver: intel-pku }\n${i === 0 ? '    default: true\n' : ''}`).join('');
     const dir = withConfig(`compartments:\n${comps}libraries:\n  store: { compartment: c1 }\n`);
-    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', join(dir, 'apps/demo/bad.yaml'), '-o', tempDir('flexos-uk-bad-')]);
+    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', join(dir, 'apps/demo/bad.yaml'), '-o', newTempDir('flexos-uk-bad-')]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/bad\.yaml:\d+:5: intel-pku on FlexOS's unikraft tree supports at most 15 compartments/);
   });
@@ -229,7 +230,7 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     const dir = fixtureCopy();
     const main = join(dir, 'apps/demo/main.c');
     writeFileSync(main, readFileSync(main, 'latin1').replace('flexos_gate_r(libstore, ret, store_put, heap_buf, 8);', 'flexos_gate_r(libstore, ret, store_put, heap_buf, 1, 2, 3, 4, 5, 6);'));
-    const out = join(tempDir('flexos-uk-bad-'), 'out');
+    const out = join(newTempDir('flexos-uk-bad-'), 'out');
     const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('kraft', dir), '-o', out]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/apps\/demo\/main\.c:25:2: error: gate passes 7 arguments/);
@@ -240,7 +241,7 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     const dir = fixtureCopy();
     const lds = join(dir, 'unikraft/plat/kvm/x86/link64.lds.S');
     writeFileSync(lds, readFileSync(lds, 'latin1').replace(/\t\/\* __FLEXOS MARKER__: insert compartment (data|bss) sections here\. \*\/\n/g, ''));
-    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('kraft', dir), '-o', tempDir('flexos-uk-bad-')]);
+    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('kraft', dir), '-o', newTempDir('flexos-uk-bad-')]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/no '\/\* __FLEXOS MARKER__: insert compartment data sections here\. \*\/' comment in the tree/);
   });
@@ -259,7 +260,7 @@ describe('rewrite --target unikraft refuses what it cannot build, at file:line:c
     expect(text).toContain('{ int __flexos_ret = -1; \n#if (defined(FIONBIO))\nuk_free(flexos_shared_alloc, tmp);\n#endif\n return __flexos_ret; }');
     expect(text).toContain('#if (defined(FIONBIO))\n\tuk_free(flexos_shared_alloc, tmp);\n#endif\n}');
     writeFileSync(vfs, original + '\nint vfs_flags(int fd)\n{\n#if defined(FIONBIO)\n\tint other;\n#else\n\tint tmp __attribute__((flexos_whitelist));\n\tflexos_gate(libvfscore, vfs_log, (const char *)&tmp);\n#endif\n\treturn fd;\n}\n');
-    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('pku3-heap', dir), '-o', tempDir('flexos-uk-bad-')]);
+    const cli = await runCli(['rewrite', '--target', 'unikraft', join(dir, 'unikraft'), '-c', config('pku3-heap', dir), '-o', newTempDir('flexos-uk-bad-')]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toMatch(/lib\/vfscore\/main\.c:\d+:6: error: cannot move whitelisted local 'tmp' to the shared heap: it is declared in an #else\/#elif branch/);
   });
