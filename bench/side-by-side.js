@@ -133,20 +133,41 @@ export async function sideBySide(worker, { runs, analysisOnly = false }) {
   return { rows, details };
 }
 
-function gateRows() {
+/** `NAME ns cycles` lines of gatebench and pingpong, by name. */
+function gateLines(stdout) {
+  const ops = {};
+  for (const line of stdout.split('\n')) {
+    const m = /^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles/.exec(line);
+    if (m) ops[m[1]] = { ns: Number(m[2]), cycles: Number(m[3]) };
+  }
+  return ops;
+}
+
+/** Rounds of the vmept gate and of the raw ping-pong, alternately, each in a fresh process pair. */
+const PAIR_ROUNDS = 3;
+
+export function gateRows() {
   const out = join(CACHE, 'gatebench');
   const build = spawnSync('bash', [join(ROOT, 'rules', 'common', 'bench', 'build.sh'), out, 'dss'], { encoding: 'utf8' });
   if (build.status !== 0) return { rows: [{ group: 'gates', what: 'gate round trips', ours: NaN, anchor: NaN, ratio: NaN, skipped: `gatebench build failed: ${build.stderr.trim().split('\n').pop()}` }], raw: null };
-  const run = spawnSync(join(out, 'gatebench'), [], { encoding: 'utf8' });
+  const bench = join(out, 'gatebench');
+  const measuredOps = gateLines(spawnSync(bench, [], { encoding: 'utf8' }).stdout ?? '');
+  // Where the scheduler puts two spinning processes on two cores moves an RPC round trip by
+  // ±30% from one process pair to the next, so the gate and its floor get the same rounds,
+  // alternately, and each keeps its best.
   const pp = join(CACHE, 'pingpong');
   mkdirSync(pp, { recursive: true });
   const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', join(pp, 'pingpong'), join(ROOT, 'bench', 'pingpong.c')], { encoding: 'utf8' });
-  const ping = cc.status === 0 ? spawnSync(join(pp, 'pingpong'), [], { encoding: 'utf8' }) : null;
-  const measuredOps = {};
-  for (const line of `${run.stdout}\n${ping?.stdout ?? ''}`.split('\n')) {
-    const m = /^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles/.exec(line);
-    if (m) measuredOps[m[1]] = { ns: Number(m[2]), cycles: Number(m[3]) };
+  const pair = {};
+  const keepBest = (ops, name) => {
+    if (ops[name] && (!pair[name] || ops[name].ns < pair[name].ns)) pair[name] = ops[name];
+  };
+  for (let round = 0; round < PAIR_ROUNDS; round++) {
+    keepBest(gateLines(spawnSync(bench, ['1', 'vmept-gate'], { encoding: 'utf8' }).stdout ?? ''), 'vmept-gate');
+    if (cc.status === 0) keepBest(gateLines(spawnSync(join(pp, 'pingpong'), [], { encoding: 'utf8' }).stdout ?? ''), 'raw-shm-pingpong');
   }
+  measuredOps['vmept-gate-paired'] = pair['vmept-gate'];
+  measuredOps['raw-shm-pingpong'] = pair['raw-shm-pingpong'];
   const row = (what, ours, anchor, anchorWhat, target, limit) => {
     if (!measuredOps[ours] || !measuredOps[anchor]) return { group: 'gates', what, ours: NaN, anchor: NaN, ratio: NaN, skipped: `${!measuredOps[ours] ? ours : anchor} not measured` };
     const o = measuredOps[ours];
@@ -157,7 +178,7 @@ function gateRows() {
   return {
     rows: [
       row('fcalls (nop) gate round trip', 'nop-gate', 'direct-call', 'direct call', 'within 5% (≤ 1.05×)', 1.05),
-      row('vmept gate round trip', 'vmept-gate', 'raw-shm-pingpong', 'raw 2-process shared-memory ping-pong', '≤ 1.5×', 1.5),
+      row(`vmept gate round trip, best of ${PAIR_ROUNDS} alternate runs each`, 'vmept-gate-paired', 'raw-shm-pingpong', 'raw 2-process shared-memory ping-pong', '≤ 1.5×', 1.5),
       row('vmept gate round trip', 'vmept-gate', 'getppid-syscall', 'getppid() syscall', '', null),
     ],
     raw: measuredOps,

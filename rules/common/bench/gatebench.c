@@ -5,8 +5,8 @@
  * flexos_intelpku_gate_r (only in a build with GATEBENCH_PKU, which needs a CPU with PKU), a
  * getppid() system call; plus what sharing 1/2/3 stack buffers costs per call under the heap
  * strategy (shared malloc + free each) and under DSS (the alias pointer).
- * Built by build.sh beside it; `gatebench [scale]` (iterations × scale, default 1) prints one
- * line per measurement:
+ * Built by build.sh beside it; `gatebench [scale] [name]` (iterations × scale, default 1; only
+ * the measurement called name when given) prints one line per measurement:
  *   <name> <ns per operation> ns <TSC ticks per operation> cycles
  * Each figure is the best of 7 runs (loop overhead included; compare with direct-call).
  */
@@ -128,8 +128,13 @@ static double now_ns(void)
 
 static double tsc_per_ns;
 
+static const char *only; /* argv[2]: the one measurement to run */
+static int measured;
+
 #define MEASURE(name, iters, ...)                                                               \
 	do {                                                                                     \
+		if (only && strcmp(only, name) != 0)                                             \
+			break;                                                                   \
 		double best_ns = 1e30, best_tsc = 1e30;                                          \
 		for (int rep = 0; rep < 7; rep++) {                                              \
 			double t0 = now_ns();                                                    \
@@ -145,8 +150,15 @@ static double tsc_per_ns;
 				best_tsc = (double)(c1 - c0) / (iters);                          \
 		}                                                                                \
 		printf("%-20s %10.2f ns %10.1f cycles\n", name, best_ns, best_tsc);              \
+		measured++;                                                                      \
 		fflush(stdout);                                                                  \
 	} while (0)
+
+/* What a measurement that counts x up adds to the expected count: nothing when it did not run. */
+static long counted(const char *name, long n)
+{
+	return only && strcmp(only, name) != 0 ? 0 : n;
+}
 
 static void calibrate(void)
 {
@@ -163,6 +175,7 @@ int main(int argc, char **argv)
 	int x = 0, expected = 0;
 	if (!(scale > 0))
 		scale = 1;
+	only = argc > 2 ? argv[2] : NULL;
 #define N(n) ((long)((n) * scale) + 1)
 	calibrate();
 	printf("gatebench: sharing=%s, TSC %.2f GHz, intel-pku %s\n",
@@ -182,21 +195,21 @@ int main(int argc, char **argv)
 	);
 
 	MEASURE("direct-call", N(2000000), x = bench_inc(x));
-	expected += 7 * N(2000000);
+	expected += counted("direct-call", 7 * N(2000000));
 	MEASURE("nop-gate", N(2000000), flexos_nop_gate_r(0, 0, x, bench_inc, x));
-	expected += 7 * N(2000000);
+	expected += counted("nop-gate", 7 * N(2000000));
 	MEASURE("vmept-gate", N(20000), flexos_vmept_gate_r(0, 1, x, bench_inc, x));
-	expected += 7 * N(20000);
+	expected += counted("vmept-gate", 7 * N(20000));
 	if (pp) {
 		MEASURE("raw-pingpong", N(20000), x = pingpong(pp, x));
-		expected += 7 * N(20000);
+		expected += counted("raw-pingpong", 7 * N(20000));
 		pp->turn = 3;
 		syscall(SYS_futex, &pp->turn, FUTEX_WAKE, 1, NULL, NULL, 0);
 		wait(NULL);
 	}
 #ifdef GATEBENCH_PKU
 	MEASURE("intelpku-gate", N(200000), flexos_intelpku_gate_r(0, 2, x, bench_inc, x));
-	expected += 7 * N(200000);
+	expected += counted("intelpku-gate", 7 * N(200000));
 #endif
 	MEASURE("getppid-syscall", N(100000), sink += syscall(SYS_getppid));
 
@@ -232,6 +245,10 @@ int main(int argc, char **argv)
 		sink += pa[0] + pb[0] + pc[0];
 	});
 #endif
+	if (only && !measured) {
+		fprintf(stderr, "gatebench: no measurement called '%s' in this build\n", only);
+		return 2;
+	}
 	if (x != expected) {
 		printf("gatebench: wrong count %d, expected %d\n", x, expected);
 		return 1;

@@ -7,7 +7,11 @@
  * one slot per direction. A message is a CALL (entry id, caller and callee compartment, six
  * arguments), a RETURN (the value, and the sequence number of the CALL it answers) or, to the
  * main process only, an EXIT (a compartment process called exit()). Every message carries the
- * next sequence number of its direction.
+ * next sequence number of its direction, written last: a slot holds a new message when its number
+ * differs from the last one the receiver took, so the receiver only reads the slot (a flag it
+ * cleared would pull the line back to its side on every message). What a ≤ 3-argument call or a
+ * return needs sits in the slot's first cache line; the second is written and read only for the
+ * arguments of a call with more.
  *
  * What a compromised compartment cannot do through this: name another caller (the receiver
  * knows which process wrote a slot, and a CALL's caller compartment must run in that process),
@@ -51,20 +55,23 @@
 #define FLEXOS_VMEPT_TIMEOUT_DEFAULT_MS 30000
 
 #define MAX_HOSTS (FLEXOS_NUM_COMPARTMENTS + 1)
-enum { SLOT_EMPTY = 0, SLOT_FULL = 1 };
 enum { BELL_AWAKE = 0, BELL_SLEEPING = 1 };
 enum { MSG_CALL = 1, MSG_RETURN = 2, MSG_EXIT = 3 };
 
+/* 64 bytes up to a[2]: the first cache line */
 struct slot {
-	uint32_t state; /* SLOT_FULL: written by the sender once the rest is in place */
+	uint64_t seq;   /* 1, 2, … per direction; written last, with release */
 	uint32_t kind;
-	uint64_t seq;   /* 1, 2, … per direction */
-	uint64_t ack;   /* RETURN: seq of the CALL it answers */
-	uint64_t id;    /* CALL: entry index | arity << 32 */
 	int32_t from;   /* CALL: caller compartment (must run in the sending process) */
 	int32_t to;     /* CALL: callee compartment (must run in the receiving process) */
+	uint32_t pad;
+	uint64_t ack;   /* RETURN: seq of the CALL it answers */
+	uint64_t id;    /* CALL: entry index | arity << 32 */
 	uint64_t a[6];  /* CALL: arguments; RETURN: a[0] = value; EXIT: a[0] = status */
 } __attribute__((aligned(128)));
+
+#define SLOT_LINE_ARGS 3
+#define ARITY(id) ((uint32_t)((id) >> 32))
 
 struct channel {
 	struct slot dir[2]; /* dir[0]: lower host -> higher host, dir[1]: the other way */
@@ -131,7 +138,6 @@ static void post(int peer, uint32_t kind, uint64_t ack, uint64_t id, int from, i
 {
 	struct slot *s = outgoing(peer);
 	s->kind = kind;
-	s->seq = ++send_seq[peer];
 	s->ack = ack;
 	s->id = id;
 	s->from = from;
@@ -139,10 +145,12 @@ static void post(int peer, uint32_t kind, uint64_t ack, uint64_t id, int from, i
 	s->a[0] = a1;
 	s->a[1] = a2;
 	s->a[2] = a3;
-	s->a[3] = a4;
-	s->a[4] = a5;
-	s->a[5] = a6;
-	__atomic_store_n(&s->state, SLOT_FULL, __ATOMIC_RELEASE);
+	if (kind == MSG_CALL && ARITY(id) > SLOT_LINE_ARGS) {
+		s->a[3] = a4;
+		s->a[4] = a5;
+		s->a[5] = a6;
+	}
+	__atomic_store_n(&s->seq, ++send_seq[peer], __ATOMIC_RELEASE);
 	if (__atomic_exchange_n(&bells[peer].word, BELL_AWAKE, __ATOMIC_ACQ_REL) != BELL_AWAKE)
 		futex(&bells[peer].word, FUTEX_WAKE, 1, NULL);
 }
@@ -215,28 +223,52 @@ static long now_ms(void)
 	return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
 }
 
+/* Whether peer p's slot holds a message this process has not taken (any number but the last
+ * one taken: a wrong number is then reported by serve). */
+static int has_message(int p)
+{
+	return __atomic_load_n(&incoming(p)->seq, __ATOMIC_ACQUIRE) != recv_seq[p];
+}
+
+/* The message in peer p's slot, copied before it is checked: the sender may still scribble. */
+static void take(struct slot *out, int p)
+{
+	const struct slot *s = incoming(p);
+	out->seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	out->kind = s->kind;
+	out->from = s->from;
+	out->to = s->to;
+	out->ack = s->ack;
+	out->id = s->id;
+	for (int i = 0; i < SLOT_LINE_ARGS; i++)
+		out->a[i] = s->a[i];
+	int more = out->kind == MSG_CALL && ARITY(out->id) > SLOT_LINE_ARGS;
+	for (int i = SLOT_LINE_ARGS; i < 6; i++)
+		out->a[i] = more ? s->a[i] : 0;
+}
+
 /* Takes the next message addressed to this process from any peer (trying `partner` first) and
- * returns that peer. When `deadline` (ms, CLOCK_MONOTONIC) is not 0 and passes, returns -1. */
-static int receive(struct slot *out, int partner, long deadline)
+ * returns that peer. When `timeout` (ms) is not 0 and passes once the wait has gone to sleep,
+ * returns -1 (the clock is read only then: a call answered while spinning never reads it). */
+static int receive(struct slot *out, int partner, long timeout)
 {
 	struct bell *me = &bells[flexos_rt_my_host];
 	int n = flexos_rt_nhosts;
+	long deadline = 0;
 	for (unsigned i = 0;; i++) {
 		for (int k = 0; k < n; k++) {
 			int p = k == 0 ? partner : (k <= partner ? k - 1 : k);
-			if (p == flexos_rt_my_host || !chan[flexos_rt_my_host][p])
+			if (p == flexos_rt_my_host || !chan[flexos_rt_my_host][p] || !has_message(p))
 				continue;
-			struct slot *s = incoming(p);
-			if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SLOT_FULL)
-				continue;
-			*out = *s; /* copied before it is checked: the sender may still scribble */
-			__atomic_store_n(&s->state, SLOT_EMPTY, __ATOMIC_RELEASE);
+			take(out, p);
 			return p;
 		}
 		if (i < spin_limit) {
 			__builtin_ia32_pause();
 			continue;
 		}
+		if (timeout && !deadline)
+			deadline = now_ms() + timeout;
 		uint32_t w = BELL_AWAKE;
 		if (!__atomic_compare_exchange_n(&me->word, &w, BELL_SLEEPING, 0, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE) &&
@@ -247,8 +279,7 @@ static int receive(struct slot *out, int partner, long deadline)
 		/* a message posted before the bell was set is seen by the next round's scan */
 		int pending = 0;
 		for (int p = 0; p < n && !pending; p++)
-			pending = p != flexos_rt_my_host && chan[flexos_rt_my_host][p] &&
-				  __atomic_load_n(&incoming(p)->state, __ATOMIC_ACQUIRE) == SLOT_FULL;
+			pending = p != flexos_rt_my_host && chan[flexos_rt_my_host][p] && has_message(p);
 		if (!pending) {
 			struct timespec ts = { 0, 20 * 1000 * 1000 };
 			long r = futex(&me->word, FUTEX_WAIT, BELL_SLEEPING, &ts);
@@ -290,8 +321,7 @@ static uint64_t serve(int want, uint64_t want_seq, int to, uint64_t id)
 	struct slot msg;
 	int partner = want >= 0 ? want : 0;
 	for (;;) {
-		long deadline = want >= 0 && timeout_ms > 0 ? now_ms() + timeout_ms : 0;
-		int p = receive(&msg, partner, deadline);
+		int p = receive(&msg, partner, want >= 0 && timeout_ms > 0 ? timeout_ms : 0);
 		if (p < 0)
 			flexos_rt_die("vmept: compartment %s (process %d) waited more than %ld ms for "
 				      "compartment %s (process %d) to return from %s; giving up "
