@@ -3,13 +3,14 @@ import { constants as osConstants } from 'node:os';
 import yargs from 'yargs';
 import { InterruptedError } from '../emit/transaction.js';
 import { InputError } from '../diagnostics/input-error.js';
-import { analyzeBuilder, runAnalyze, type AnalyzeArgs } from './commands/analyze.js';
-import { rewriteBuilder, runRewrite, type RewriteArgs } from './commands/rewrite.js';
-import { e2eBuilder, runE2E, type E2EArgs } from './commands/e2e.js';
-import { portBuilder, runPort, type PortArgs } from './commands/port.js';
-import { checkBuilder, runCheck, type CheckArgs } from './commands/check.js';
-import { runLsp } from './commands/lsp.js';
-import { exploreBuilder, runExplore, type ExploreArgs } from './commands/explore.js';
+// a command's options are read up front; the command itself (and what it needs: the analysis,
+// the explorer, the language server) is loaded only when it runs
+import { analyzeBuilder, type AnalyzeArgs } from './commands/analyze-options.js';
+import { rewriteBuilder, type RewriteArgs } from './commands/rewrite-options.js';
+import { e2eBuilder, type E2EArgs } from './commands/e2e-options.js';
+import { portBuilder, type PortArgs } from './commands/port-options.js';
+import { checkBuilder, type CheckArgs } from './commands/check-options.js';
+import { exploreBuilder, type ExploreArgs } from './commands/explore-options.js';
 import { processOutput, type CommandOutput } from './output.js';
 
 /** Exit codes: 0 ok, 1 findings or differences where asked, 2 usage or input error. */
@@ -78,25 +79,25 @@ export async function main(argv: string[], out: CommandOutput = processOutput): 
     .scriptName('flexos')
     .usage('$0 <command> [options]\n\nOS isolation as a build-time choice: analyze, port and rewrite Unikraft-style C, then build and run it per deployment.')
     .command<AnalyzeArgs>('analyze <tree>', 'libraries, symbols, cross-library calls, annotations and unparsed regions of a tree', analyzeBuilder, (args) =>
-      guard(() => runAnalyze(args, out))(),
+      guard(async () => (await import('./commands/analyze.js')).runAnalyze(args, out))(),
     )
     .command<PortArgs>('port <tree>', 'propose the annotations that port unported libraries (gates, whitelists, shared literals, callbacks) as a diff', portBuilder, (args) =>
-      guard(() => runPort(args, out))(),
+      guard(async () => (await import('./commands/port.js')).runPort(args, out))(),
     )
     .command<RewriteArgs>('rewrite <tree>', 'rewrite an annotated tree for one deployment configuration (gates, shared data, linker script, build)', rewriteBuilder, (args) =>
-      guard(() => runRewrite(args, out))(),
+      guard(async () => (await import('./commands/rewrite.js')).runRewrite(args, out))(),
     )
     .command<CheckArgs>('check [paths..]', 'boundary-aware diagnostics (ungated calls, wrong gates, unshared data crossing, oversharing…) as gcc lines, JSON or SARIF', checkBuilder, (args) =>
-      guard(() => runCheck(args, out))(),
+      guard(async () => (await import('./commands/check.js')).runCheck(args, out))(),
     )
     .command('lsp', 'language server over stdio: the check diagnostics in an editor, with quick fixes and hover', (y) => y.option('stdio', { type: 'boolean', describe: 'talk over stdin/stdout (the only transport; accepted for clients that pass it)' }), () =>
-      guard(() => runLsp())(),
+      guard(async () => (await import('./commands/lsp.js')).runLsp())(),
     )
     .command<E2EArgs>('e2e <tree>', 'rewrite, build and run a tree for each configuration and compare with its plain build', e2eBuilder, (args) =>
-      guard(() => runE2E(args, out))(),
+      guard(async () => (await import('./commands/e2e.js')).runE2E(args, out))(),
     )
     .command<ExploreArgs>('explore [space]', 'the configuration space: enumerate, order by safety, measure (or replay), find the safest configurations under a budget, draw', exploreBuilder, (args) =>
-      guard(() => runExplore(args, out))(),
+      guard(async () => (await import('./commands/explore.js')).runExplore(args, out))(),
     )
     .demandCommand(1, 'name a command: analyze')
     .strict()

@@ -1,6 +1,4 @@
-import type { Argv } from 'yargs';
 import { selectionFromConfig } from '../../analyze/build-selection.js';
-import { InputError } from '../../diagnostics/input-error.js';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
 import { summarize, type AnalysisSummary } from '../../analyze/summary.js';
 import { formatDiagnostic } from '../../diagnostics/diagnostic.js';
@@ -12,26 +10,10 @@ import { loadMechanisms } from '../../config/mechanisms.js';
 import { resolveDeployment } from '../../transform/deployment.js';
 import type { CommandOutput } from '../output.js';
 import { configWarnings } from '../../emit/deployment-rewrite.js';
-import { jobsOption, threadsOf } from '../jobs.js';
+import { threadsOf } from '../jobs.js';
+import { type AnalyzeArgs } from './analyze-options.js';
 
-export interface AnalyzeArgs {
-  tree: string;
-  config?: string;
-  json?: boolean;
-  macros?: string[];
-  platform?: string;
-  jobs?: number;
-}
 
-export function analyzeBuilder(y: Argv): Argv<AnalyzeArgs> {
-  return y
-    .positional('tree', { type: 'string', demandOption: true, describe: 'root of a Unikraft-style tree (directories with Makefile.uk are libraries)' })
-    .option('config', { alias: 'c', type: 'string', describe: 'deployment configuration (kraft.yaml): adds the libraries it names by path and shows each library\'s compartment' })
-    .option('json', { type: 'boolean', describe: 'print the analysis as JSON (shape in docs/analyze-json.md)' })
-    .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
-    .option('platform', { type: 'string', describe: "Unikraft platform to analyse (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
-    .option('jobs', jobsOption()) as Argv<AnalyzeArgs>;
-}
 
 export function runAnalyze(args: AnalyzeArgs, out: CommandOutput): number {
   const mechanisms = args.config ? loadMechanisms() : null;

@@ -1,11 +1,10 @@
-import { join, resolve } from 'node:path';
-import type { Argv } from 'yargs';
+import { resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { analyzeTree } from '../../analyze/analyze-tree.js';
 import { selectionFromConfig } from '../../analyze/build-selection.js';
 import { loadConfig } from '../../config/index.js';
 import { loadMechanisms } from '../../config/mechanisms.js';
-import { loadProjectFile, PROJECT_FILE } from '../../config/project.js';
+import { loadProjectFile } from '../../config/project.js';
 import type { Library } from '../../analyze/model.js';
 import { InputError } from '../../diagnostics/input-error.js';
 import { FILE_ENCODING, writeFileAtomic } from '../../emit/atomic-write.js';
@@ -20,22 +19,10 @@ import { portTree } from '../../transform/port/port-tree.js';
 import { summarizePort, type PortSummary } from '../../transform/port/summary.js';
 import { processOutput, type CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
-import { jobsOption, threadsOf } from '../jobs.js';
+import { threadsOf } from '../jobs.js';
+import { type PortArgs } from './port-options.js';
+export type { PortArgs } from './port-options.js';
 
-export interface PortArgs {
-  tree: string;
-  lib?: string[];
-  write?: boolean;
-  patch?: string;
-  json?: boolean;
-  macros?: string[];
-  explain?: boolean;
-  config?: string;
-  platform?: string;
-  project?: string;
-  inPlaceGates?: boolean;
-  jobs?: number;
-}
 
 /** What tests replace: the all-or-nothing writer and the colour decision. */
 export interface PortDeps {
@@ -43,23 +30,6 @@ export interface PortDeps {
   color?: boolean;
 }
 
-export function portBuilder(y: Argv): Argv<PortArgs> {
-  return y
-    .positional('tree', { type: 'string', demandOption: true, describe: 'root of a Unikraft-style tree (directories with Makefile.uk are libraries)' })
-    .option('lib', { type: 'string', array: true, describe: 'library to port (kvs or libkvs; repeatable); default: every library' })
-    .option('write', { type: 'boolean', describe: 'apply the proposed edits to the tree (all files or none)' })
-    .option('patch', { type: 'string', describe: 'write the unified diff to this file instead of stdout (apply with git apply -p1 from the tree root)' })
-    .option('json', { type: 'boolean', describe: 'print edits per file, the summary and the manual sites as JSON' })
-    .option('macros', { type: 'string', array: true, describe: 'extra macro table(s), same format as grammars/macros.yaml' })
-    .option('explain', { type: 'boolean', describe: 'list every call into another library with its gate decision and the reason (gated or not)' })
-    .option('config', { alias: 'c', type: 'string', describe: "deployment configuration (kraft.yaml): its targets: and libc (newlib, musl) decide the build analysed" })
-    .option('platform', { type: 'string', describe: "Unikraft platform (kvm, xen, linuxu); default: the configuration's targets:, else kvm" })
-    .option('project', { type: 'string', describe: `project file (default: <tree>/${PROJECT_FILE} when present): caller-domain libraries, gate/no-gate overrides` })
-    .option('in-place-gates', { type: 'boolean', describe: 'gate calls in &&/||/?:, comma operands, loop conditions and unsequenced statements where they stand (a GNU statement expression) instead of listing them for a human' })
-    .option('jobs', jobsOption('threads reading and parsing the files of the libraries not ported'))
-    .example('$0 port corpus/vanilla --lib kvs', 'propose the annotations for libkvs as a diff')
-    .example('$0 port corpus/vanilla --write', 'annotate every library in place') as Argv<PortArgs>;
-}
 
 /** Exit 1 when something is proposed, 0 when nothing is, 2 on usage or input errors (thrown). */
 /** One file `port --write` replaces: what was read and what replaces it (latin1 strings). */

@@ -7,7 +7,7 @@ import { rewriteForUnikraft } from '../../emit/unikraft/unikraft-rewrite.js';
 import { writeUnikraftRewrite } from '../../emit/unikraft/write.js';
 import type { CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
-import type { RewriteArgs } from './rewrite.js';
+import type { RewriteArgs } from './rewrite-options.js';
 
 function inside(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
