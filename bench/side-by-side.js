@@ -32,9 +32,10 @@ export async function sideBySide(worker, { runs, analysisOnly = false }) {
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   // the measurements of one row taken in turn (ours, anchor, ours, …), not all of ours first:
   // this machine's speed drifts by a third within minutes, and a ratio should compare like with like
-  const interleaved = (...argLists) => {
-    const out = argLists.map(() => []);
-    for (let r = 0; r < Math.max(runs, ANALYSIS_RUNS); r++) argLists.forEach((args, i) => out[i].push(worker(...args)));
+  // (a measurement is a worker's arguments, or a function that measures)
+  const interleaved = (...measurements) => {
+    const out = measurements.map(() => []);
+    for (let r = 0; r < Math.max(runs, ANALYSIS_RUNS); r++) measurements.forEach((m, i) => out[i].push(typeof m === 'function' ? m() : worker(...m)));
     return out;
   };
   const say = (s) => process.stdout.write(`bench: ${s}\n`);
@@ -51,7 +52,7 @@ export async function sideBySide(worker, { runs, analysisOnly = false }) {
   for (const [name, dir] of [['sqlite3 src/', join(SOURCES.sqlite3, 'src')], ['redis src/', join(SOURCES.redis, 'src')]]) {
     if (!existsSync(dir)) continue;
     say(`analysis threads: ${name}`);
-    const [one, two, tsAll] = interleaved(['analyze', dir, '--threads=1'], ['analyze', dir, `--threads=${Math.max(2, cpus().length)}`], ['ts-parse-tree', dir]);
+    const [one, two, tsAll, pair] = interleaved(['analyze', dir, '--threads=1'], ['analyze', dir, `--threads=${Math.max(2, cpus().length)}`], ['ts-parse-tree', dir], () => twoAtOnce(['analyze', dir, '--threads=1']));
     const w1 = median(one.map((r) => r.ms));
     const w2 = median(two.map((r) => r.ms));
     const treeLines = one[0].lines;
@@ -62,7 +63,11 @@ export async function sideBySide(worker, { runs, analysisOnly = false }) {
     const main2 = median(two.map((r) => r.mainThreadCpuMs ?? NaN));
     const main1 = median(one.map((r) => r.mainThreadCpuMs ?? NaN));
     if (Number.isFinite(main2) && Number.isFinite(main1)) rows.push({ group: 'analysis', what: `analyze ${name}, ${Math.max(2, cpus().length)} threads: main thread CPU ms (the critical path)`, ours: main2, anchor: main1, anchorWhat: '1 thread, its CPU ms', ratio: main1 / main2, target: '', met: null });
-    details[name] = { oneThread: one, threads: two, tsParse: tsAll };
+    // the machine's own ceiling for two threads: two independent one-thread runs at once finish
+    // in this much wall time, against two one after the other
+    const wPair = median(pair.map((r) => r.ms));
+    rows.push({ group: 'analysis', what: `analyze ${name}: two 1-thread runs at once (the 2-core ceiling for 2 threads), wall ms`, ours: wPair, anchor: 2 * w1, anchorWhat: 'two 1-thread runs in turn', ratio: (2 * w1) / wPair, target: '', met: null });
+    details[name] = { oneThread: one, threads: two, tsParse: tsAll, twoAtOnce: pair };
   }
 
   // `--only analysis`: the analysis rows alone (no spatch, no gate builds)
@@ -131,6 +136,16 @@ export async function sideBySide(worker, { runs, analysisOnly = false }) {
   rows.push(...gates.rows);
   details.gates = gates.raw;
   return { rows, details };
+}
+
+/** Two bench workers with the same arguments started together: the wall time until both are done. */
+function twoAtOnce(workerArgs) {
+  const quoted = [process.execPath, join(ROOT, 'bench', 'worker.js'), ...workerArgs].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('bash', ['-c', `${quoted} >/dev/null & ${quoted} >/dev/null & wait -n && wait -n`], { cwd: ROOT, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`bench: two workers at once (${workerArgs.join(' ')}) failed (exit ${r.status}):\n${r.stderr}`);
+  return { ms };
 }
 
 /** `NAME ns cycles` lines of gatebench and pingpong, by name. */
