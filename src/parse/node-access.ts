@@ -52,6 +52,34 @@ export function withoutNodeCache<T extends Tree>(tree: T): T {
   return tree;
 }
 
+/**
+ * Makes the binding hand out every node it makes itself (a tree's root, a cursor's node, a
+ * parent, a child) as an object of the base class with its symbol in field 6, as the nodes of
+ * this module are. The binding's own per-symbol subclasses give each node type its own map, and
+ * every site that reads nodes then meets dozens of maps: V8 drops and re-compiles what it
+ * optimised there as new ones come (a compiled `extractFacts` was thrown away three times per
+ * run). Called once per language, after the binding has made its subclasses (Parser#setLanguage);
+ * nothing here reads the subclasses' field getters.
+ */
+export function unifyNodeClasses(language: object): void {
+  const holder = language as { nodeSubclasses?: unknown[]; __flexosUnified?: boolean };
+  if (holder.__flexosUnified === true) return;
+  const subclasses = holder.nodeSubclasses;
+  if (!Array.isArray(subclasses)) throw new Error('the tree-sitter binding changed: a Language has no nodeSubclasses after setLanguage; update unifyNodeClasses in src/parse/node-access.ts for the binding in package.json');
+  baseClass ??= syntaxNodeClass();
+  const Base = baseClass as new (tree: Tree) => Record<number, number>;
+  for (let symbol = 0; symbol < subclasses.length; symbol++) {
+    // called with `new` by the binding: the object it returns is the node
+    subclasses[symbol] = function NodeOfSymbol(tree: Tree): Record<number, number | null> {
+      const node = new Base(tree) as Record<number, number | null>;
+      node[0] = null; // the one elements kind (see made)
+      node[SYMBOL_FIELD] = symbol;
+      return node;
+    };
+  }
+  holder.__flexosUnified = true;
+}
+
 /** A node's type, without a native call for named nodes. */
 export function nodeType(node: SyntaxNode): string {
   const symbol = (node as unknown as Record<number, number | undefined>)[SYMBOL_FIELD];
@@ -167,7 +195,11 @@ function marshal(node: SyntaxNode): Tree {
 
 function made(tree: Tree, symbol: number, transfer: Uint32Array, offset: number): SyntaxNode {
   baseClass ??= syntaxNodeClass();
-  const node = new (baseClass as new (tree: Tree) => SyntaxNode)(tree) as unknown as Record<number, number>;
+  const node = new (baseClass as new (tree: Tree) => SyntaxNode)(tree) as unknown as Record<number, number | null>;
+  // a node id's low half is a heap address, past the small-integer range three times in four:
+  // a first element that is no small integer gives every node the same elements kind, hence
+  // the same map, where the numbers alone would split the nodes between two at random
+  node[0] = null;
   for (let i = 0; i < FIELDS_PER_NODE; i++) node[i] = transfer[offset + i]!;
   node[SYMBOL_FIELD] = symbol;
   return node as unknown as SyntaxNode;

@@ -5,7 +5,7 @@ import { buildParseView, type MacroSite } from './parse-view.js';
 import { blankRanges, keepFirstBranches, scanConditionals, type ConditionalGroup } from './conditionals.js';
 import type { MacroTable } from './macro-table.js';
 import { LineIndex } from './line-index.js';
-import { childrenOf, describeBrokenSpans, nodeStart, nodeType, withoutNodeCache } from './node-access.js';
+import { childrenOf, describeBrokenSpans, nodeStart, nodeType, unifyNodeClasses, withoutNodeCache } from './node-access.js';
 
 export type SyntaxNode = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
@@ -48,6 +48,7 @@ function parser(): Parser {
     const { TreeSitter, language } = binding();
     shared = new TreeSitter();
     shared.setLanguage(language);
+    unifyNodeClasses(language);
   }
   return shared;
 }
