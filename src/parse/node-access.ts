@@ -3,10 +3,10 @@
  * SyntaxNode is a call into the native binding, and the per-file analysis makes millions of
  * them. Two need no native call with the pinned binding (tree-sitter 0.22.4, package.json):
  *
- * - type: the binding makes one SyntaxNode subclass per symbol of the language
- *   (`language.nodeSubclasses`, used for every named symbol), so a node's class decides its
- *   type: the native getter is asked once per class. Anonymous tokens and ERROR nodes share the
- *   base class; for them the native getter answers each time.
+ * - type: every node object holds its symbol in field 6 (the nodes this module makes, and
+ *   those the binding makes through `language.nodeSubclasses`, which unifyNodeClasses replaces),
+ *   and a named symbol's type comes from the language's table. Anonymous tokens and the ERROR
+ *   nodes the binding makes itself ask the native getter each time.
  * - start: a node object holds the TSNode it was handed out as, in fields 0–5 (id, then
  *   context[0] = start byte of the parser's UTF-16 input: two bytes per code unit).
  *
@@ -16,10 +16,7 @@
  */
 import { nativeBinding, syntaxNodeClass, type SyntaxNode, type Tree } from './parser.js';
 
-type NodeClass = abstract new (...args: never[]) => SyntaxNode;
-
 let baseClass: unknown = null;
-const typeByClass = new Map<NodeClass, string>();
 /** Reads still checked against the native getters before the shortcuts are trusted. */
 let unchecked = 256;
 
@@ -89,14 +86,7 @@ export function nodeType(node: SyntaxNode): string {
     if (unchecked > 0) checked(node, name, 'type');
     return name;
   }
-  const cls = node.constructor as NodeClass;
-  let type = typeByClass.get(cls);
-  if (type === undefined) {
-    type = node.type;
-    baseClass ??= syntaxNodeClass();
-    if (cls !== baseClass) typeByClass.set(cls, type);
-  } else if (unchecked > 0) checked(node, type, 'type');
-  return type;
+  return node.type;
 }
 
 /** A node's start offset (UTF-16 units, as startIndex), read from the node object itself. */
