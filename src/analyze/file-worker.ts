@@ -14,7 +14,7 @@ export interface WorkerJob {
   /** The files the workers share, in the order they are taken (indexes into files). */
   order: number[];
   macros: MacroTable;
-  /** [next file index, workers still running]; the main thread waits on slot 1. */
+  /** [next file index, workers that may hold a file]; the main thread waits on slot 1. */
   counter: SharedArrayBuffer;
   port: MessagePort;
 }
@@ -29,6 +29,9 @@ export type WorkerResult = { index: number; factsJson: string } | { index: numbe
 
 const job = workerData as WorkerJob;
 const counter = new Int32Array(job.counter);
+// counted before the first file is taken: a worker that never got this far (its start-up
+// failed) holds no file, and the main thread, taking from the same counter, reads them all
+Atomics.add(counter, 1, 1);
 try {
   for (let next = Atomics.add(counter, 0, 1); next < job.order.length; next = Atomics.add(counter, 0, 1)) {
     const i = job.order[next]!;

@@ -33,13 +33,14 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
   const own = sorted.filter((i) => files[i]!.keepTree === true);
   const order = sorted.filter((i) => files[i]!.keepTree !== true);
   const workers = Math.max(0, Math.min(threads - 1, order.length - 1));
+  // slot 1 counts the workers that may hold a file: each adds itself when it starts, before it
+  // takes one, and leaves when it is done; one that never starts is never waited for
   const counter = new Int32Array(new SharedArrayBuffer(8));
-  counter[1] = workers;
   const started: { worker: Worker; port: MessagePort }[] = [];
   for (let w = 0; w < workers; w++) {
     const { port1, port2 } = new MessageChannel();
     const job: WorkerJob = { root, files, order, macros, counter: counter.buffer as SharedArrayBuffer, port: port2 };
-    started.push({ worker: new Worker(WORKER, { workerData: job, transferList: [port2] }), port: port1 });
+    started.push({ worker: new Worker(WORKER, { workerData: job, transferList: [port2], execArgv: workerExecArgv(process.execArgv) }), port: port1 });
   }
   const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
   let crash: string | null = null;
@@ -81,6 +82,25 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
     if (o === undefined) throw new Error(`analysis worker lost ${files[i]!.path}`);
     return o;
   });
+}
+
+/**
+ * The process's Node options for a worker, without those that only name the main program (a
+ * worker refuses `--input-type`, and `-e`/`-p` code is not the worker's): `node -e` scripts that
+ * call the analysis get their workers too.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i]!;
+    if (flag === '-e' || flag === '--eval' || flag === '-p' || flag === '--print' || flag === '--input-type') {
+      i++; // and its value
+      continue;
+    }
+    if (flag.startsWith('--input-type=') || flag.startsWith('--eval=') || flag.startsWith('--print=')) continue;
+    out.push(flag);
+  }
+  return out;
 }
 
 /** Each file's size in bytes (files are taken largest first; unreadable ones count as empty: their error comes soon). */

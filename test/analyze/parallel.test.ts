@@ -46,6 +46,34 @@ describe('analyze --jobs', () => {
     expect(json.diagnostics.filter((d) => d.code === 'dead-code')).toHaveLength(18);
   });
 
+  // the CLI's main() run from `node --input-type=module -e SCRIPT`, with `prelude` first
+  const fromEval = (prelude: string, args: string[]) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', `${prelude}\nconst { main } = await import(${JSON.stringify(join(process.cwd(), 'dist', 'cli', 'main.js'))});\nprocess.exitCode = await main(process.argv.slice(1));`, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  test('from a `node -e` script, workers start (they do not inherit --input-type) and the analysis is the same', () => {
+    const serial = analyze(root, 1);
+    const r = fromEval('', ['analyze', root, '--json', '--jobs', '3']);
+    expect(r.signal).toBeNull(); // no hang: it used to wait for a worker that had refused to start
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(serial.stdout);
+  });
+
+  test('a worker that cannot start holds no file: the main thread reads every file and the analysis is the same', () => {
+    const serial = analyze(root, 1);
+    // every worker is given an option a worker refuses, so each fails during its start-up
+    const prelude = [
+      "import { createRequire, syncBuiltinESMExports } from 'node:module';",
+      'const threads = createRequire(import.meta.url)("node:worker_threads");',
+      'const Real = threads.Worker;',
+      "threads.Worker = class extends Real { constructor(file, options) { super(file, { ...options, execArgv: ['--input-type=module'] }); } };",
+      'syncBuiltinESMExports();',
+    ].join('\n');
+    const r = fromEval(prelude, ['analyze', root, '--json', '--jobs', '3']);
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(serial.stdout);
+  });
+
   test('--jobs 0 is a usage error naming the option', () => {
     const r = spawnSync(process.execPath, [CLI, 'analyze', root, '--jobs', '0'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
