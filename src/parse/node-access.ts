@@ -52,11 +52,11 @@ export function withoutNodeCache<T extends Tree>(tree: T): T {
 /**
  * Makes the binding hand out every node it makes itself (a tree's root, a cursor's node, a
  * parent, a child) as an object of the base class with its symbol in field 6, as the nodes of
- * this module are. The binding's own per-symbol subclasses give each node type its own map, and
- * every site that reads nodes then meets dozens of maps: V8 drops and re-compiles what it
- * optimised there as new ones come (a compiled `extractFacts` was thrown away three times per
- * run). Called once per language, after the binding has made its subclasses (Parser#setLanguage);
- * nothing here reads the subclasses' field getters.
+ * this module are. The binding's own per-symbol subclasses give each node type its own map, so
+ * every site that reads nodes met dozens of maps (slow polymorphic reads); with one map the
+ * amalgamation's facts cost 10–17% less CPU in-process (README, Performance). Called once per
+ * language, after the binding has made its subclasses (Parser#setLanguage); nothing here reads
+ * the subclasses' field getters.
  */
 export function unifyNodeClasses(language: object): void {
   const holder = language as { nodeSubclasses?: unknown[]; __flexosUnified?: boolean };
