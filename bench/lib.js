@@ -266,3 +266,10 @@ function conditionalGroups(text) {
   }
   return groups;
 }
+
+/** The `NAME ns cycles` lines of gatebench and pingpong, by name (a Map iterates in print order). */
+export function gateLines(stdout) {
+  const ops = new Map();
+  for (const m of stdout.matchAll(/^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles/gm)) ops.set(m[1], { ns: Number(m[2]), cycles: Number(m[3]) });
+  return ops;
+}

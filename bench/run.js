@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
-import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir } from './lib.js';
+import { ERROR_TREES, FETCH_SCRIPT, ROOT, SOURCES, amalgamationDir, gateLines } from './lib.js';
 import { markdownTable, sideBySide, writeResults } from './side-by-side.js';
 import { checkCost, lspLatency } from './check.js';
 import { exploreBench } from './explore.js';
@@ -266,11 +266,6 @@ function buildGatebench(rulesDir, out, extra) {
   return join(out, 'gatebench');
 }
 
-function parseGatebench(stdout) {
-  const rows = new Map();
-  for (const m of stdout.matchAll(/^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles$/gm)) rows.set(m[1], { ns: Number(m[2]), cycles: Number(m[3]) });
-  return rows;
-}
 
 /** The runtime before issue 11 (entry tables, channels, lockdown): the base of that work. */
 const PRE_HARDENING = '9cb42d0';
@@ -335,10 +330,10 @@ function gates() {
     const r = spawnSync(cur, [], { encoding: 'utf8' });
     if (r.status !== 0) fail(`gatebench failed (exit ${r.status}):\n${r.stderr}`);
     header = r.stdout.split('\n')[0];
-    best(now, parseGatebench(r.stdout));
+    best(now, gateLines(r.stdout));
     if (old) {
       const o = spawnSync(old, [], { encoding: 'utf8' });
-      if (o.status === 0) best(before, parseGatebench(o.stdout));
+      if (o.status === 0) best(before, gateLines(o.stdout));
     }
   }
   const rows = [];

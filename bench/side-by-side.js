@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { CACHE, ROOT, SOURCES, amalgamationDir } from './lib.js';
+import { CACHE, ROOT, SOURCES, amalgamationDir, gateLines } from './lib.js';
 import { REDIS_DEPLOYMENT, gateCounts, prepareRedisPorted, spatchRewrite } from './kraft-rewrite.js';
 import { compareSites, gateSitesOfDiff, gateSitesOfPort, measured, portRules, prepareSqliteSplit, spatchVersion } from './spatch.js';
 
@@ -148,25 +148,15 @@ function twoAtOnce(workerArgs) {
   return { ms };
 }
 
-/** `NAME ns cycles` lines of gatebench and pingpong, by name. */
-function gateLines(stdout) {
-  const ops = {};
-  for (const line of stdout.split('\n')) {
-    const m = /^(\S+)\s+([\d.]+) ns\s+([\d.]+) cycles/.exec(line);
-    if (m) ops[m[1]] = { ns: Number(m[2]), cycles: Number(m[3]) };
-  }
-  return ops;
-}
-
 /** Rounds of the vmept gate and of the raw ping-pong, alternately, each in a fresh process pair. */
 const PAIR_ROUNDS = 3;
 
-export function gateRows() {
+function gateRows() {
   const out = join(CACHE, 'gatebench');
   const build = spawnSync('bash', [join(ROOT, 'rules', 'common', 'bench', 'build.sh'), out, 'dss'], { encoding: 'utf8' });
   if (build.status !== 0) return { rows: [{ group: 'gates', what: 'gate round trips', ours: NaN, anchor: NaN, ratio: NaN, skipped: `gatebench build failed: ${build.stderr.trim().split('\n').pop()}` }], raw: null };
   const bench = join(out, 'gatebench');
-  const measuredOps = gateLines(spawnSync(bench, [], { encoding: 'utf8' }).stdout ?? '');
+  const measuredOps = Object.fromEntries(gateLines(spawnSync(bench, [], { encoding: 'utf8' }).stdout ?? ''));
   // Where the scheduler puts two spinning processes on two cores moves an RPC round trip by
   // ±30% from one process pair to the next, so the gate and its floor get the same rounds,
   // alternately, and each keeps its best.
@@ -175,7 +165,8 @@ export function gateRows() {
   const cc = spawnSync('gcc', ['-O2', '-Wall', '-Werror', '-o', join(pp, 'pingpong'), join(ROOT, 'bench', 'pingpong.c')], { encoding: 'utf8' });
   const pair = {};
   const keepBest = (ops, name) => {
-    if (ops[name] && (!pair[name] || ops[name].ns < pair[name].ns)) pair[name] = ops[name];
+    const op = ops.get(name);
+    if (op && (!pair[name] || op.ns < pair[name].ns)) pair[name] = op;
   };
   for (let round = 0; round < PAIR_ROUNDS; round++) {
     keepBest(gateLines(spawnSync(bench, ['1', 'vmept-gate'], { encoding: 'utf8' }).stdout ?? ''), 'vmept-gate');
