@@ -7,6 +7,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { InputError } from '../diagnostics/input-error.js';
 import type { MacroTable } from '../parse/macro-table.js';
 import { analyzeFile } from './analyze-tree.js';
+import { linuxThreadId, WORKER_DONE } from './worker-state.js';
 
 export interface WorkerJob {
   root: string;
@@ -14,8 +15,10 @@ export interface WorkerJob {
   /** The files the workers share, in the order they are taken (indexes into files). */
   order: number[];
   macros: MacroTable;
-  /** [next file index, workers that may hold a file]; the main thread waits on slot 1. */
+  /** [next file index, workers that may hold a file, one state per worker]; the main thread waits on slot 1. */
   counter: SharedArrayBuffer;
+  /** This worker's state slot in counter: its thread id while it may hold a file, then WORKER_DONE. */
+  slot: number;
   port: MessagePort;
 }
 
@@ -30,7 +33,10 @@ export type WorkerResult = { index: number; factsJson: string } | { index: numbe
 const job = workerData as WorkerJob;
 const counter = new Int32Array(job.counter);
 // counted before the first file is taken: a worker that never got this far (its start-up
-// failed) holds no file, and the main thread, taking from the same counter, reads them all
+// failed) holds no file, and the main thread, taking from the same counter, reads them all.
+// Its thread id goes first, so the main thread can tell if it dies holding a file
+const tid = linuxThreadId();
+Atomics.store(counter, job.slot, tid);
 Atomics.add(counter, 1, 1);
 try {
   for (let next = Atomics.add(counter, 0, 1); next < job.order.length; next = Atomics.add(counter, 0, 1)) {
@@ -45,6 +51,7 @@ try {
     job.port.postMessage(result);
   }
 } finally {
-  Atomics.sub(counter, 1, 1);
+  // the main thread may have counted this worker out already, if it took it for dead
+  if (tid === 0 || Atomics.compareExchange(counter, job.slot, tid, WORKER_DONE) === tid) Atomics.sub(counter, 1, 1);
   Atomics.notify(counter, 1);
 }

@@ -8,6 +8,7 @@ import type { MacroTable } from '../parse/macro-table.js';
 import type { WorkerJob, WorkerResult } from './file-worker.js';
 import { analyzeFile } from './analyze-tree.js';
 import { relinkSharedFacts } from './facts.js';
+import { WORKER_DONE, WORKER_SLOTS } from './worker-state.js';
 import type { FileFacts } from './model.js';
 import type { ParsedSource } from '../parse/parser.js';
 
@@ -34,12 +35,14 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
   const order = sorted.filter((i) => files[i]!.keepTree !== true);
   const workers = Math.max(0, Math.min(threads - 1, order.length - 1));
   // slot 1 counts the workers that may hold a file: each adds itself when it starts, before it
-  // takes one, and leaves when it is done; one that never starts is never waited for
-  const counter = new Int32Array(new SharedArrayBuffer(8));
+  // takes one, and leaves when it is done; one that never starts is never waited for. Slot
+  // WORKER_SLOTS + w is worker w's state: its Linux thread id while it may hold a file, so that
+  // one that dies in the middle of a file (out of memory, say) is seen to be gone
+  const counter = new Int32Array(new SharedArrayBuffer(4 * (WORKER_SLOTS + workers)));
   const started: { worker: Worker; port: MessagePort }[] = [];
   for (let w = 0; w < workers; w++) {
     const { port1, port2 } = new MessageChannel();
-    const job: WorkerJob = { root, files, order, macros, counter: counter.buffer as SharedArrayBuffer, port: port2 };
+    const job: WorkerJob = { root, files, order, macros, counter: counter.buffer as SharedArrayBuffer, slot: WORKER_SLOTS + w, port: port2 };
     started.push({ worker: new Worker(WORKER, { workerData: job, transferList: [port2], execArgv: workerExecArgv(process.execArgv) }), port: port1 });
   }
   const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
@@ -71,17 +74,35 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
   };
   for (const i of own) analyze(i, true);
   for (let next = Atomics.add(counter, 0, 1); next < order.length; next = Atomics.add(counter, 0, 1)) analyze(order[next]!, false);
-  for (let left = Atomics.load(counter, 1); left > 0; left = Atomics.load(counter, 1)) Atomics.wait(counter, 1, left, 60_000);
+  for (let left = Atomics.load(counter, 1); left > 0; left = Atomics.load(counter, 1)) {
+    if (Atomics.wait(counter, 1, left, WORKER_CHECK_MS) === 'timed-out') countOutDeadWorkers(counter, workers);
+  }
   drain();
   for (const { worker, port } of started) {
     port.close();
     void worker.terminate();
   }
   if (crash !== null) throw new Error(crash);
-  return outcomes.map((o, i) => {
-    if (o === undefined) throw new Error(`analysis worker lost ${files[i]!.path}`);
-    return o;
-  });
+  // what a dead worker held (and any result it had not posted) is read here, as a serial run would
+  for (let i = 0; i < files.length; i++) if (outcomes[i] === undefined) analyze(i, false);
+  return outcomes as FileOutcome[];
+}
+
+/** How long the main thread waits before it looks whether a worker it waits for is still alive. */
+const WORKER_CHECK_MS = 1000;
+
+/**
+ * Counts out the workers whose thread is gone while they were counted in: a worker killed in the
+ * middle of a file (its heap limit, say) never reaches its own count-out. The compare-exchange
+ * settles a race with a worker that counts itself out at the same moment. A worker that could
+ * not read its thread id (no /proc: not Linux) stays counted in: it is waited for as before.
+ */
+function countOutDeadWorkers(counter: Int32Array, workers: number): void {
+  for (let w = 0; w < workers; w++) {
+    const tid = Atomics.load(counter, WORKER_SLOTS + w);
+    if (tid <= 0 || existsSync(`/proc/self/task/${tid}`)) continue;
+    if (Atomics.compareExchange(counter, WORKER_SLOTS + w, tid, WORKER_DONE) === tid) Atomics.sub(counter, 1, 1);
+  }
 }
 
 /**

@@ -74,6 +74,35 @@ describe('analyze --jobs', () => {
     expect(r.stdout).toBe(serial.stdout);
   });
 
+  test('a worker that dies in the middle of a file is not waited for: its file is read on the main thread and the analysis is the same', () => {
+    const serial = analyze(root, 1);
+    // loaded into every thread by --import (workers inherit it): in a worker, the first C file it
+    // reads ends the worker's thread there and then, as running out of heap would (no finally
+    // runs); the main thread reads each C file 0.1 s slowly, so the workers are up and take files
+    const hook = join(root, 'die-mid-file.mjs');
+    writeFileSync(hook, [
+      "import { isMainThread } from 'node:worker_threads';",
+      "import { createRequire, syncBuiltinESMExports } from 'node:module';",
+      'const fs = createRequire(import.meta.url)("node:fs");',
+      'const real = fs.readFileSync;',
+      'const pause = new Int32Array(new SharedArrayBuffer(4));',
+      'fs.readFileSync = function (path, ...rest) {',
+      "  if (String(path).endsWith('.c')) {",
+      '    if (!isMainThread) process.exit(3);',
+      '    Atomics.wait(pause, 0, 0, 100);',
+      '  }',
+      '  return real.call(this, path, ...rest);',
+      '};',
+      'syncBuiltinESMExports();',
+    ].join('\n'));
+    const r = spawnSync(process.execPath, ['--import', hook, CLI, 'analyze', root, '--json', '--jobs', '3'], { encoding: 'utf8', timeout: 60_000 });
+    rmSync(hook);
+    expect(r.stderr).toBe(''); // nothing failed loudly: the dead worker's file was read again
+    expect(r.signal).toBeNull(); // no hang: the main thread used to wait for ever for a dead worker
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(serial.stdout);
+  });
+
   test('--jobs 0 is a usage error naming the option', () => {
     const r = spawnSync(process.execPath, [CLI, 'analyze', root, '--jobs', '0'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
