@@ -74,6 +74,7 @@ export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, del
     globals: merge(old.globals, part.globals),
     locals: merge(old.locals, part.locals),
     macros: old.macros,
+    defines: merge(old.defines, part.defines),
     // what the file's #defines mention (no places to move; none in the new body, checked above)
     ...(old.macroBodies ? { macroBodies: old.macroBodies } : {}),
     typedefs: old.typedefs,
@@ -93,7 +94,7 @@ export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, del
   return facts;
 }
 
-const SPANNED_FIELDS = ['functions', 'prototypes', 'globals', 'locals', 'calls', 'gates', 'sharedAllocs', 'sharedLiterals', 'functionRefs', 'callbacks', 'includes', 'parseErrors', 'strayAttributes', 'nameUses'] as const;
+const SPANNED_FIELDS = ['functions', 'prototypes', 'globals', 'locals', 'defines', 'calls', 'gates', 'sharedAllocs', 'sharedLiterals', 'functionRefs', 'callbacks', 'includes', 'parseErrors', 'strayAttributes', 'nameUses'] as const;
 
 /**
  * An edit that kept every length (a character replaced) and left the function's facts as they

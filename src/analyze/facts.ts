@@ -24,6 +24,7 @@ import type {
   GateSite,
   IncludeDirective,
   MacroBody,
+  MacroDefine,
   Param,
   ParseErrorRegion,
   SharedAllocSite,
@@ -84,6 +85,7 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
     globals: [],
     locals: [],
     macros: [],
+    defines: [],
     typedefs: [],
     calls: [],
     gates: [],
@@ -144,8 +146,10 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       }
       case 'macro': {
         const name = macroName!;
-        facts.macros.push(nodeText(name));
-        const body = macroBody(node, name, text);
+        const define = macroDefine(node, name);
+        facts.macros.push(define.name);
+        facts.defines.push(define);
+        const body = macroBody(define, text);
         if (body) (facts.macroBodies ??= []).push(body);
         break;
       }
@@ -284,19 +288,29 @@ function bodyNames(fn: FunctionDef, locals: readonly VariableDecl[], text: strin
 }
 
 /** Calls and names of a `#define` body. */
-function macroBody(def: SyntaxNode, nameNode: SyntaxNode, text: string): MacroBody | null {
+function macroDefine(def: SyntaxNode, nameNode: SyntaxNode): MacroDefine {
   const value = field(def, 'value');
-  if (!value) return null;
   const paramsNode = field(def, 'parameters');
-  const params = new Set(paramsNode ? namedChildrenOf(paramsNode).filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : []);
-  const body = withoutLiterals(text.slice(nodeStart(value), value.endIndex));
+  return {
+    name: nodeText(nameNode),
+    span: span(def),
+    functionLike: nodeType(def) === 'preproc_function_def',
+    params: paramsNode ? namedChildrenOf(paramsNode).filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : [],
+    body: value ? { start: nodeStart(value), end: value.endIndex } : null,
+  };
+}
+
+function macroBody(define: MacroDefine, text: string): MacroBody | null {
+  if (define.body === null) return null;
+  const params = new Set(define.params);
+  const body = withoutLiterals(text.slice(define.body.start, define.body.end));
   const calls = new Set<string>();
   const names = new Set<string>();
   forEachIdentifier(body, (name, member, call) => {
     if (member || params.has(name) || name === '__VA_ARGS__' || C_KEYWORDS.has(name)) return;
     (call ? calls : names).add(name);
   });
-  return { name: nodeText(nameNode), calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
+  return { name: define.name, calls: [...calls].sort(), names: [...names].sort(), hasAsm: ASM_WORD.test(body) };
 }
 
 function macroArgsSpan(site: MacroSite, text: string): Span {

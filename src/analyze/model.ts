@@ -81,6 +81,18 @@ export interface TypedefType {
   indirect: boolean;
 }
 
+/** A `#define` as written: what `port` asks of a macro (is it function-like, which parameters, where is its body). */
+export interface MacroDefine {
+  name: string;
+  /** The whole directive. */
+  span: Span;
+  functionLike: boolean;
+  /** Parameter names in order (`...` left out). */
+  params: string[];
+  /** The body; null when the macro is defined empty. */
+  body: Span | null;
+}
+
 /** What a `#define` body mentions, for deciding what an expansion reaches. */
 export interface MacroBody {
   name: string;
@@ -290,6 +302,8 @@ export interface FileFacts {
   macros: string[];
   /** What each of those macros' bodies mentions. */
   macroBodies?: MacroBody[];
+  /** Each of those #defines, in text order. */
+  defines: MacroDefine[];
   /** Type names the file defines with typedef. */
   typedefs: string[];
   /** Every name a typedef of the file declares, with its type (absent when there is none). */

@@ -306,7 +306,7 @@ function macroAsFunction(name: string): FunctionDef {
  */
 function macroGateRefusal(ctx: PortContext, name: string, domain: string, passed: number, why: string | undefined): Refusal | null {
   const defs = ctx.macros.definitions(name);
-  if (defs.length === 0 || !defs.every((d) => nodeType(d.node) === 'preproc_function_def' && isCallLike(d.body, d.params))) {
+  if (defs.length === 0 || !defs.every((d) => d.functionLike && isCallLike(d.body, d.params))) {
     const where = defs[0] ? ` (${defs[0].file})` : '';
     const first = defs.flatMap((d) => callsInBody(d)).map((c) => c.name).find((n) => n !== name && (ctx.index.definitions(n).some((x) => x.library === domain) || ctx.index.headerInlines(n).some((x) => x.library === domain)));
     const reaches = first ? `calls ${first}() of ${domain}` : `reaches ${domain}'s state`;

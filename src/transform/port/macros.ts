@@ -2,16 +2,16 @@
  * Function-like macros of the tree, as far as `port` needs them: may a call written in a macro's
  * argument be hoisted out of it (the macro evaluates the argument exactly once, unconditionally)?
  */
-import type { ParsedSource, SyntaxNode } from '../../parse/parser.js';
-import { descendantsOf, field, namedChildrenOf, nodeEnd, nodeStart, nodeText, nodeType } from '../../parse/node-access.js';
+import type { FileFacts } from '../../analyze/model.js';
+import { sourceText } from '../../analyze/parsed-sources.js';
+import type { ParsedSource } from '../../parse/parser.js';
 
 export interface MacroDefinition {
   name: string;
   params: string[];
   body: string;
   file: string;
-  /** The `#define` node. */
-  node: SyntaxNode;
+  functionLike: boolean;
   /** Offset of the body in the file. */
   bodyStart: number;
 }
@@ -19,24 +19,25 @@ export interface MacroDefinition {
 export class MacroDefinitions {
   private readonly byName = new Map<string, MacroDefinition[]>();
   private readonly byFile = new Map<string, MacroDefinition[]>();
-  /** File order of the tree and, per macro name, the files that define it (from the facts). */
-  private readonly order: string[];
-  private readonly definingFiles = new Map<string, Set<string>>();
+  private readonly facts = new Map<string, FileFacts>();
+  /** Per macro name, the files that define it, in the tree's file order. */
+  private readonly definingFiles = new Map<string, string[]>();
 
   /**
-   * The tree's macros. Definitions are read from a file's parse tree only when a name it defines
-   * (its facts list them) or the file itself is asked about: most of a tree's macros never are.
+   * The tree's macros, from the facts (their places) and the files' texts (their bodies): no
+   * tree is parsed for them. A file's text is read only when a macro it defines, or the file
+   * itself, is asked about: most of a tree's macros never are.
    */
   constructor(
     private readonly parsed: ReadonlyMap<string, ParsedSource>,
-    macroNames: Iterable<{ path: string; macros: readonly string[] }>,
+    files: Iterable<FileFacts>,
   ) {
-    this.order = [...parsed.keys()];
-    for (const { path, macros } of macroNames) {
-      for (const name of macros) {
-        const files = this.definingFiles.get(name);
-        if (files) files.add(path);
-        else this.definingFiles.set(name, new Set([path]));
+    for (const facts of files) {
+      this.facts.set(facts.path, facts);
+      for (const define of facts.defines) {
+        const list = this.definingFiles.get(define.name);
+        if (list === undefined) this.definingFiles.set(define.name, [facts.path]);
+        else if (list[list.length - 1] !== facts.path) list.push(facts.path);
       }
     }
   }
@@ -44,8 +45,7 @@ export class MacroDefinitions {
   definitions(name: string): MacroDefinition[] {
     let defs = this.byName.get(name);
     if (!defs) {
-      const files = this.definingFiles.get(name);
-      defs = files ? this.order.filter((p) => files.has(p)).flatMap((p) => this.inFile(p).filter((d) => d.name === name)) : [];
+      defs = (this.definingFiles.get(name) ?? []).flatMap((p) => this.inFile(p).filter((d) => d.name === name));
       this.byName.set(name, defs);
     }
     return defs;
@@ -54,8 +54,9 @@ export class MacroDefinitions {
   inFile(path: string): MacroDefinition[] {
     let list = this.byFile.get(path);
     if (!list) {
-      const source = this.parsed.get(path);
-      list = source ? definitionsOf(source) : [];
+      const facts = this.facts.get(path);
+      const text = facts && facts.defines.length > 0 ? sourceText(this.parsed, path) : undefined;
+      list = facts && text !== undefined ? facts.defines.map((d) => ({ name: d.name, params: d.params, body: d.body ? text.slice(d.body.start, d.body.end) : '', file: path, functionLike: d.functionLike, bodyStart: d.body?.start ?? d.span.end })) : [];
       this.byFile.set(path, list);
     }
     return list;
@@ -69,32 +70,9 @@ export class MacroDefinitions {
   evaluatesArgumentsOnce(name: string): boolean {
     const defs = this.definitions(name);
     if (defs.length === 0) return false;
-    return defs.every((d) => nodeType(d.node) === 'preproc_function_def' && simpleBody(d));
+    return defs.every((d) => d.functionLike && simpleBody(d));
   }
 }
-
-/** Every `#define` of one file, in order (one native walk: a query cursor costs twice as much a node). */
-function definitionsOf(source: ParsedSource): MacroDefinition[] {
-  const list: MacroDefinition[] = [];
-  for (const node of descendantsOf(source.tree.rootNode, DEFINE_TYPES)) {
-    const name = field(node, 'name');
-    const value = field(node, 'value');
-    if (!name) continue;
-    const paramsNode = field(node, 'parameters');
-    const params = paramsNode ? namedChildrenOf(paramsNode).filter((c) => nodeType(c) === 'identifier').map((c) => nodeText(c)) : [];
-    list.push({
-      name: nodeText(name),
-      params,
-      body: value ? source.text.slice(nodeStart(value), nodeEnd(value)) : '',
-      file: source.path,
-      node,
-      bodyStart: value ? nodeStart(value) : nodeEnd(node),
-    });
-  }
-  return list;
-}
-
-const DEFINE_TYPES = ['preproc_function_def', 'preproc_def'];
 
 function simpleBody(def: MacroDefinition): boolean {
   const body = def.body.replace(/"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'/g, '""').replace(/\\\n/g, ' ');
