@@ -3,14 +3,19 @@
  * a direct call, flexos_nop_gate_r, flexos_vmept_gate_r (RPC to another process), a raw
  * two-process ping-pong over shared memory (the floor for any RPC, no checks),
  * flexos_intelpku_gate_r (only in a build with GATEBENCH_PKU, which needs a CPU with PKU), a
- * getppid() system call; plus what sharing 1/2/3 stack buffers costs per call under the heap
+ * getppid() system call; the vmept gate and a pure-spin floor in alternating bursts (paired:
+ * vmept_paired below); plus what sharing 1/2/3 stack buffers costs per call under the heap
  * strategy (shared malloc + free each) and under DSS (the alias pointer).
  * Built by build.sh beside it; `gatebench [scale] [name]` (iterations × scale, default 1; only
- * the measurement called name when given) prints one line per measurement:
+ * the measurement called name when given) prints one line per measurement (vmept-paired only
+ * where the process may use two CPUs or more):
  *   <name> <ns per operation> ns <TSC ticks per operation> cycles
  * Each figure is the best of 7 runs (loop overhead included; compare with direct-call).
  */
 #define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +95,7 @@ static struct pingpong *pingpong_start(void)
 		return NULL;
 	p->turn = 2;
 	if (fork() == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		for (;;) {
 			pp_wait(p, 1);
 			if (p->turn == 3)
@@ -115,6 +121,58 @@ static int pingpong(struct pingpong *p, int x)
 	pp_set(p, 1);
 	pp_wait(p, 2);
 	return (int)p->value;
+}
+
+/* The floor of the vmept design, for the paired measurement: a request word and a reply word
+ * on lines 128 bytes apart (as the runtime's slots are), pure spinning with a pause, nothing
+ * else. The child sleeps only between bursts, parked by the parent, so it never competes with
+ * the vmept compartment for a CPU while that one is measured. */
+struct spinfloor {
+	volatile uint64_t request;
+	char pad1[120];
+	volatile uint64_t reply;
+	char pad2[120];
+	volatile uint32_t park; /* 1: sleep until 0; 2: exit */
+} __attribute__((aligned(128)));
+
+static struct spinfloor *sf;
+static uint64_t sf_seq;
+
+__attribute__((constructor(201))) static void spinfloor_fork(void)
+{
+	struct spinfloor *p = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	p->park = 1;
+	if (fork() == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives gatebench, however it ends */
+		for (uint64_t n = 1;; n++) {
+			while (p->request != n) {
+				uint32_t park = p->park;
+				if (park == 2)
+					_exit(0);
+				if (park == 1)
+					syscall(SYS_futex, &p->park, FUTEX_WAIT, 1, NULL, NULL, 0);
+				else
+					_mm_pause();
+			}
+			p->reply = n;
+		}
+	}
+	sf = p;
+}
+
+static void spinfloor_round_trip(void)
+{
+	sf->request = ++sf_seq;
+	while (sf->reply != sf_seq)
+		_mm_pause();
+}
+
+static void spinfloor_park(uint32_t how)
+{
+	__atomic_store_n(&sf->park, how, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &sf->park, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 static volatile long sink;
@@ -153,6 +211,70 @@ static int measured;
 		measured++;                                                                      \
 		fflush(stdout);                                                                  \
 	} while (0)
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), by_value);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * The vmept gate against its floor in alternating bursts in one process: where the host puts
+ * the two CPUs (and so what a cache line costs to move between them) changes from one second to
+ * the next, by up to 10x here, so separate runs of the two compare different machines. Each
+ * burst pair is measured under one placement; the figures are the medians over the pairs, and
+ * the ratio the median of the pairs' ratios. Returns the number of gates run (x counts them).
+ */
+#define PAIRS 60
+/* Warm-up before each burst: at least this long, so that the other side's partner, which spins
+ * a while (the compartment: 4096 pauses, ~125 us here) before it sleeps, has stopped competing
+ * for the CPU; the other CPU is kept busy throughout, which keeps the host from moving it. */
+#define PAIR_WARM_NS 400000.0
+static long vmept_paired(long burst, int *counter)
+{
+	int x = *counter;
+	double gate_ns[PAIRS], gate_tsc[PAIRS], floor_ns[PAIRS], floor_tsc[PAIRS], ratio[PAIRS];
+	long gates = 0;
+	for (int k = 0; k < PAIRS; k++) {
+		for (double w = now_ns(); now_ns() - w < PAIR_WARM_NS; gates++)
+			flexos_vmept_gate_r(0, 1, x, bench_inc, x);
+		double t0 = now_ns();
+		unsigned long long c0 = __rdtsc();
+		for (long i = 0; i < burst; i++, gates++)
+			flexos_vmept_gate_r(0, 1, x, bench_inc, x);
+		unsigned long long c1 = __rdtsc();
+		double t1 = now_ns();
+		gate_ns[k] = (t1 - t0) / burst;
+		gate_tsc[k] = (double)(c1 - c0) / burst;
+		spinfloor_park(0);
+		for (double w = now_ns(); now_ns() - w < PAIR_WARM_NS;)
+			spinfloor_round_trip();
+		t0 = now_ns();
+		c0 = __rdtsc();
+		for (long i = 0; i < burst; i++)
+			spinfloor_round_trip();
+		c1 = __rdtsc();
+		t1 = now_ns();
+		spinfloor_park(1);
+		floor_ns[k] = (t1 - t0) / burst;
+		floor_tsc[k] = (double)(c1 - c0) / burst;
+		ratio[k] = gate_ns[k] / floor_ns[k];
+		if (getenv("GATEBENCH_PAIRS"))
+			fprintf(stderr, "pair %2d: vmept %8.1f ns, floor %8.1f ns, ratio %.2f\n", k, gate_ns[k], floor_ns[k], ratio[k]);
+	}
+	printf("%-20s %10.2f ns %10.1f cycles\n", "vmept-paired", median(gate_ns, PAIRS), median(gate_tsc, PAIRS));
+	printf("%-20s %10.2f ns %10.1f cycles\n", "spin-floor-paired", median(floor_ns, PAIRS), median(floor_tsc, PAIRS));
+	printf("%-20s %10.3f ratio\n", "vmept-paired-ratio", median(ratio, PAIRS));
+	fflush(stdout);
+	*counter = x;
+	return gates;
+}
 
 /* What a measurement that counts x up adds to the expected count: nothing when it did not run. */
 static long counted(const char *name, long n)
@@ -200,6 +322,19 @@ int main(int argc, char **argv)
 	expected += counted("nop-gate", 7 * N(2000000));
 	MEASURE("vmept-gate", N(20000), flexos_vmept_gate_r(0, 1, x, bench_inc, x));
 	expected += counted("vmept-gate", 7 * N(20000));
+	/* one CPU (the QEMU lane): a pure-spin floor would measure the scheduler's time slice */
+	cpu_set_t cpus;
+	int two_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
+	if (only && strcmp(only, "vmept-paired") == 0 && !two_cpus) {
+		fprintf(stderr, "gatebench: vmept-paired needs two CPUs or more (this process may use one)\n");
+		return 2;
+	}
+	if (sf && two_cpus && (!only || strcmp(only, "vmept-paired") == 0)) {
+		expected += vmept_paired(N(2000), &x);
+		measured++;
+	}
+	if (sf)
+		spinfloor_park(2);
 	if (pp) {
 		MEASURE("raw-pingpong", N(20000), x = pingpong(pp, x));
 		expected += counted("raw-pingpong", 7 * N(20000));

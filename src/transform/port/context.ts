@@ -25,7 +25,7 @@ export class PortContext {
     /** Gate calls that cannot move in place, inside a statement expression (port --in-place-gates). */
     readonly inPlaceGates = false,
   ) {
-    this.typedefs = TypedefTable.of(analysis.index.files, { [Symbol.iterator]: () => analysis.parsed.values() });
+    this.typedefs = TypedefTable.of(analysis.index.files, (path) => analysis.parsed.get(path));
     this.macros = new MacroDefinitions(analysis.parsed, analysis.index.files);
     this.includes = new IncludeClosure(analysis.index);
   }

@@ -124,7 +124,7 @@ export function planGate(ctx: PortContext, call: ResolvedCall): GatePlan | Refus
   if (call.class === 'macro' && form.form !== 'statement') {
     return { reason: 'macro-expansion', message: `${site.callee} is a macro of ${domain} used as a value; a gate on a macro is a statement — port it by hand` };
   }
-  if (form.form !== 'statement' && form.form !== 'assignment' && ctx.typedefs.classify(callee.returnType) === 'struct' && !ctx.typedefs.isAssignable(callee.returnType)) {
+  if (form.form !== 'statement' && form.form !== 'assignment' && ctx.typedefs.classify(callee.returnType) === 'struct' && !ctx.typedefs.isAssignable(callee.returnType, [work.facts.path, ...ctx.includes.closure(work.facts.path)])) {
     return { reason: 'struct-by-value', message: `${site.callee}() returns '${callee.returnType}', which has a const member: its value cannot be assigned to the temporary a gate needs; port it by hand` };
   }
   if ((form.form === 'hoist' || form.form === 'return') && /\n[ \t]*#/.test(work.text.slice(args.startIndex, args.endIndex))) {

@@ -14,32 +14,44 @@ export class TypedefTable {
   private readonly entries = new Map<string, TypedefType>();
   /** `struct S` / `union U` tags whose objects cannot be assigned (a const member, directly or nested). */
   private readonly unassignable = new Set<string>();
-  /** The sources whose records are read on the first assignability question (rarely asked). */
-  private recordSources: Iterable<ParsedSource> | null = null;
+  /** Each record tag's members of record type (by value), for the nesting closure. */
+  private readonly members = new Map<string, string[]>();
+  /** The files whose records have been read (on assignability questions only: rarely asked). */
+  private readonly scanned = new Set<string>();
+  private sourceOf: (path: string) => ParsedSource | undefined = () => undefined;
 
-  /** The typedefs the facts list (first definition of a name wins, in file order); records from `parsed` when asked. */
-  static of(files: Iterable<FileFacts>, parsed: Iterable<ParsedSource>): TypedefTable {
+  /** The typedefs the facts list (first definition of a name wins, in file order); records read from `sourceOf`'s trees when asked. */
+  static of(files: Iterable<FileFacts>, sourceOf: (path: string) => ParsedSource | undefined): TypedefTable {
     const table = new TypedefTable();
-    table.recordSources = parsed;
+    table.sourceOf = sourceOf;
     for (const facts of files) {
       for (const t of facts.typedefTypes ?? []) if (!table.entries.has(t.name)) table.entries.set(t.name, t);
     }
     return table;
   }
 
-  /** Can an object of this struct type be assigned (`x = f()`)? Not with a const member. */
-  isAssignable(text: string): boolean {
+  /**
+   * Can an object of this struct type be assigned (`x = f()`)? Not with a const member. `seen`:
+   * the files of the translation unit asking (the file and its include closure): a function
+   * returning a struct by value needs its type complete there, so its definition is among
+   * them, and only their trees are read (a struct defined nowhere there counts as assignable).
+   */
+  isAssignable(text: string, seen: Iterable<string>): boolean {
     const m = /\b(struct|union)\s+([A-Za-z_]\w*)/.exec(text);
     if (!m) return true;
-    if (this.recordSources !== null) {
-      this.findUnassignable([...this.recordSources]);
-      this.recordSources = null;
+    const fresh: ParsedSource[] = [];
+    for (const path of seen) {
+      if (this.scanned.has(path)) continue;
+      this.scanned.add(path);
+      const source = this.sourceOf(path);
+      if (source) fresh.push(source);
     }
+    if (fresh.length > 0) this.findUnassignable(fresh);
     return !this.unassignable.has(`${m[1]} ${m[2]}`);
   }
 
   private findUnassignable(sources: ParsedSource[]): void {
-    const members = new Map<string, string[]>();
+    const members = this.members;
     for (const source of sources) {
       for (const { node } of recordQuery().captures(source.tree.rootNode)) {
         const name = node.childForFieldName('name')?.text;
