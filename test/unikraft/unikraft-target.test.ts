@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
@@ -51,6 +52,18 @@ describe('rewrite --target unikraft on a Unikraft-shaped fixture', () => {
       writeFileSync(golden, text, 'latin1');
     }
     expect(text).toBe(readFileSync(golden, 'latin1'));
+  });
+
+  test.each(CONFIGS)('%s: the built CLI writes the same with files read on worker threads as on one', (name) => {
+    // workers run the compiled dist/ (scripts/test.sh builds it), so this drives the built CLI
+    const cli = (jobs: string) => spawnSync(process.execPath, ['bin/flexos.js', 'rewrite', '--target', 'unikraft', TREE, '-c', config(name), '--diff', '--jobs', jobs], { encoding: 'utf8' });
+    const one = cli('1');
+    const three = cli('3');
+    expect(one.status).toBe(1); // --diff: changes found
+    expect(three.status).toBe(1);
+    expect(three.stdout).toBe(one.stdout);
+    expect(three.stderr).toBe(one.stderr);
+    expect(one.stdout).toMatch(/^diff --git /m);
   });
 
   test('PKRU per compartment: key N and the shared key 15 open, for every N (kraft is right for N = 1 only)', () => {

@@ -7,6 +7,7 @@ import { rewriteForUnikraft } from '../../emit/unikraft/unikraft-rewrite.js';
 import { writeUnikraftRewrite } from '../../emit/unikraft/write.js';
 import type { CommandOutput } from '../output.js';
 import { Progress } from '../progress.js';
+import { threadsOf } from '../jobs.js';
 import type { RewriteArgs } from './rewrite-options.js';
 
 function inside(child: string, parent: string): boolean {
@@ -16,7 +17,7 @@ function inside(child: string, parent: string): boolean {
 /** `flexos rewrite --target unikraft`: the drop-in for kraft's --compartmentalize step. */
 export async function runUnikraftRewrite(args: RewriteArgs, out: CommandOutput): Promise<number> {
   const progress = new Progress('rewrite');
-  const r = rewriteForUnikraft(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.libs ? { libs: args.libs } : {}), ...(args.platform ? { platform: args.platform } : {}), onFile: (p, i, n) => progress.update(i, n, p) });
+  const r = rewriteForUnikraft(args.tree, args.config, { ...(args.macros ? { macros: args.macros } : {}), ...(args.libs ? { libs: args.libs } : {}), ...(args.platform ? { platform: args.platform } : {}), threads: threadsOf(args.jobs), onFile: (p, i, n) => progress.update(i, n, p) });
   progress.done();
   if (r.errors.length > 0) {
     for (const d of [...r.errors, ...r.warnings]) out.stderr(formatDiagnostic(d) + '\n');

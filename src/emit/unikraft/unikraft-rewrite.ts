@@ -43,6 +43,8 @@ export interface UnikraftRewriteOptions {
   /** kraft's UK_LIBS; default: ../../libs from the configuration's directory. */
   libs?: string;
   platform?: string;
+  /** Threads for the per-file analysis (`--jobs`; default: auto, as analyzeTree's). */
+  threads?: number | 'auto';
   onFile?: (path: string, done: number, total: number) => void;
 }
 
@@ -61,7 +63,9 @@ function withFetchedSources(analysis: TreeAnalysis, layout: UnikraftLayout, macr
   );
   if (fetched.length === 0) return analysis;
   const facts = [...analysis.index.files];
-  const parsed = new Map(analysis.parsed);
+  // the analysis's own map, which parses its deferred files only when one is asked for (a copy
+  // would parse them all)
+  const parsed = analysis.parsed;
   for (const f of fetched) {
     const r = analyzeFile(analysis.root, f.path, f.library, macros);
     facts.push(r.facts);
@@ -121,7 +125,11 @@ export function rewriteForUnikraft(tree: string, configFile: string, options: Un
     options.platform ? { platform: options.platform } : {},
   );
   const app = layout.app && ![...layout.libraryPaths.values()].includes(layout.app) ? [layout.app] : [];
-  const base = analyzeTree(layout.tree, { macros, keepParsed: true, selection, extraLibraryDirs: app, ...(options.onFile ? { onFile: options.onFile } : {}) });
+  // as for the userspace target, no tree is kept (the rewrite works from the facts and the text;
+  // a file whose locals or callbacks it rewrites, or whose markers it checks, is parsed again),
+  // so every file can go to a worker
+  const keepNone = (): boolean => false;
+  const base = analyzeTree(layout.tree, { macros, keepParsed: keepNone, threads: options.threads ?? 'auto', selection, extraLibraryDirs: app, ...(options.onFile ? { onFile: options.onFile } : {}) });
   const analysis = withFetchedSources(base, layout, macros);
   const deployment = resolveDeployment(config, analysis.libraries, mechanisms);
   const common = loadUnikraftRules('common')!;
