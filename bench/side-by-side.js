@@ -171,18 +171,19 @@ function gateRows() {
   // Where the host puts the two CPUs changes what a cache line costs to move between them, by up
   // to 10x and from one millisecond to the next here: the gate and its floor are compared in
   // alternating bursts inside one gatebench run (vmept_paired in gatebench.c), each pair under
-  // one placement, and the ratio is the median of the pairs' ratios
+  // one placement; the figures are the median pair's (by ratio)
   const paired = [];
   for (let run = 0; run < PAIRED_RUNS; run++) {
     const stdout = spawnSync(bench, ['1', 'vmept-paired'], { encoding: 'utf8' }).stdout ?? '';
     const ops = gateLines(stdout);
-    const ratio = Number(/^vmept-paired-ratio\s+([\d.]+) ratio/m.exec(stdout)?.[1]);
-    if (ops.has('vmept-paired') && ops.has('spin-floor-paired') && Number.isFinite(ratio)) paired.push({ gate: ops.get('vmept-paired'), floor: ops.get('spin-floor-paired'), ratio });
+    const ratioOf = (name) => Number(new RegExp(`^${name}\\s+([\\d.]+) ratio`, 'm').exec(stdout)?.[1]);
+    const ratio = ratioOf('vmept-paired-ratio');
+    if (ops.has('vmept-paired') && ops.has('spin-floor-paired') && Number.isFinite(ratio)) paired.push({ gate: ops.get('vmept-paired'), floor: ops.get('spin-floor-paired'), ratio, q1: ratioOf('vmept-paired-q1'), q3: ratioOf('vmept-paired-q3') });
   }
   paired.sort((x, y) => x.ratio - y.ratio);
   const middle = paired[Math.floor(paired.length / 2)];
   const pairedRow = () => {
-    const what = `vmept gate round trip against its floor in alternating bursts (median of 60 burst pairs; the median of ${PAIRED_RUNS} runs)`;
+    const what = `vmept gate round trip against its floor in alternating bursts (the median of 60 burst pairs, in the median of ${PAIRED_RUNS} runs${middle ? `; quartiles ${fmt(middle.q1, 2)}–${fmt(middle.q3, 2)}×` : ''})`;
     if (!middle) return { group: 'gates', what, ours: NaN, anchor: NaN, ratio: NaN, skipped: 'gatebench vmept-paired printed no figures' };
     return { group: 'gates', what: `${what}, ns (cycles ${fmt(middle.gate.cycles, 1)} / ${fmt(middle.floor.cycles, 1)})`, ours: middle.gate.ns, anchor: middle.floor.ns, anchorWhat: 'raw 2-process shared-memory ping-pong, pure spin', ratio: middle.ratio, target: '≤ 1.5×', met: middle.ratio <= 1.5, runs: paired.map((p) => p.ratio) };
   };

@@ -212,24 +212,12 @@ static int measured;
 		fflush(stdout);                                                                  \
 	} while (0)
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), by_value);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /*
  * The vmept gate against its floor in alternating bursts in one process: where the host puts
  * the two CPUs (and so what a cache line costs to move between them) changes from one second to
  * the next, by up to 10x here, so separate runs of the two compare different machines. Each
- * burst pair is measured under one placement; the figures are the medians over the pairs, and
- * the ratio the median of the pairs' ratios. Returns the number of gates run (x counts them).
+ * burst pair is measured under one placement; what is printed is the median pair by ratio (its
+ * gate and floor figures and their ratio) and the quartiles of the pairs' ratios. Returns the number of gates run (x counts them).
  */
 #define PAIRS 60
 /* Warm-up before each burst: at least this long, so that the other side's partner, which spins
@@ -268,9 +256,23 @@ static long vmept_paired(long burst, int *counter)
 		if (getenv("GATEBENCH_PAIRS"))
 			fprintf(stderr, "pair %2d: vmept %8.1f ns, floor %8.1f ns, ratio %.2f\n", k, gate_ns[k], floor_ns[k], ratio[k]);
 	}
-	printf("%-20s %10.2f ns %10.1f cycles\n", "vmept-paired", median(gate_ns, PAIRS), median(gate_tsc, PAIRS));
-	printf("%-20s %10.2f ns %10.1f cycles\n", "spin-floor-paired", median(floor_ns, PAIRS), median(floor_tsc, PAIRS));
-	printf("%-20s %10.3f ratio\n", "vmept-paired-ratio", median(ratio, PAIRS));
+	/* the median pair (by ratio; the lower middle one): its own figures, so that gate / floor
+	 * is the ratio printed (medians of each over all pairs would mix placements) */
+	int order[PAIRS];
+	for (int k = 0; k < PAIRS; k++)
+		order[k] = k;
+	for (int i = 1; i < PAIRS; i++)
+		for (int j = i; j > 0 && ratio[order[j - 1]] > ratio[order[j]]; j--) {
+			int t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	int m = order[(PAIRS - 1) / 2];
+	printf("%-20s %10.2f ns %10.1f cycles\n", "vmept-paired", gate_ns[m], gate_tsc[m]);
+	printf("%-20s %10.2f ns %10.1f cycles\n", "spin-floor-paired", floor_ns[m], floor_tsc[m]);
+	printf("%-20s %10.3f ratio\n", "vmept-paired-ratio", ratio[m]);
+	printf("%-20s %10.3f ratio\n", "vmept-paired-q1", ratio[order[PAIRS / 4]]);
+	printf("%-20s %10.3f ratio\n", "vmept-paired-q3", ratio[order[(3 * PAIRS) / 4]]);
 	fflush(stdout);
 	*counter = x;
 	return gates;
