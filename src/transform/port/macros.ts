@@ -2,7 +2,7 @@
  * Function-like macros of the tree, as far as `port` needs them: may a call written in a macro's
  * argument be hoisted out of it (the macro evaluates the argument exactly once, unconditionally)?
  */
-import type { FileFacts } from '../../analyze/model.js';
+import type { FileFacts, MacroDefine } from '../../analyze/model.js';
 import { sourceText } from '../../analyze/parsed-sources.js';
 import type { ParsedSource } from '../../parse/parser.js';
 
@@ -56,7 +56,7 @@ export class MacroDefinitions {
     if (!list) {
       const facts = this.facts.get(path);
       const text = facts && facts.defines.length > 0 ? sourceText(this.parsed, path) : undefined;
-      list = facts && text !== undefined ? facts.defines.map((d) => ({ name: d.name, params: d.params, body: d.body ? text.slice(d.body.start, d.body.end) : '', file: path, functionLike: d.functionLike, bodyStart: d.body?.start ?? d.span.end })) : [];
+      list = facts && text !== undefined ? facts.defines.map((d) => definitionOf(d, path, text)) : [];
       this.byFile.set(path, list);
     }
     return list;
@@ -72,6 +72,18 @@ export class MacroDefinitions {
     if (defs.length === 0) return false;
     return defs.every((d) => d.functionLike && simpleBody(d));
   }
+}
+
+function definitionOf(define: MacroDefine, file: string, text: string): MacroDefinition {
+  return {
+    name: define.name,
+    params: define.params,
+    body: define.body ? text.slice(define.body.start, define.body.end) : '',
+    file,
+    functionLike: define.functionLike,
+    // an empty macro's body would start where the directive ends
+    bodyStart: define.body?.start ?? define.span.end,
+  };
 }
 
 function simpleBody(def: MacroDefinition): boolean {
