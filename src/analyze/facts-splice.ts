@@ -38,7 +38,7 @@ function startOf(item: Spanned): number {
 /** `part`: facts extracted within the new function only (extractFacts with `within`). */
 export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, delta: number): FileFacts | null {
   // names without places (macros, typedefs) cannot be spliced: a #define in a body is rare, re-read all then
-  if (part.macros.length > 0 || part.typedefs.length > 0 || part.includes.length > 0) return null;
+  if (part.defines.length > 0 || part.typedefs.length > 0 || part.includes.length > 0) return null;
   // objects may be shared (an attribute is both a function's and its callback's): move each once
   const moved = new Set<object>();
   const shift = (value: unknown): void => {
@@ -73,7 +73,6 @@ export function spliceFacts(old: FileFacts, part: FileFacts, replaced: Span, del
     prototypes: merge(old.prototypes, part.prototypes),
     globals: merge(old.globals, part.globals),
     locals: merge(old.locals, part.locals),
-    macros: old.macros,
     defines: merge(old.defines, part.defines),
     // what the file's #defines mention (no places to move; none in the new body, checked above)
     ...(old.macroBodies ? { macroBodies: old.macroBodies } : {}),
@@ -102,7 +101,7 @@ const SPANNED_FIELDS = ['functions', 'prototypes', 'globals', 'locals', 'defines
  * from it needs computing again.
  */
 export function sameFactsWithin(old: FileFacts, part: FileFacts, range: Span): boolean {
-  if (part.macros.length > 0 || part.typedefs.length > 0) return false;
+  if (part.defines.length > 0 || part.typedefs.length > 0) return false;
   // a newline replaced by another character keeps the length but moves every later line
   if (old.lineStarts.length !== part.lineStarts.length || old.lineStarts.some((v, i) => v !== part.lineStarts[i])) return false;
   for (const field of SPANNED_FIELDS) {

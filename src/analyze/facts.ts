@@ -84,7 +84,6 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
     prototypes: [],
     globals: [],
     locals: [],
-    macros: [],
     defines: [],
     typedefs: [],
     calls: [],
@@ -147,7 +146,6 @@ export function extractFacts(parsed: ParsedSource, options: FactsOptions, part?:
       case 'macro': {
         const name = macroName!;
         const define = macroDefine(node, name);
-        facts.macros.push(define.name);
         facts.defines.push(define);
         const body = macroBody(define, text);
         if (body) (facts.macroBodies ??= []).push(body);

@@ -55,7 +55,7 @@ export class IncludeClosure {
       for (const path of [...this.closure(caller.path)].sort()) {
         const f = this.index.file(path);
         if (!f) continue;
-        for (const m of f.macros) if (!names.has(m)) names.set(m, `${path} defines macro ${m}`);
+        for (const { name: m } of f.defines) if (!names.has(m)) names.set(m, `${path} defines macro ${m}`);
         for (const fn of f.functions) if (fn.linkage === 'static' && !names.has(fn.name)) names.set(fn.name, `${path} defines a static ${fn.name}()`);
         for (const p of f.prototypes) if (p.linkage === 'static' && !names.has(p.name)) names.set(p.name, `${path} declares a static ${p.name}()`);
       }

@@ -201,7 +201,7 @@ function derive(libraries: readonly Library[], files: FileFacts[]): Derived {
       const lib = f.library !== null ? d.libraryByName.get(f.library) : undefined;
       if (lib && lib.exportsyms === null) d.exports.get(lib.name)!.add(g.name);
     }
-    for (const m of f.macros) {
+    for (const { name: m } of f.defines) {
       const owners = d.macros.get(m);
       if (!owners) d.macros.set(m, [f.library]);
       else if (!owners.includes(f.library)) owners.push(f.library);
@@ -220,7 +220,7 @@ function sameNames(a: FileFacts, b: FileFacts): boolean {
     same(a.functions, b.functions, (f) => `${f.name}\u0000${f.linkage}`) &&
     same(a.globals, b.globals, (g) => `${g.name}\u0000${g.storage}`) &&
     same(a.macroBodies ?? [], b.macroBodies ?? [], (m) => m.name) &&
-    same(a.macros, b.macros, (m) => m) &&
+    same(a.defines, b.defines, (m) => m.name) &&
     same(a.typedefs ?? [], b.typedefs ?? [], (t) => t)
   );
 }

@@ -298,12 +298,10 @@ export interface FileFacts {
   prototypes: FunctionDecl[];
   globals: VariableDecl[];
   locals: VariableDecl[];
-  /** Names of macros the file #defines (function-like or not). */
-  macros: string[];
-  /** What each of those macros' bodies mentions. */
-  macroBodies?: MacroBody[];
-  /** Each of those #defines, in text order. */
+  /** Each `#define` of the file (function-like or not), in text order. */
   defines: MacroDefine[];
+  /** What the bodies of those macros mention. */
+  macroBodies?: MacroBody[];
   /** Type names the file defines with typedef. */
   typedefs: string[];
   /** Every name a typedef of the file declares, with its type (absent when there is none). */

@@ -20,7 +20,8 @@ const TAGS = new Set(['struct', 'union', 'enum', 'goto', 'case']);
  * the facts that say what the file binds, when `facts` holds only part of it (an edited function).
  */
 export function nameUses(view: string, facts: FileFacts, names: FileFacts = facts): NameUse[] {
-  const bound = new Set<string>([...names.macros, ...names.typedefs]);
+  const bound = new Set<string>(names.typedefs);
+  for (const d of names.defines) bound.add(d.name);
   for (const f of [...names.functions, ...facts.functions]) bound.add(f.name);
   for (const p of names.prototypes) bound.add(p.name);
   const ownGlobals = new Set<string>();

@@ -139,7 +139,7 @@ function tables(index: TreeIndex): unknown {
   for (const f of index.files) {
     for (const x of [...f.functions, ...f.globals, ...f.prototypes, ...(f.macroBodies ?? [])]) names.add(x.name);
     for (const c of f.calls) names.add(c.callee);
-    for (const m of f.macros) names.add(m);
+    for (const m of f.defines) names.add(m.name);
   }
   return [...names].sort().map((n) => ({
     n,

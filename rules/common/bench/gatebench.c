@@ -1,10 +1,9 @@
 /*
  * gatebench — cost of one gate round trip under each runtime, measured in the same run:
- * a direct call, flexos_nop_gate_r, flexos_vmept_gate_r (RPC to another process), a raw
- * two-process ping-pong over shared memory (the floor for any RPC, no checks),
+ * a direct call, flexos_nop_gate_r, flexos_vmept_gate_r (RPC to another process),
  * flexos_intelpku_gate_r (only in a build with GATEBENCH_PKU, which needs a CPU with PKU), a
- * getppid() system call; the vmept gate and a pure-spin floor in alternating bursts (paired:
- * vmept_paired below); plus what sharing 1/2/3 stack buffers costs per call under the heap
+ * getppid() system call; the vmept gate and its floor, a raw two-process ping-pong over shared
+ * memory with no checks, in alternating bursts (vmept_paired below); plus what sharing 1/2/3 stack buffers costs per call under the heap
  * strategy (shared malloc + free each) and under DSS (the alias pointer).
  * Built by build.sh beside it; `gatebench [scale] [name]` (iterations × scale, default 1; only
  * the measurement called name when given) prints one line per measurement (vmept-paired only
@@ -61,67 +60,6 @@ static const struct flexos_mechanism bench_fcalls = { .id = FLEXOS_MECH_FCALLS, 
 const struct flexos_mechanism *const flexos_mechanisms[] = {
 	&bench_fcalls, &flexos_mechanism_intelpku, &flexos_mechanism_vmept, 0,
 };
-
-/* The floor for an RPC between two processes: a raw ping-pong over one shared cache line
- * (spin, then futex), forked for the measurement, with no checks at all. */
-struct pingpong {
-	volatile uint32_t turn; /* 1: the child's move, 2: the parent's, 3: stop */
-	uint32_t value;
-} __attribute__((aligned(64)));
-
-static void pp_wait(struct pingpong *p, uint32_t want)
-{
-	for (unsigned i = 0; __atomic_load_n(&p->turn, __ATOMIC_ACQUIRE) != want; i++) {
-		uint32_t t = __atomic_load_n(&p->turn, __ATOMIC_ACQUIRE);
-		if (t == 3 || t == want)
-			return;
-		if (i < 4096)
-			__builtin_ia32_pause();
-		else
-			syscall(SYS_futex, &p->turn, FUTEX_WAIT, t, NULL, NULL, 0);
-	}
-}
-
-static void pp_set(struct pingpong *p, uint32_t v)
-{
-	__atomic_store_n(&p->turn, v, __ATOMIC_RELEASE);
-	syscall(SYS_futex, &p->turn, FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-static struct pingpong *pingpong_start(void)
-{
-	struct pingpong *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	p->turn = 2;
-	if (fork() == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (;;) {
-			pp_wait(p, 1);
-			if (p->turn == 3)
-				_exit(0);
-			p->value++;
-			pp_set(p, 2);
-		}
-	}
-	return p;
-}
-
-/* Forked from a constructor, on the process's original stack: under shared-stack, main's stack
- * is shared memory, which a child forked from main would share too. */
-static struct pingpong *pp;
-__attribute__((constructor(200))) static void pingpong_fork(void)
-{
-	pp = pingpong_start();
-}
-
-static int pingpong(struct pingpong *p, int x)
-{
-	p->value = (uint32_t)x;
-	pp_set(p, 1);
-	pp_wait(p, 2);
-	return (int)p->value;
-}
 
 /* The floor of the vmept design, for the paired measurement: a request word and a reply word
  * on lines 128 bytes apart (as the runtime's slots are), pure spinning with a pause, nothing
@@ -217,7 +155,8 @@ static int measured;
  * the two CPUs (and so what a cache line costs to move between them) changes from one second to
  * the next, by up to 10x here, so separate runs of the two compare different machines. Each
  * burst pair is measured under one placement; what is printed is the median pair by ratio (its
- * gate and floor figures and their ratio) and the quartiles of the pairs' ratios. Returns the number of gates run (x counts them).
+ * gate and floor figures and their ratio) and the quartiles of the pairs' ratios. Returns the
+ * number of gates run (x counts them).
  */
 #define PAIRS 60
 /* Warm-up before each burst: at least this long, so that the other side's partner, which spins
@@ -253,7 +192,7 @@ static long vmept_paired(long burst, int *counter)
 		floor_ns[k] = (t1 - t0) / burst;
 		floor_tsc[k] = (double)(c1 - c0) / burst;
 		ratio[k] = gate_ns[k] / floor_ns[k];
-		if (getenv("GATEBENCH_PAIRS"))
+		if (getenv("GATEBENCH_PAIRS")) /* every pair on stderr, to see the placements change */
 			fprintf(stderr, "pair %2d: vmept %8.1f ns, floor %8.1f ns, ratio %.2f\n", k, gate_ns[k], floor_ns[k], ratio[k]);
 	}
 	/* the median pair (by ratio; the lower middle one): its own figures, so that gate / floor
@@ -337,13 +276,6 @@ int main(int argc, char **argv)
 	}
 	if (sf)
 		spinfloor_park(2);
-	if (pp) {
-		MEASURE("raw-pingpong", N(20000), x = pingpong(pp, x));
-		expected += counted("raw-pingpong", 7 * N(20000));
-		pp->turn = 3;
-		syscall(SYS_futex, &pp->turn, FUTEX_WAKE, 1, NULL, NULL, 0);
-		wait(NULL);
-	}
 #ifdef GATEBENCH_PKU
 	MEASURE("intelpku-gate", N(200000), flexos_intelpku_gate_r(0, 2, x, bench_inc, x));
 	expected += counted("intelpku-gate", 7 * N(200000));
