@@ -15,3 +15,16 @@ export class InputError extends Error {
     super(message);
   }
 }
+
+/**
+ * SIGINT or SIGTERM stopped the command; the message says what was kept or undone. The CLI exits
+ * with 128 + the signal's number once what it printed is written, never in the middle of it.
+ */
+export class InterruptedError extends InputError {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -19,7 +19,7 @@
  */
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { InputError } from '../diagnostics/input-error.js';
+import { InputError, InterruptedError } from '../diagnostics/input-error.js';
 
 /** One file to write (content) or remove (content undefined), under the anchor. */
 export interface FileChange {
@@ -55,15 +55,6 @@ interface Journal {
 /** A write that did not happen; the message names the path and says nothing was changed. */
 export class WriteError extends InputError {}
 
-/** SIGINT/SIGTERM arrived while writing: everything was rolled back. */
-export class InterruptedError extends InputError {
-  constructor(
-    readonly signal: NodeJS.Signals,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function errno(err: unknown): string {
   const e = err as NodeJS.ErrnoException;

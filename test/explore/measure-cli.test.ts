@@ -167,3 +167,32 @@ test('Ctrl-C (SIGINT) ends the runs in flight with the explorer, exit 130', asyn
   await new Promise((r) => setTimeout(r, 200));
   expect(alive(Number(held))).toBe(false);
 }, 90_000);
+
+test('Ctrl-C on a pipe: the message is written before the exit, the run it ended is not cached, and the next run resumes', async () => {
+  const { spawn } = await import('node:child_process');
+  process.env.MEASURE_HOLD_MS = '400';
+  // both streams on one pipe, as `2>&1 | …`: what the process printed must get out before it ends
+  const child = spawn(process.execPath, ['bin/flexos.js', 'explore', space, '--work', join(dir, 'work'), '--measure', SCRIPT, '--exhaustive', '--repeat', '1', '--warmup', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => void (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => void (output += d.toString()));
+  const started = Date.now();
+  // three finished and a fourth holding its slot
+  while (runs().length < 4 && Date.now() - started < 60_000) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  const code = await new Promise((r) => child.on('close', (c) => r(c)));
+  expect(code).toBe(130);
+  const cacheFile = join(dir, 'work', 'results.json');
+  const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { results: Record<string, { samples: number[] | null }[]> };
+  const finished = Object.values(cache.results).flat();
+  expect(finished.length).toBeGreaterThanOrEqual(3);
+  // the run the interruption ended measured nothing and left no failure behind
+  expect(finished.every((o) => o.samples !== null && o.samples.length === 1)).toBe(true);
+  expect(output).toContain(`flexos: explore: interrupted by SIGINT while measuring; the runs in flight were ended and measured nothing; the ${finished.length} measurements that finished are in ${cacheFile}: the same command resumes from there\n`);
+  delete process.env.MEASURE_HOLD_MS;
+  const before = runs().length;
+  const r = await explore('--exhaustive', '--repeat', '1', '--warmup', '0', '--json');
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout).measured).toBe(20);
+  expect(runs().length - before).toBe(20 - finished.length);
+}, 90_000);

@@ -71,3 +71,40 @@ const name = cluster.ok ? 'job arrays on a local slurm cluster give the local ex
   expect(JSON.parse(resumed.stdout()).answer).toEqual(viaSlurm.answer);
   expect(existsSync(join(dir, 'log-resume', 'runs.log'))).toBe(false);
 }, 900_000);
+
+const interruptName = cluster.ok ? 'Ctrl-C cancels the job array; the tasks that finished are cached, the cancelled ones are not' : `SKIPPED (${cluster.reason}): Ctrl-C during a slurm round`;
+
+(cluster.ok ? test : test.skip)(interruptName, async () => {
+  const { spawn } = await import('node:child_process');
+  const conf = (cluster as { conf: string }).conf;
+  const space = join(dir, 'space-interrupt.yaml');
+  writeFileSync(space, SPACE);
+  const log = join(dir, 'log-interrupt');
+  const work = join(dir, 'w-interrupt');
+  // tasks hold their slot for 1.5 s, two at a time: some finish, some are running when Ctrl-C comes
+  const env = { ...process.env, SLURM_CONF: conf, MEASURE_LOG: log, MEASURE_HOLD_MS: '1500' };
+  const child = spawn(process.execPath, ['bin/flexos.js', 'explore', space, '--work', work, '--measure', SCRIPT, '--exhaustive', '--repeat', '1', '--warmup', '0', '--executor', 'slurm', '--jobs', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => void (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => void (output += d.toString()));
+  const outcomes = (): string[] => (existsSync(join(work, 'slurm')) ? readdirSync(join(work, 'slurm')).flatMap((r) => readdirSync(join(work, 'slurm', r)).filter((f) => f.startsWith('outcome-'))) : []);
+  const started = Date.now();
+  while (outcomes().length < 2 && Date.now() - started < 120_000) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGINT');
+  const code = await new Promise((r) => child.on('close', (c) => r(c)));
+  expect(code).toBe(130);
+  const jobId = /job (\d+) was cancelled \(scancel\)/.exec(output)?.[1];
+  expect(jobId).toBeDefined();
+  const cacheFile = join(work, 'results.json');
+  const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { results: Record<string, { samples: number[] | null }[]> };
+  const kept = Object.values(cache.results).flat();
+  expect(kept.length).toBeGreaterThanOrEqual(2);
+  expect(kept.length).toBeLessThan(20);
+  expect(kept.every((o) => o.samples !== null)).toBe(true);
+  expect(output).toContain(`the ${kept.length} measurements that finished are in ${cacheFile}: the same command resumes from there\n`);
+  // the array leaves the queue (a cancelled job may show as completing for a moment)
+  const queued = (): string => spawnSync('squeue', ['-h', '-j', jobId!, '-o', '%i %T'], { encoding: 'utf8', env }).stdout.trim();
+  const asked = Date.now();
+  while (queued() !== '' && Date.now() - asked < 20_000) await new Promise((r) => setTimeout(r, 200));
+  expect(queued()).toBe('');
+}, 300_000);

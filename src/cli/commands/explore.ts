@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadMechanisms } from '../../config/mechanisms.js';
-import { InputError } from '../../diagnostics/input-error.js';
+import { InputError, InterruptedError } from '../../diagnostics/input-error.js';
 import { writeFileAtomicMkdir } from '../../emit/atomic-write.js';
 import { commitChanges } from '../../emit/transaction.js';
 import { renderTable } from '../../emit/table.js';
@@ -106,7 +106,7 @@ function measureSpec(a: ExploreArgs): MeasureSpec {
   return { argv: [a.measure!, ...rest], repeat: a.repeat, warmup: a.warmup, timeoutMs: a.timeout * 1000, metric: a.metric, cwd: process.cwd() };
 }
 
-function commandMeasurer(a: ExploreArgs, l: Loaded, keys: string[]): { measurer: CommandMeasurer; executor: Executor } {
+function commandMeasurer(a: ExploreArgs, l: Loaded, keys: string[]): { measurer: CommandMeasurer; executor: Executor; cache: ResultCache } {
   const spec = measureSpec(a);
   const work = resolve(a.work);
   const cache = new ResultCache(a.cache ?? join(work, 'results.json'), signatureOf(spec));
@@ -118,7 +118,7 @@ function commandMeasurer(a: ExploreArgs, l: Loaded, keys: string[]): { measurer:
     if (!written.has(node)) writeFileAtomicMkdir(file, Buffer.from(renderKraftYaml(l.space, l.configs[node]!), 'utf8')), written.add(node);
     return { index: node, key: keys[node]!, configFile: isAbsolute(file) ? file : resolve(file) };
   };
-  return { measurer: new CommandMeasurer(executor, cache, jobOf, a.aggregate), executor };
+  return { measurer: new CommandMeasurer(executor, cache, jobOf, a.aggregate), executor, cache };
 }
 
 function statusOf(i: number, r: SearchResult, answer: Set<number>, frontier: Set<number>, meets: ((v: number) => boolean) | null): NodeStatus {
@@ -142,26 +142,36 @@ async function measureAndReport(a: ExploreArgs, l: Loaded, out: CommandOutput): 
 
   let measurer: Measurer | undefined;
   let executor: Executor | undefined;
+  let cache: ResultCache | undefined;
   if (l.replayValues) measurer = new ReplayMeasurer(l.replayValues);
-  else if (a.measure) ({ measurer, executor } = commandMeasurer(a, l, keys));
+  else if (a.measure) ({ measurer, executor, cache } = commandMeasurer(a, l, keys));
   const bar = new ProgressBar(executor?.name === 'slurm' ? 'measuring (slurm)' : 'measuring');
   let result: SearchResult;
   let errors = new Map<number, string>();
-  if (!measurer) {
-    if (a.budget !== undefined || a.exhaustive) throw new InputError('--budget and --exhaustive need measurements: add --measure PROGRAM [-- ARGS…] or --replay FILE --results FILE');
-    result = exhaustiveResult(poset, new Map(), null, covers, better);
-  } else if (a.exhaustive || a.budget === undefined) {
-    const d = await drive({ poset, measurer, batch: Math.max(1, a.jobs), features: { features: [], dims: 0, dimensions: [] }, onMeasured: (_, done) => bar.update(done, n) });
-    errors = d.errors;
-    result = exhaustiveResult(poset, d.result.values, meets, covers, better);
-  } else {
-    const search = { budget: a.budget, better, tolerance: a.tolerance, noise: a.noise, remeasure: l.replayValues ? 0 : a.remeasure };
-    const batch = executor?.name === 'slurm' ? Math.max(1, a.jobs || 8) : Math.max(1, a.jobs);
-    const d = await drive({ poset, measurer, batch, search, features: configurationFeatures(l.space, l.configs), onMeasured: (_, done) => bar.update(done, n) });
-    errors = d.errors;
-    result = d.result;
+  // the bar is cleared however the measuring ends (an interruption's message follows it)
+  try {
+    if (!measurer) {
+      if (a.budget !== undefined || a.exhaustive) throw new InputError('--budget and --exhaustive need measurements: add --measure PROGRAM [-- ARGS…] or --replay FILE --results FILE');
+      result = exhaustiveResult(poset, new Map(), null, covers, better);
+    } else if (a.exhaustive || a.budget === undefined) {
+      const d = await drive({ poset, measurer, batch: Math.max(1, a.jobs), features: { features: [], dims: 0, dimensions: [] }, onMeasured: (_, done) => bar.update(done, n) });
+      errors = d.errors;
+      result = exhaustiveResult(poset, d.result.values, meets, covers, better);
+    } else {
+      const search = { budget: a.budget, better, tolerance: a.tolerance, noise: a.noise, remeasure: l.replayValues ? 0 : a.remeasure };
+      const batch = executor?.name === 'slurm' ? Math.max(1, a.jobs || 8) : Math.max(1, a.jobs);
+      const d = await drive({ poset, measurer, batch, search, features: configurationFeatures(l.space, l.configs), onMeasured: (_, done) => bar.update(done, n) });
+      errors = d.errors;
+      result = d.result;
+    }
+  } catch (err) {
+    if (!(err instanceof InterruptedError) || cache === undefined) throw err;
+    const n = cache.size;
+    const kept = n === 0 ? `no measurement had finished (the result cache is ${cache.file})` : `${n === 1 ? 'the one measurement that finished is' : `the ${n} measurements that finished are`} in ${cache.file}`;
+    throw new InterruptedError(err.signal, `explore: ${err.message}; ${kept}: the same command resumes from there`);
+  } finally {
+    bar.done();
   }
-  bar.done();
   const answer = new Set(result.answer), frontier = new Set(result.frontier);
   const nodes: NodeView[] = l.configs.map((c, i) => ({
     index: i,

@@ -22,7 +22,7 @@ export function signatureOf(spec: MeasureSpec): string {
 export class ResultCache {
   private data: CacheFile;
 
-  constructor(private readonly file: string, signature: string) {
+  constructor(readonly file: string, signature: string) {
     this.data = { version: 1, signature, results: {} };
     if (!existsSync(file)) return;
     let parsed: CacheFile;
@@ -41,6 +41,11 @@ export class ResultCache {
   /** Round `round` (0-based) of configuration `key`, when already measured. */
   get(key: string, round: number): MeasureOutcome | undefined {
     return this.data.results[key]?.[round];
+  }
+
+  /** Measurements held (every round of every configuration). */
+  get size(): number {
+    return Object.values(this.data.results).reduce((n, rounds) => n + rounds.filter((r) => r !== undefined && r !== null).length, 0);
   }
 
   put(key: string, round: number, outcome: MeasureOutcome): void {

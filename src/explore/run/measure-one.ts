@@ -121,10 +121,14 @@ function runOnce(spec: MeasureSpec, job: MeasureJob, repetition: number): Promis
   });
 }
 
-/** Warm-up runs, then `repeat` measured runs; the first failure ends the configuration. */
-export async function measureOne(spec: MeasureSpec, job: MeasureJob): Promise<MeasureOutcome> {
+/**
+ * Warm-up runs, then `repeat` measured runs; the first failure ends the configuration. Once
+ * `stop` is aborted no further run starts (the outcome is then an error nobody should keep).
+ */
+export async function measureOne(spec: MeasureSpec, job: MeasureJob, stop?: AbortSignal): Promise<MeasureOutcome> {
   const samples: number[] = [];
   for (let r = 0; r < spec.warmup + spec.repeat; r++) {
+    if (stop?.aborted) return { samples: null, error: 'interrupted' };
     const run = await runOnce(spec, job, r);
     if (!run.ok) return { samples: null, error: `${r < spec.warmup ? 'warm-up' : 'run'} ${r + 1}: ${run.error}` };
     if (r >= spec.warmup) samples.push(run.value!);

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../diagnostics/input-error.js';
+import { InputError, InterruptedError } from '../../diagnostics/input-error.js';
 import { writeFileAtomicMkdir } from '../../emit/atomic-write.js';
 import type { Executor } from './executor.js';
 import type { MeasureJob, MeasureOutcome, MeasureSpec } from './measure-one.js';
@@ -51,10 +51,11 @@ export function jobScript(roundDir: string, count: number, parallel: number): st
 
 /**
  * `sbatch --parsable --wait …`: the job id is printed at submission, the exit when the array is
- * over. Interrupted meanwhile (SIGINT/SIGTERM), the job is cancelled with scancel before we exit.
+ * over. Interrupted meanwhile (SIGINT/SIGTERM), the job is cancelled with scancel and the
+ * command fails with an InterruptedError (the CLI exits once what it printed is written).
  */
 function sbatch(program: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
@@ -63,7 +64,8 @@ function sbatch(program: string, args: string[]): Promise<{ code: number; stdout
       const jobId = stdout.trim().split(/[;\n]/)[0];
       if (jobId) spawnSync('scancel', [jobId], { stdio: 'ignore', timeout: 10_000 });
       child.kill('SIGTERM');
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.off(signal === 'SIGINT' ? 'SIGTERM' : 'SIGINT', interrupted);
+      reject(new InterruptedError(signal, jobId ? `job ${jobId} was cancelled (scancel)` : 'the job was not submitted yet'));
     };
     process.once('SIGINT', interrupted);
     process.once('SIGTERM', interrupted);
@@ -94,7 +96,21 @@ export class SlurmExecutor implements Executor {
     });
     const script = join(roundDir, 'job.sh');
     writeFileAtomicMkdir(script, Buffer.from(jobScript(roundDir, jobs.length, this.opts.parallel), 'utf8'));
-    const r = await sbatch(this.opts.sbatch ?? 'sbatch', ['--parsable', '--wait', `--chdir=${this.spec.cwd}`, ...this.opts.sbatchArgs, script]);
+    let r: Awaited<ReturnType<typeof sbatch>>;
+    try {
+      r = await sbatch(this.opts.sbatch ?? 'sbatch', ['--parsable', '--wait', `--chdir=${this.spec.cwd}`, ...this.opts.sbatchArgs, script]);
+    } catch (err) {
+      if (!(err instanceof InterruptedError)) throw err;
+      // the tasks that finished before the cancellation measured for real: keep them. A failed
+      // one may have failed of the cancellation itself, so it is measured again next time.
+      jobs.forEach((job, k) => {
+        const file = join(roundDir, `outcome-${k}.json`);
+        if (!existsSync(file)) return;
+        const outcome = JSON.parse(readFileSync(file, 'utf8')) as MeasureOutcome;
+        if (outcome.samples !== null) onDone(job, outcome);
+      });
+      throw new InterruptedError(err.signal, `interrupted by ${err.signal} while Slurm measured; ${err.message}`);
+    }
     const jobId = r.stdout.trim().split(';')[0] ?? '';
     if (jobId) this.jobIds.push(jobId);
     if (!jobId) {
