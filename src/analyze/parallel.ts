@@ -43,7 +43,7 @@ export function analyzeFilesInParallel(root: string, files: { path: string; libr
   for (let w = 0; w < workers; w++) {
     const { port1, port2 } = new MessageChannel();
     const job: WorkerJob = { root, files, order, macros, counter: counter.buffer as SharedArrayBuffer, slot: WORKER_SLOTS + w, port: port2 };
-    started.push({ worker: new Worker(WORKER, { workerData: job, transferList: [port2], execArgv: workerExecArgv(process.execArgv) }), port: port1 });
+    started.push({ worker: startWorker(job, port2), port: port1 });
   }
   const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
   let crash: string | null = null;
@@ -102,6 +102,30 @@ function countOutDeadWorkers(counter: Int32Array, workers: number): void {
     const tid = Atomics.load(counter, WORKER_SLOTS + w);
     if (tid <= 0 || existsSync(`/proc/self/task/${tid}`)) continue;
     if (Atomics.compareExchange(counter, WORKER_SLOTS + w, tid, WORKER_DONE) === tid) Atomics.sub(counter, 1, 1);
+  }
+}
+
+/**
+ * A worker with the process's Node options (workerExecArgv). A worker refuses V8's own options
+ * (`node --max-old-space-size=… flexos …`), and Node has no list of them: its refusal names the
+ * flags, which are left out (any other way it words it: every option is). V8's options hold for
+ * the whole process, the worker's isolate included, so the worker loses nothing by that.
+ */
+function startWorker(job: WorkerJob, port: MessagePort): Worker {
+  const options = { workerData: job, transferList: [port] };
+  const wanted = workerExecArgv(process.execArgv);
+  try {
+    return new Worker(WORKER, { ...options, execArgv: wanted });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    const refused = new Set(/: (.*)$/.exec((err as Error).message)?.[1]?.split(', ') ?? []);
+    const kept = wanted.filter((flag) => !refused.has(flag));
+    try {
+      if (kept.length < wanted.length) return new Worker(WORKER, { ...options, execArgv: kept });
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw again;
+    }
+    return new Worker(WORKER, { ...options, execArgv: [] });
   }
 }
 

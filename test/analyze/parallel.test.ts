@@ -4,7 +4,7 @@
  * before jest), so this drives the built CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,6 +72,36 @@ describe('analyze --jobs', () => {
     expect(r.signal).toBeNull();
     expect(r.status).toBe(1);
     expect(r.stdout).toBe(serial.stdout);
+  });
+
+  test('under V8 options (`node --max-old-space-size=… flexos`), which a worker refuses, workers start with the other options and the analysis is the same', () => {
+    const serial = analyze(root, 1);
+    // loaded into every thread by --import, which the workers keep: each worker leaves a mark;
+    // the main thread reads each C file 0.1 s slowly, so the workers are up before it is done
+    const marks = join(root, 'marks');
+    mkdirSync(marks, { recursive: true });
+    const hook = join(root, 'mark-workers.mjs');
+    writeFileSync(hook, [
+      "import { isMainThread, threadId } from 'node:worker_threads';",
+      "import { createRequire, syncBuiltinESMExports } from 'node:module';",
+      'const fs = createRequire(import.meta.url)("node:fs");',
+      `if (!isMainThread) fs.writeFileSync(${JSON.stringify(marks)} + '/' + threadId, '');`,
+      'const real = fs.readFileSync;',
+      'const pause = new Int32Array(new SharedArrayBuffer(4));',
+      'fs.readFileSync = function (path, ...rest) {',
+      "  if (isMainThread && String(path).endsWith('.c')) Atomics.wait(pause, 0, 0, 100);",
+      '  return real.call(this, path, ...rest);',
+      '};',
+      'syncBuiltinESMExports();',
+    ].join('\n'));
+    const r = spawnSync(process.execPath, ['--max-old-space-size=1024', '--import', hook, '--stack-size=2000', CLI, 'analyze', root, '--json', '--jobs', '3'], { encoding: 'utf8', timeout: 60_000 });
+    const started = readdirSync(marks).length;
+    rmSync(marks, { recursive: true, force: true });
+    rmSync(hook);
+    expect(r.stderr).toBe(''); // it was: internal error: Initiated Worker with invalid execArgv flags
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(serial.stdout);
+    expect(started).toBe(2);
   });
 
   test('a worker that dies in the middle of a file is not waited for: its file is read on the main thread and the analysis is the same', () => {
