@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { badNameProblem, classifyLink, undecodableName, type TreeProblem } from './tree-entries.js';
+import { badNameProblem, classifyLink, specialFileProblem, undecodableName, type TreeProblem } from './tree-entries.js';
 import { join, relative, sep } from 'node:path';
 import { InputError } from '../diagnostics/input-error.js';
 import type { Library, MakefileMacro } from './model.js';
@@ -65,8 +65,11 @@ export function listTree(root: string): TreeListing {
       if (e.isDirectory()) {
         if (dir === root && HOST_TOOL_DIRS.has(e.name)) hostTools.push({ dir: e.name, files: countSources(full) });
         else if (!SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.')) walk(full);
-      } else if (e.isFile() && /\.[ch]$/.test(e.name)) {
-        files.push(toPosix(relative(root, full)));
+      } else if (/\.[ch]$/.test(e.name)) {
+        // a FIFO, socket or device with a source's name is reported at its path, never read
+        // (a FIFO would wait for a writer for ever)
+        if (e.isFile()) files.push(toPosix(relative(root, full)));
+        else problems.push(specialFileProblem(toPosix(relative(root, full)), e));
       }
     }
   };

@@ -3,7 +3,8 @@
  * not UTF-8. Each is either read (a link to a source inside the tree) or reported with what to
  * do; none is dropped without a word.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
+import { specialFileKind } from '../parse/source-file.js';
 import { isAbsolute, relative } from 'node:path';
 
 /** A tree entry flexos could not take as it is. */
@@ -26,6 +27,16 @@ export function badNameProblem(rel: string): TreeProblem {
     severity: 'error',
     code: 'file-name-not-utf8',
     message: 'this name is not valid UTF-8, so flexos cannot open it by name (its sources are not analyzed); rename it to UTF-8',
+  };
+}
+
+/** A FIFO, socket or device named like a C source (or a link to one): an error at its path. */
+export function specialFileProblem(rel: string, kind: Parameters<typeof specialFileKind>[0]): TreeProblem {
+  return {
+    path: rel,
+    severity: 'error',
+    code: 'not-a-regular-file',
+    message: `${specialFileKind(kind) ?? 'a special file'}, not a regular file: not read (its sources are not analyzed); put the source file itself there`,
   };
 }
 
@@ -65,11 +76,15 @@ export function classifyLink(realRoot: string, full: string, rel: string, isSour
     };
   }
   let isDir = false;
+  let special: Stats | null = null;
   try {
-    isDir = statSync(target).isDirectory();
+    const st = statSync(target);
+    isDir = st.isDirectory();
+    if (!isDir && !st.isFile()) special = st;
   } catch {
     isDir = false;
   }
+  if (special !== null) return { kind: 'skip', problem: isSource ? specialFileProblem(rel, special) : null };
   if (isDir) return { kind: 'skip', problem: { path: rel, severity: 'note', code: 'symlink-directory', message: `symbolic link to the directory ${relative(realRoot, target) || '.'} of the tree: not followed (its files are read where they lie)` } };
   return isSource ? { kind: 'file' } : { kind: 'skip', problem: null };
 }

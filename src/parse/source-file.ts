@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { InputError } from '../diagnostics/input-error.js';
 
 /**
@@ -13,20 +13,47 @@ export interface SourceText {
 }
 
 export function readSource(path: string): SourceText {
-  let st;
+  // opened without blocking and checked on the open file: a FIFO (or a link to one) would make
+  // a plain read wait for a writer for ever, and a check by name before the read could be
+  // answered by another file than the one read
+  let fd: number;
   try {
-    st = statSync(path);
-  } catch {
-    throw new InputError(`${path}: no such file; check the path`);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputError(`${path}: no such file; check the path`);
+    if (code === 'EACCES' || code === 'EPERM') throw new InputError(`${path}: cannot be read (permission denied); make it readable`);
+    throw new InputError(`${path}: cannot be opened (${code ?? (err as Error).message})`);
   }
-  if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected a C source file`);
-  const buf = readFileSync(path);
+  let buf: Buffer;
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected a C source file`);
+    const kind = specialFileKind(st);
+    if (kind !== null) throw new InputError(`${path}: ${kind}, not a regular file: flexos reads C source files only (reading it could wait for ever); put the source itself there`);
+    buf = readFileSync(fd);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  } finally {
+    closeSync(fd);
+  }
   const nul = buf.indexOf(0);
   if (nul !== -1) {
     const { line, column } = lineColumnOfBuffer(buf, nul);
     throw new InputError(`${path}:${line}:${column}: binary file (NUL byte); flexos reads C source text only`);
   }
   return { path, text: buf.toString('latin1') };
+}
+
+/** What a file that is neither regular nor a directory is, in words; null for a regular file. */
+export function specialFileKind(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFile(): boolean }): string | null {
+  if (st.isFile()) return null;
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'a special file';
 }
 
 function lineColumnOfBuffer(buf: Buffer, offset: number): { line: number; column: number } {

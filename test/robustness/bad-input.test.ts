@@ -173,6 +173,44 @@ describe('links, unreadable files and names', () => {
     expect(stderr).toMatch(/^liba\/escape\.c:1:1: error: symbolic link to .*outside\.txt, outside the tree: .*copy the file in, or name its library with `path:` in the configuration \[symlink-escape\]$/m);
   });
 
+  test('a FIFO named like a source, and a link to it, are errors at their paths: never read (a read would wait for ever), in rewrite, analyze and check alike', async () => {
+    const w = makeWorld('fifo');
+    expect(spawnSync('mkfifo', [join(w.tree, 'liba/pipe.c')]).status).toBe(0);
+    symlinkSync('pipe.c', join(w.tree, 'liba/link.c'));
+    const message = (path: string) => new RegExp(`^${path.replace(/[./]/g, '\\$&')}:1:1: error: a FIFO \\(named pipe\\), not a regular file: not read \\(its sources are not analyzed\\); put the source file itself there \\[not-a-regular-file\\]$`, 'm');
+    // a spawned CLI with a timeout: a hang fails the test instead of stopping the suite
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin', 'flexos.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
+    const analyze = cli('analyze', w.tree);
+    expect(analyze.signal).toBeNull();
+    expect(analyze.status).toBe(1);
+    expect(analyze.stdout + analyze.stderr).toMatch(message('liba/pipe.c'));
+    expect(analyze.stdout + analyze.stderr).toMatch(message('liba/link.c'));
+    const check = cli('check', w.tree);
+    expect(check.signal).toBeNull();
+    expect(check.status).toBe(1);
+    expect(check.stdout).toMatch(message('liba/pipe.c'));
+    // named by itself, the FIFO is opened without blocking and refused on the open file
+    const one = cli('check', join(w.tree, 'liba/link.c'));
+    expect(one.signal).toBeNull();
+    expect(one.status).toBe(1);
+    expect(one.stdout).toMatch(message('liba/link.c'));
+    // spawned too (the tree snapshots of expectRefused would read the FIFO themselves)
+    const rewrite = cli('rewrite', w.tree, '-c', w.config, '-o', w.out);
+    expect(rewrite.signal).toBeNull();
+    expect(rewrite.status).toBe(2);
+    expect(rewrite.stderr).toMatch(message('liba/pipe.c'));
+    expect(rewrite.stderr).toMatch(/nothing was written/);
+    expect(existsSync(w.out)).toBe(false);
+  });
+
+  test('check reports a file it cannot read (it dropped it, having no facts of it)', async () => {
+    const w = makeWorld('check-unreadable');
+    writeFileSync(join(w.tree, 'liba/blob.c'), Buffer.from('int\0\n'));
+    const r = await runCli(['check', w.tree]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^liba\/blob\.c:1:4: error: binary file \(NUL byte\); flexos reads C source text only \[unreadable-file\]$/m);
+  });
+
   test('exportsyms.uk that is a directory: a clean error with the path, no internal error', async () => {
     const w = makeWorld('eisdir');
     unlinkSync(join(w.tree, 'libb/exportsyms.uk'));

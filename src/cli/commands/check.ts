@@ -59,6 +59,10 @@ export function runCheck(args: CheckArgs, out: CommandOutput): number {
   const wanted = paths.map((p) => toPosix(relative(root, p)));
   const inPaths = (file: string): boolean => wanted.some((w) => w === '' || file === w || file.startsWith(w + '/'));
   const scope = new Set(analysis.index.files.map((f) => f.path).filter(inPaths));
+  const checkedFiles = scope.size;
+  // the files of the paths that could not be analysed (unreadable, links that loop…) are in
+  // scope too, so that their findings are reported, not dropped for want of facts
+  for (const d of analysis.diagnostics) if (inPaths(d.file)) scope.add(d.file);
   const run = checkAnalysis(analysis, { deployment, text, scope, ...(only ? { only } : {}) });
   const lineText = (f: Finding): string => {
     const t = text(f.file);
@@ -85,7 +89,7 @@ export function runCheck(args: CheckArgs, out: CommandOutput): number {
     findings = split.fresh;
     baselined = split.known;
   }
-  const report: CheckReport = { root, configuration: args.config ?? null, files: scope.size, findings, suppressed: run.suppressed, baselined };
+  const report: CheckReport = { root, configuration: args.config ?? null, files: checkedFiles, findings, suppressed: run.suppressed, baselined };
   const position = (file: string, offset: number) => {
     const facts = analysis.index.file(file);
     return facts ? positionOf(facts, offset) : { line: 1, column: 1 };
