@@ -4,7 +4,7 @@
  * do; none is dropped without a word.
  */
 import { realpathSync, statSync, type Stats } from 'node:fs';
-import { specialFileKind } from '../parse/source-file.js';
+import { notRegularFile, type FileType } from '../parse/source-file.js';
 import { isAbsolute, relative } from 'node:path';
 
 /** A tree entry flexos could not take as it is. */
@@ -31,13 +31,8 @@ export function badNameProblem(rel: string): TreeProblem {
 }
 
 /** A FIFO, socket or device named like a C source (or a link to one): an error at its path. */
-export function specialFileProblem(rel: string, kind: Parameters<typeof specialFileKind>[0]): TreeProblem {
-  return {
-    path: rel,
-    severity: 'error',
-    code: 'not-a-regular-file',
-    message: `${specialFileKind(kind) ?? 'a special file'}, not a regular file: not read (its sources are not analyzed); put the source file itself there`,
-  };
+export function specialFileProblem(rel: string, type: FileType): TreeProblem {
+  return { path: rel, severity: 'error', code: 'not-a-regular-file', message: notRegularFile(type) ?? 'not a regular file: not read' };
 }
 
 function inside(root: string, path: string): boolean {

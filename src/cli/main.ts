@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import yargs from 'yargs';
-import { InterruptedError } from '../diagnostics/input-error.js';
-import { InputError } from '../diagnostics/input-error.js';
+import { InputError, InterruptedError } from '../diagnostics/input-error.js';
 // a command's options are read up front; the command itself (and what it needs: the analysis,
 // the explorer, the language server) is loaded only when it runs
 import { analyzeBuilder, type AnalyzeArgs } from './commands/analyze-options.js';

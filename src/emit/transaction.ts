@@ -55,7 +55,6 @@ interface Journal {
 /** A write that did not happen; the message names the path and says nothing was changed. */
 export class WriteError extends InputError {}
 
-
 function errno(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e.code ?? e.message;

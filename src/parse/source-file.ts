@@ -29,8 +29,8 @@ export function readSource(path: string): SourceText {
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new InputError(`${path}: is a directory, expected a C source file`);
-    const kind = specialFileKind(st);
-    if (kind !== null) throw new InputError(`${path}: ${kind}, not a regular file: flexos reads C source files only (reading it could wait for ever); put the source itself there`);
+    const special = notRegularFile(st);
+    if (special !== null) throw new InputError(`${path}: ${special}`);
     buf = readFileSync(fd);
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -46,14 +46,23 @@ export function readSource(path: string): SourceText {
   return { path, text: buf.toString('latin1') };
 }
 
-/** What a file that is neither regular nor a directory is, in words; null for a regular file. */
-export function specialFileKind(st: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFile(): boolean }): string | null {
+/** What fstat/stat/a directory entry tells of a file's type. */
+export interface FileType {
+  isFile(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}
+
+/**
+ * Why a file that is neither regular nor a directory is not read, in words (the listing and
+ * readSource say the same); null for a regular file.
+ */
+export function notRegularFile(st: FileType): string | null {
   if (st.isFile()) return null;
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'a special file';
+  const kind = st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : 'a special file';
+  return `${kind}, not a regular file: not read (its sources are not analyzed); put the source file itself there`;
 }
 
 function lineColumnOfBuffer(buf: Buffer, offset: number): { line: number; column: number } {

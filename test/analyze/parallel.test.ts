@@ -77,7 +77,7 @@ describe('analyze --jobs', () => {
   test('under V8 options (`node --max-old-space-size=… flexos`), which a worker refuses, workers start with the other options and the analysis is the same', () => {
     const serial = analyze(root, 1);
     // loaded into every thread by --import, which the workers keep: each worker leaves a mark;
-    // the main thread reads each C file 0.1 s slowly, so the workers are up before it is done
+    // the main thread opens each C file 0.1 s slowly, so the workers are up before it is done
     const marks = join(root, 'marks');
     mkdirSync(marks, { recursive: true });
     const hook = join(root, 'mark-workers.mjs');
@@ -86,9 +86,9 @@ describe('analyze --jobs', () => {
       "import { createRequire, syncBuiltinESMExports } from 'node:module';",
       'const fs = createRequire(import.meta.url)("node:fs");',
       `if (!isMainThread) fs.writeFileSync(${JSON.stringify(marks)} + '/' + threadId, '');`,
-      'const real = fs.readFileSync;',
+      'const real = fs.openSync;',
       'const pause = new Int32Array(new SharedArrayBuffer(4));',
-      'fs.readFileSync = function (path, ...rest) {',
+      'fs.openSync = function (path, ...rest) {',
       "  if (isMainThread && String(path).endsWith('.c')) Atomics.wait(pause, 0, 0, 100);",
       '  return real.call(this, path, ...rest);',
       '};',
@@ -107,16 +107,16 @@ describe('analyze --jobs', () => {
   test('a worker that dies in the middle of a file is not waited for: its file is read on the main thread and the analysis is the same', () => {
     const serial = analyze(root, 1);
     // loaded into every thread by --import (workers inherit it): in a worker, the first C file it
-    // reads ends the worker's thread there and then, as running out of heap would (no finally
-    // runs); the main thread reads each C file 0.1 s slowly, so the workers are up and take files
+    // opens ends the worker's thread there and then, as running out of heap would (no finally
+    // runs); the main thread opens each C file 0.1 s slowly, so the workers are up and take files
     const hook = join(root, 'die-mid-file.mjs');
     writeFileSync(hook, [
       "import { isMainThread } from 'node:worker_threads';",
       "import { createRequire, syncBuiltinESMExports } from 'node:module';",
       'const fs = createRequire(import.meta.url)("node:fs");',
-      'const real = fs.readFileSync;',
+      'const real = fs.openSync;',
       'const pause = new Int32Array(new SharedArrayBuffer(4));',
-      'fs.readFileSync = function (path, ...rest) {',
+      'fs.openSync = function (path, ...rest) {',
       "  if (String(path).endsWith('.c')) {",
       '    if (!isMainThread) process.exit(3);',
       '    Atomics.wait(pause, 0, 0, 100);',
