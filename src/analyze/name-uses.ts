@@ -46,15 +46,16 @@ function scan(view: string, range: Span, fn: FunctionDef | null, locals: Variabl
   const localNames = new Set(locals.map((v) => v.name));
   const text = view.slice(range.start, range.end);
   let previousWord = '';
-  for (const m of text.matchAll(SCANNER)) {
+  SCANNER.lastIndex = 0;
+  for (let m = SCANNER.exec(text); m !== null; m = SCANNER.exec(text)) {
     const token = m[0];
-    const c = token.charCodeAt(0);
-    if (c === 0x2f || c === 0x22 || c === 0x27 || token.trimStart().startsWith('#')) continue;
+    // comments, literals and directives (which start with `#` or a blank) are skipped
+    if (!isWordStart(token.charCodeAt(0))) continue;
     const word = previousWord;
     previousWord = token;
     if (KEYWORDS.has(token) || bound.has(token) || params.has(token)) continue;
     if (TAGS.has(word)) continue;
-    const at = range.start + m.index!;
+    const at = range.start + m.index;
     const before = previousChar(view, at);
     if (before === '.' || (before === '>' && view[previousIndex(view, at) - 1] === '-')) continue;
     const after = nextIndex(view, at + token.length);
@@ -66,6 +67,11 @@ function scan(view: string, range: Span, fn: FunctionDef | null, locals: Variabl
     if (ownGlobals.has(token) && how !== 'address') continue;
     out.push({ name: token, span: { start: at, end: at + token.length }, inFunction: fn?.name ?? null, access: how });
   }
+}
+
+/** [A-Za-z_]: the first character of the scanner's word tokens, and of none of its others. */
+function isWordStart(c: number): boolean {
+  return c === 0x5f || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 function inScopeLocal(locals: VariableDecl[], name: string, at: number): boolean {

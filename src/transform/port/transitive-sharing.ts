@@ -74,7 +74,7 @@ export function transitiveShareRequests(ctx: PortContext, initial: ShareRequest[
   }
   for (const { facts, node, callee } of crossingArguments(ctx)) {
     for (const id of evaluatedIdentifiers(node)) {
-      const r = resolve(ctx, facts, id.text, id.startIndex);
+      const r = resolve(ctx, facts, nodeText(id), nodeStart(id));
       if (r) crosses(r, `it is passed to ${callee}() in another library`);
     }
   }
@@ -109,36 +109,37 @@ function storedValues(ctx: PortContext, s: Store, address: (r: Resolved) => void
   const stack: { n: SyntaxNode; element: boolean }[] = [{ n: s.rhs, element: false }];
   while (stack.length > 0) {
     const { n, element } = stack.pop()!;
-    if (UNEVALUATED.has(n.type)) continue;
-    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') {
-      const base = baseIdentifier(n.childForFieldName('argument'));
+    const type = nodeType(n);
+    if (UNEVALUATED.has(type)) continue;
+    if (type === 'pointer_expression' && isAddressOf(n)) {
+      const base = baseIdentifier(field(n, 'argument'));
       if (base) {
-        const r = resolve(ctx, s.facts, base.text, base.startIndex);
+        const r = resolve(ctx, s.facts, nodeText(base), nodeStart(base));
         if (r) address(r);
       }
       // indices inside `&a[i]` are values, not addresses
       continue;
     }
     // what a call returns is stored, not its arguments (those cross by the address rule, if at all)
-    if (n.type === 'call_expression') continue;
-    if (n.type === 'identifier') {
-      const r = resolve(ctx, s.facts, n.text, n.startIndex);
+    if (type === 'call_expression') continue;
+    if (type === 'identifier') {
+      const r = resolve(ctx, s.facts, nodeText(n), nodeStart(n));
       if (r) (r.variable.isArray && !element ? address : value)(r);
       continue;
     }
-    if (n.type === 'subscript_expression') {
-      const arg = n.childForFieldName('argument');
-      const index = n.childForFieldName('index');
+    if (type === 'subscript_expression') {
+      const arg = field(n, 'argument');
+      const index = field(n, 'index');
       if (arg) stack.push({ n: arg, element: true });
       if (index) stack.push({ n: index, element: false });
       continue;
     }
-    if (n.type === 'pointer_expression' || n.type === 'field_expression') {
-      const arg = n.childForFieldName('argument');
-      if (arg) stack.push({ n: arg, element: n.type === 'pointer_expression' || element || n.child(1)?.type === '.' });
+    if (type === 'pointer_expression' || type === 'field_expression') {
+      const arg = field(n, 'argument');
+      if (arg) stack.push({ n: arg, element: type === 'pointer_expression' || element || field(n, 'operator')?.type === '.' });
       continue;
     }
-    for (const c of n.namedChildren) stack.push({ n: c, element: false });
+    for (const c of namedChildrenOf(n)) stack.push({ n: c, element: false });
   }
 }
 
@@ -210,6 +211,11 @@ function baseIdentifier(node: SyntaxNode | null): SyntaxNode | null {
   return null;
 }
 
+/** `&x`: a pointer_expression whose operator (its first child) is `&`. */
+function isAddressOf(n: SyntaxNode): boolean {
+  return field(n, 'operator')?.type === '&';
+}
+
 /** A name at `at` as a variable definition of the tree (locals first, then globals), or null. */
 function resolve(ctx: PortContext, facts: FileFacts, name: string, at: number): Resolved | null {
   const local = localAt(facts, name, at);
@@ -228,19 +234,20 @@ function evaluatedIdentifiers(node: SyntaxNode): SyntaxNode[] {
   const stack = [node];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    if (UNEVALUATED.has(n.type)) continue;
-    if (n.type === 'identifier') {
+    const type = nodeType(n);
+    if (UNEVALUATED.has(type)) continue;
+    if (type === 'identifier') {
       out.push(n);
       continue;
     }
-    if (n.type === 'pointer_expression' && n.child(0)?.type === '&') continue; // addresses: already shared by the address rule
-    if (n.type === 'call_expression') continue; // its result crosses, not its arguments
-    if (n.type === 'field_expression') {
-      const arg = n.childForFieldName('argument');
+    if (type === 'pointer_expression' && isAddressOf(n)) continue; // addresses: already shared by the address rule
+    if (type === 'call_expression') continue; // its result crosses, not its arguments
+    if (type === 'field_expression') {
+      const arg = field(n, 'argument');
       if (arg) stack.push(arg);
       continue;
     }
-    for (const c of n.namedChildren) stack.push(c);
+    for (const c of namedChildrenOf(n)) stack.push(c);
   }
   return out;
 }
