@@ -1,5 +1,5 @@
 import type { SyntaxNode } from '../parse/parser.js';
-import { field, namedChildrenOf, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
+import { field, fieldChildren, namedChildrenOf, nodeStart, nodeText, nodeType } from '../parse/node-access.js';
 
 /** What a (possibly nested) declarator declares. */
 export interface DeclaratorShape {
@@ -78,7 +78,7 @@ export function declaratorShape(declarator: SyntaxNode): DeclaratorShape {
 
 /** Direct declarator children of a declaration (each may be an init_declarator). */
 export function declaratorsOf(declaration: SyntaxNode): SyntaxNode[] {
-  return declaration.childrenForFieldName('declarator');
+  return fieldChildren(declaration, 'declarator');
 }
 
 export function hasStorageClass(declaration: SyntaxNode, which: string): boolean {

@@ -144,6 +144,21 @@ export function childrenOf(node: SyntaxNode): SyntaxNode[] {
   return many(native().NodeMethods.children(marshal(node)), node.tree);
 }
 
+/** A node's children in a field (a declaration's declarators), asked by the field's number. */
+export function fieldChildren(node: SyntaxNode, name: string): SyntaxNode[] {
+  const id = languageTables(node.tree).fieldIds.get(name);
+  if (id === undefined) return [];
+  const children = many(native().NodeMethods.childrenForFieldId(marshal(node), id), node.tree);
+  if (unchecked > 0) {
+    unchecked--;
+    const slow = node.childrenForFieldName(name);
+    if (slow.length !== children.length || slow.some((c, i) => !sameNode(c, children[i]!))) {
+      throw new Error(`the tree-sitter binding changed: the children in field ${id} of a ${node.type} are not its '${name}' children; update src/parse/node-access.ts for the binding in package.json`);
+    }
+  }
+  return children;
+}
+
 /** `node` and its descendants of the given types, in document order (node.descendantsOfType). */
 export function descendantsOf(node: SyntaxNode, types: string[]): SyntaxNode[] {
   return many(native().NodeMethods.descendantsOfType(marshal(node), types) ?? [], node.tree);
@@ -158,6 +173,7 @@ interface NativeHalf {
     children(tree: Tree): NodeRef[];
     descendantsOfType(tree: Tree, types: string[]): NodeRef[] | undefined;
     childNodeForFieldId(tree: Tree, fieldId: number): NodeRef;
+    childrenForFieldId(tree: Tree, fieldId: number): NodeRef[];
   };
   nodeTransferArray: Uint32Array;
   getNodeTypeNamesById(language: unknown): (string | null)[];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMacroTable } from '../../src/parse/macro-table.js';
 import { parseSource, type SyntaxNode } from '../../src/parse/parser.js';
-import { childrenOf, descendantsOf, field, namedChildrenOf, nodeEnd, nodeStart, nodeText, nodeType, sameNode, withoutNodeCache } from '../../src/parse/node-access.js';
+import { childrenOf, descendantsOf, field, fieldChildren, namedChildrenOf, nodeEnd, nodeStart, nodeText, nodeType, sameNode, withoutNodeCache } from '../../src/parse/node-access.js';
 import { AncestorFinder, ancestors } from '../../src/parse/ancestry.js';
 
 // The shortcuts rely on internals of the pinned node binding (per-type node classes, the node
@@ -26,6 +26,7 @@ const SAMPLE = `#include <stdio.h>
 #define ADD(a, b) ((a) + (b))
 typedef int (*handler_t)(int);
 static int table[] = { 1, 2, 3 };
+static int m, *n = 0;
 int f(int x, ...) { int y = ADD(x, 1); if (y && g(y)) return h(y) ? 1 : 0; for (;;) k(); return (int)x + @; }
 `;
 
@@ -74,6 +75,7 @@ describe('node access shortcuts agree with the binding', () => {
     const nodes = allNodes(root);
     const describe = (n: SyntaxNode): string => `${n.type}@${n.startIndex}-${n.endIndex}${n.isMissing ? '!' : ''}`;
     let made = 0;
+    let manyDeclarators = 0;
     for (const n of nodes) {
       const children = childrenOf(n);
       expect(children.map(describe)).toEqual(n.children.map(describe));
@@ -81,8 +83,12 @@ describe('node access shortcuts agree with the binding', () => {
       // the type read from the symbol each node carries, anonymous and ERROR nodes included
       for (const c of children) expect(nodeType(c)).toBe(c.type);
       made += children.length;
+      const declarators = fieldChildren(n, 'declarator');
+      expect(declarators.map(describe)).toEqual(n.childrenForFieldName('declarator').map(describe));
+      if (declarators.length > 1) manyDeclarators++;
     }
     expect(made).toBeGreaterThan(10);
+    if (name === 'sample.c') expect(manyDeclarators).toBeGreaterThan(0);
     const types = ['call_expression', 'identifier', 'ERROR', 'declaration', 'preproc_def'];
     const want = nodes.filter((n) => types.includes(n.type));
     expect(descendantsOf(root, types).map(describe)).toEqual(want.map(describe));
