@@ -136,7 +136,7 @@ function storedValues(ctx: PortContext, s: Store, address: (r: Resolved) => void
     }
     if (type === 'pointer_expression' || type === 'field_expression') {
       const arg = field(n, 'argument');
-      if (arg) stack.push({ n: arg, element: type === 'pointer_expression' || element || field(n, 'operator')?.type === '.' });
+      if (arg) stack.push({ n: arg, element: type === 'pointer_expression' || element || isMemberOf(n) });
       continue;
     }
     for (const c of namedChildrenOf(n)) stack.push({ n: c, element: false });
@@ -211,9 +211,16 @@ function baseIdentifier(node: SyntaxNode | null): SyntaxNode | null {
   return null;
 }
 
-/** `&x`: a pointer_expression whose operator (its first child) is `&`. */
+/** `&x`: a pointer_expression whose operator field is `&`. */
 function isAddressOf(n: SyntaxNode): boolean {
-  return field(n, 'operator')?.type === '&';
+  const operator = field(n, 'operator');
+  return operator !== null && nodeType(operator) === '&';
+}
+
+/** `s.f`: a field_expression through a value (not `p->f`, which reads through a pointer). */
+function isMemberOf(n: SyntaxNode): boolean {
+  const operator = field(n, 'operator');
+  return operator !== null && nodeType(operator) === '.';
 }
 
 /** A name at `at` as a variable definition of the tree (locals first, then globals), or null. */
